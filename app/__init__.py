@@ -1,0 +1,73 @@
+"""OneVisit application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import Settings
+from app.db import mongo
+from app.logs import configure_logging, init_request_logging
+
+API_TITLE = "OneVisit API"
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or Settings.from_env(**overrides)
+    configure_logging(settings.log_level)
+
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/static/",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+        TESTING=settings.env == "test",
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["settings"] = settings
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,  # type: ignore
+            x_proto=settings.trusted_proxies,
+        )
+
+    uri = settings.mongo_uri
+    if not uri:
+        from app import embedded
+
+        uri = embedded.ensure_running(settings.data_dir)
+    mongo.init_app(app, uri, settings.db_name, settings.mongo_timeout_ms)
+
+    from app import tokens
+
+    app.extensions["tokens"] = tokens.TokenService(tokens.load_keys(settings), settings)
+
+    from app import docs
+    from app.api import Api, check_media_type
+    from app.errors import register_error_handlers
+
+    init_request_logging(app)
+    app.before_request(check_media_type)
+    api = Api(app, spec_kwargs={"info": docs.INFO, "servers": [{"url": "/"}]})
+    register_error_handlers(app)
+    docs.init_app(app)
+
+    from blueprints import register_blueprints
+
+    register_blueprints(api)
+    app.extensions["api"] = api
+
+    from app import cli
+
+    cli.init_app(app)
+    return app

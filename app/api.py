@@ -1,0 +1,203 @@
+"""The HTTP layer's toolkit: the Api with our error envelope, and a Blueprint whose decorators
+enforce and document auth, idempotency, ETags and accepted media types in one place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from copy import deepcopy
+from functools import wraps
+from typing import Any
+
+import flask_smorest
+from flask import Flask, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from app import auth, idempotency
+from app.errors import PreconditionFailed, UnsupportedMediaType, handle_http_exception
+from schemas.errors import ErrorSchema
+
+JSON_TYPES = ("application/json",)
+_ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        return handle_http_exception(error)
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        )
+
+
+def _add_doc(
+    func: Callable[..., Any],
+    *,
+    responses: dict[int, str] | None = None,
+    manual: dict[str, Any] | None = None,
+) -> None:
+    apidoc = deepcopy(getattr(func, "_apidoc", {}))
+    for code, description in (responses or {}).items():
+        apidoc.setdefault("response", {}).setdefault("responses", {}).setdefault(code, []).append(
+            {"schema": ErrorSchema, "description": description, "content_type": None}
+        )
+    if manual:
+        merged = apidoc.setdefault("manual_doc", {})
+        for key, value in manual.items():
+            if isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged[key] = value
+    func._apidoc = apidoc  # type: ignore[attr-defined]
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Decorator order on a view, outermost first: auth → idempotent → arguments → response,
+    so an anonymous caller gets 401 before any body validation."""
+
+    def auth(self, *roles: str, duties: Iterable[str] = ()) -> Callable[..., Any]:
+        duties = tuple(duties)
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                auth.require(roles, duties)
+                return func(*args, **kwargs)
+
+            who = ", ".join(roles) if roles else "any signed-in user"
+            if duties:
+                who += " (staff duties: " + " or ".join(duties) + ")"
+            _add_doc(
+                wrapper,
+                responses={
+                    401: "Missing, invalid or expired access token",
+                    403: f"Allowed for: {who}",
+                },
+                manual={"security": [{"bearerAuth": []}], "x-roles": list(roles) or ["any"]},
+            )
+            return wrapper
+
+        return decorator
+
+    def optional_auth(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            auth.optional_user()
+            return func(*args, **kwargs)
+
+        _add_doc(
+            wrapper,
+            responses={401: "An access token was sent but is invalid"},
+            manual={"security": [{}, {"bearerAuth": []}]},
+        )
+        return wrapper
+
+    def idempotent(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        wrapped = idempotency.idempotent(func)
+        _add_doc(
+            wrapped,
+            responses={
+                409: "A request with this Idempotency-Key is still being processed",
+                422: "Invalid body, or Idempotency-Key reused with a different body",
+            },
+            manual={
+                "parameters": [
+                    {
+                        "in": "header",
+                        "name": "Idempotency-Key",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 128},
+                        "description": "Client-generated unique key (a UUID); a retry with "
+                        "the same key and body returns the first response. Kept at least 24 h.",
+                    }
+                ]
+            },
+        )
+        return wrapped
+
+    def if_match(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Documents If-Match and 412; the service compares the version in its CAS write."""
+        _add_doc(
+            func,
+            responses={
+                409: "The resource changed state; the transition no longer applies",
+                412: "If-Match names a version that is no longer current",
+            },
+            manual={
+                "parameters": [
+                    {
+                        "in": "header",
+                        "name": "If-Match",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": 'The ETag of the version the client acted on, e.g. "v3".',
+                    }
+                ]
+            },
+        )
+        return func
+
+    def not_found(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        _add_doc(func, responses={404: "No such record, or not visible to the caller"})
+        return func
+
+    @staticmethod
+    def accepts(*media_types: str) -> Callable[..., Any]:
+        """Declare request media types other than JSON (multipart uploads, Open311 forms)."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            func._accepts = media_types  # type: ignore[attr-defined]
+            return func
+
+        return decorator
+
+
+def _view_handler() -> Callable[..., Any] | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return None
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return getattr(view_class, request.method.lower(), None)
+    return view
+
+
+def check_media_type() -> None:
+    """before_request: a body must be in a media type the endpoint declares (415 otherwise)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    has_body = (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
+    if not has_body:
+        return
+    handler = _view_handler()
+    if handler is None:
+        return
+    accepted = getattr(handler, "_accepts", None) or JSON_TYPES
+    mimetype = request.mimetype or ""
+    if mimetype in accepted or (mimetype.endswith("+json") and "application/json" in accepted):
+        return
+    raise UnsupportedMediaType(
+        f"Send the body as {' or '.join(accepted)}, not {mimetype or 'an unspecified type'}."
+    )
+
+
+def etag_for(version: int) -> str:
+    return f'"v{version}"'
+
+
+def if_match_version() -> int | None:
+    """The version named by If-Match, None when absent; malformed or '*' handled explicitly."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    match = _ETAG.match(raw.strip())
+    if not match:
+        raise PreconditionFailed('If-Match must be an ETag this API issued, like "v3".')
+    return int(match.group(1))

@@ -1,0 +1,119 @@
+"""Operator commands: `flask --app wsgi db upgrade|status|downgrade N`, `seed`, `bootstrap`,
+`keys rotate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app import migrate, tokens
+from app.db import get_db
+
+db_cli = AppGroup("db", help="Database migrations.")
+keys_cli = AppGroup("keys", help="JWT signing keys.")
+
+
+@db_cli.command("upgrade")
+@click.option("--to", "target", type=int, default=None, help="Stop at this migration number.")
+def db_upgrade(target: int | None) -> None:
+    """Apply pending migrations (idempotent, locked against concurrent runs)."""
+    ran = migrate.upgrade(get_db(), target)
+    click.echo("applied: " + (", ".join(ran) if ran else "nothing (up to date)"))
+
+
+@db_cli.command("status")
+def db_status() -> None:
+    """List migrations and whether each is applied."""
+    done = set(migrate.applied(get_db()))
+    for migration in migrate.discover():
+        click.echo(f"{'applied' if migration.id in done else 'pending'}  {migration.id}")
+
+
+@db_cli.command("downgrade")
+@click.argument("target", type=int)
+def db_downgrade(target: int) -> None:
+    """Revert migrations numbered above TARGET (0 reverts everything)."""
+    undone = migrate.downgrade(get_db(), target)
+    click.echo("reverted: " + (", ".join(undone) if undone else "nothing"))
+
+
+@click.command("seed")
+@click.option("--force", is_flag=True, help="Load even into a non-empty database.")
+def seed_command(force: bool) -> None:
+    """Load the demo data (only into an empty database unless --force)."""
+    from app.seed import seed_demo
+
+    click.echo("demo data loaded" if seed_demo(force) else "database not empty; nothing loaded")
+
+
+def bootstrap(app: Flask, demo: bool) -> None:
+    """What every start does: migrate, make sure the configured admin exists, demo data."""
+    from app.seed import seed_demo
+    from app.services import accounts
+
+    with app.app_context():
+        migrate.upgrade(get_db())
+        settings = app.extensions["settings"]
+        if demo:
+            seed_demo()
+        if settings.admin_phone and settings.admin_password:
+            accounts.ensure_admin(settings.admin_phone, settings.admin_password)
+
+
+@click.command("bootstrap")
+@click.option("--demo/--no-demo", default=False, help="Load demo data into an empty database.")
+def bootstrap_command(demo: bool) -> None:
+    """Migrate, ensure the ONEVISIT_ADMIN_* account, optionally load demo data."""
+    bootstrap(current_app._get_current_object(), demo)  # type: ignore[attr-defined]
+    click.echo("bootstrap done")
+
+
+@keys_cli.command("rotate")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Key-set file to rotate (default: ONEVISIT_JWT_KEYS_FILE or the dev file).",
+)
+@click.option(
+    "--overlap-seconds",
+    type=int,
+    default=None,
+    help="How long old keys keep verifying (default ONEVISIT_KEY_OVERLAP_SECONDS).",
+)
+def keys_rotate(path: str | None, overlap_seconds: int | None) -> None:
+    """Add a new signing key; previous keys verify until the overlap ends, then stop."""
+    settings = current_app.extensions["settings"]
+    target = Path(path or settings.jwt_keys_file or tokens.dev_keys_file(settings))
+    if settings.jwt_keys and not path:
+        click.echo(
+            "keys come from ONEVISIT_JWT_KEYS; rotate them in your secret store or pass --file",
+            err=True,
+        )
+        sys.exit(2)
+    keys = tokens.parse_keys(target.read_text(), str(target))
+    overlap = timedelta(
+        seconds=overlap_seconds if overlap_seconds is not None else settings.key_overlap_seconds
+    )
+    rotated = tokens.rotate_keys(keys, overlap)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(tokens.serialize_keys(rotated))
+    tmp.chmod(0o600)
+    tmp.replace(target)
+    click.echo(
+        json.dumps({"signing_kid": rotated[0].kid, "verifying": [k.kid for k in rotated[1:]]})
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(bootstrap_command)

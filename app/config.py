@@ -1,0 +1,173 @@
+"""Configuration: every setting comes from an environment variable, documented in .env.example."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; start-up stops with this message."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class DomainRules:
+    """Thresholds of the reform, named in one place (DESIGN.md 'Principles')."""
+
+    sla_warning_fraction: float = 0.8
+    repeat_window_days: int = 30
+    repeat_radius_m: float = 200.0
+    reopen_window_days: int = 15
+    auto_close_days: int = 15
+    complaint_default_days: int = 4
+    notification_retention_days: int = 180
+    orphan_attachment_hours: int = 24
+
+    @classmethod
+    def from_env(cls) -> DomainRules:
+        return cls(
+            sla_warning_fraction=_float("ONEVISIT_SLA_WARNING_FRACTION", 0.8),
+            repeat_window_days=_int("ONEVISIT_REPEAT_WINDOW_DAYS", 30),
+            repeat_radius_m=_float("ONEVISIT_REPEAT_RADIUS_M", 200.0),
+            reopen_window_days=_int("ONEVISIT_REOPEN_WINDOW_DAYS", 15),
+            auto_close_days=_int("ONEVISIT_AUTO_CLOSE_DAYS", 15),
+            complaint_default_days=_int("ONEVISIT_COMPLAINT_DEFAULT_DAYS", 4),
+            notification_retention_days=_int("ONEVISIT_NOTIFICATION_RETENTION_DAYS", 180),
+            orphan_attachment_hours=_int("ONEVISIT_ORPHAN_ATTACHMENT_HOURS", 24),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    mongo_uri: str | None = None
+    db_name: str = "onevisit"
+    data_dir: Path = Path("var")
+    mongo_timeout_ms: int = 5000
+    # Tokens. The key set itself is loaded by app.tokens (env, file, or a generated dev key).
+    jwt_keys: str | None = None
+    jwt_keys_file: str | None = None
+    jwt_issuer: str = "onevisit"
+    jwt_audience: str = "onevisit-api"
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+    key_overlap_seconds: int = 24 * 3600
+    # Requests.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    idempotency_ttl: int = 48 * 3600
+    idempotency_lock_seconds: int = 60
+    trusted_proxies: int = 0
+    # Rate limits: "count/seconds".
+    login_limit_phone: str = "5/300"
+    login_limit_address: str = "30/300"
+    register_limit_address: str = "10/3600"
+    report_limit_user: str = "10/3600"
+    log_level: str = "INFO"
+    admin_phone: str | None = None
+    admin_password: str | None = None
+    rules: DomainRules = field(default_factory=DomainRules)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        env = _env("ONEVISIT_ENV", "development") or "development"
+        if env not in ("development", "test", "production"):
+            raise ConfigError("ONEVISIT_ENV must be development, test or production")
+        values: dict[str, Any] = dict(
+            env=env,
+            mongo_uri=_env("MONGO_URI"),
+            db_name=_env("ONEVISIT_DB_NAME", "onevisit"),
+            data_dir=Path(_env("ONEVISIT_DATA_DIR", "var") or "var"),
+            mongo_timeout_ms=_int("ONEVISIT_MONGO_TIMEOUT_MS", 5000),
+            jwt_keys=_env("ONEVISIT_JWT_KEYS"),
+            jwt_keys_file=_env("ONEVISIT_JWT_KEYS_FILE"),
+            jwt_issuer=_env("ONEVISIT_JWT_ISSUER", "onevisit"),
+            jwt_audience=_env("ONEVISIT_JWT_AUDIENCE", "onevisit-api"),
+            access_token_ttl=_int("ONEVISIT_ACCESS_TOKEN_TTL", 900),
+            refresh_token_ttl=_int("ONEVISIT_REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+            key_overlap_seconds=_int("ONEVISIT_KEY_OVERLAP_SECONDS", 24 * 3600),
+            max_body_bytes=_int("ONEVISIT_MAX_BODY_BYTES", 1024 * 1024),
+            max_upload_bytes=_int("ONEVISIT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+            idempotency_ttl=_int("ONEVISIT_IDEMPOTENCY_TTL", 48 * 3600),
+            idempotency_lock_seconds=_int("ONEVISIT_IDEMPOTENCY_LOCK_SECONDS", 60),
+            trusted_proxies=_int("ONEVISIT_TRUSTED_PROXIES", 0),
+            login_limit_phone=_env("ONEVISIT_LOGIN_LIMIT_PHONE", "5/300"),
+            login_limit_address=_env("ONEVISIT_LOGIN_LIMIT_ADDRESS", "30/300"),
+            register_limit_address=_env("ONEVISIT_REGISTER_LIMIT_ADDRESS", "10/3600"),
+            report_limit_user=_env("ONEVISIT_REPORT_LIMIT_USER", "10/3600"),
+            log_level=(_env("ONEVISIT_LOG_LEVEL", "INFO") or "INFO").upper(),
+            admin_phone=_env("ONEVISIT_ADMIN_PHONE"),
+            admin_password=_env("ONEVISIT_ADMIN_PASSWORD"),
+            rules=DomainRules.from_env(),
+        )
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {sorted(unknown)}")
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        for name in (
+            "login_limit_phone",
+            "login_limit_address",
+            "register_limit_address",
+            "report_limit_user",
+        ):
+            parse_rate(getattr(self, name), name)
+        if self.production:
+            missing = []
+            if not self.mongo_uri:
+                missing.append("MONGO_URI")
+            if not (self.jwt_keys or self.jwt_keys_file):
+                missing.append("ONEVISIT_JWT_KEYS or ONEVISIT_JWT_KEYS_FILE")
+            if missing:
+                raise ConfigError(
+                    "production start-up needs "
+                    + " and ".join(missing)
+                    + " (see .env.example); no secret has a default"
+                )
+
+
+def parse_rate(spec: str, name: str = "rate") -> tuple[int, int]:
+    """'5/300' means at most 5 hits per 300-second window."""
+    try:
+        count, seconds = (int(part) for part in spec.split("/"))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must look like COUNT/SECONDS, got {spec!r}") from exc
+    if count < 1 or seconds < 1:
+        raise ConfigError(f"{name} must be positive, got {spec!r}")
+    return count, seconds

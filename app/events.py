@@ -1,0 +1,78 @@
+"""Raising supervision events (DESIGN.md 'Supervision event'): exactly once per subject and
+type, enforced by a unique key, so sweeps, retries and races never duplicate one.
+
+The oversight feature (feed, stream, follow-up) reads what this writes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app import clock
+from app.db import collection
+from app.regions import ancestors
+
+log = logging.getLogger("onevisit.events")
+
+SEVERITY = {
+    "sla_warning": "low",
+    "application_overdue": "high",
+    "complaint_overdue": "high",
+    "extra_visit": "medium",
+    "bad_rating": "medium",
+    "repeat_complaint": "medium",
+    "complaint_reopened": "medium",
+    "public_report": "medium",
+}
+
+
+def raise_event(
+    event_type: str,
+    *,
+    subject_kind: str,
+    subject_id: Any,
+    tracking_no: str | None,
+    region: str | None,
+    department: str | None,
+    summary: str,
+    dedupe: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """Insert the event unless one of this type exists for this subject; returns it when new.
+
+    `summary` must not contain personal data (names, phones, ID numbers)."""
+    if event_type not in SEVERITY:
+        raise ValueError(f"unknown supervision event type {event_type!r}")
+    now = clock.now()
+    doc: dict[str, Any] = {
+        "_id": ObjectId(),
+        "type": event_type,
+        "severity": SEVERITY[event_type],
+        "subject": {"kind": subject_kind, "id": str(subject_id), "tracking_no": tracking_no},
+        "region": region,
+        "region_path": ancestors(region) if region else [],
+        "department": department,
+        "summary": summary[:500],
+        "state": "open",
+        "notes": [],
+        "finding": None,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        **(extra or {}),
+    }
+    # The unique key: one event per (type, subject). Public reports are all distinct.
+    doc["dedupe_key"] = (
+        f"{event_type}:{subject_kind}:{subject_id}" if dedupe else f"{event_type}:{doc['_id']}"
+    )
+    try:
+        collection("supervision_events").insert_one(doc)
+    except DuplicateKeyError:
+        return None
+    log.info(
+        "supervision event raised", extra={"event_type": event_type, "subject_id": str(subject_id)}
+    )
+    return doc

@@ -1,0 +1,28 @@
+"""Readiness: what must be true before a process takes traffic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app import migrate
+from app.db import get_db
+
+
+def readiness(app: Flask) -> dict[str, Any]:
+    checks: dict[str, Any] = {}
+    status = "ok"
+    try:
+        get_db(app).command("ping")
+        checks["database"] = "ok"
+        pending = migrate.pending(get_db(app))
+        checks["migrations"] = "ok" if not pending else {"pending": pending}
+        if pending:
+            status = "unavailable"
+    except Exception as exc:  # any failure to reach the database means 'not ready'
+        checks["database"] = f"unreachable: {exc.__class__.__name__}"
+        status = "unavailable"
+    for name, probe in app.extensions.get("readiness_details", {}).items():
+        checks[name] = probe()  # informational (e.g. calendar fallback years); never fails
+    return {"status": status, "checks": checks}

@@ -1,0 +1,1 @@
+"""Data access: one module per collection, the only code that writes MongoDB queries."""

@@ -1,0 +1,37 @@
+"""Departments (government, 12345 hotline, mediation organisations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db import collection
+from app.pagination import Page, paginate
+
+
+def _coll():
+    return collection("departments")
+
+
+def insert(doc: dict[str, Any]) -> None:
+    _coll().insert_one(doc)
+
+
+def get(code: str) -> dict[str, Any] | None:
+    return _coll().find_one({"_id": code})
+
+
+def get_many(codes: list[str]) -> dict[str, dict[str, Any]]:
+    return {doc["_id"]: doc for doc in _coll().find({"_id": {"$in": codes}})}
+
+
+def page(region: str | None, kind: str | None, limit: int, cursor: str | None) -> Page:
+    query: dict[str, Any] = {}
+    if region:
+        query["region_path"] = region
+    if kind:
+        query["kind"] = kind
+    return paginate(_coll(), query, descending=False, limit=limit, cursor=cursor)
+
+
+def count() -> int:
+    return _coll().estimated_document_count()

@@ -1,0 +1,150 @@
+"""Demo data for `make run`: Zhejiang's regions, real departments, demo users for every role,
+and (through later steps) the service catalogue. Loaded only into an empty database."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app import clock
+from app.regions import ancestors
+from app.repositories import departments as departments_repo
+from app.repositories import regions as regions_repo
+from app.repositories import users as users_repo
+from app.services import accounts
+
+log = logging.getLogger("onevisit.seed")
+DATA = Path(__file__).resolve().parent / "data"
+DEMO_PASSWORD = "OneVisit-demo-2026"
+
+# phone, name, role, department, duties, region
+DEMO_USERS: list[tuple[str, str, str, str | None, list[str], str | None]] = [
+    ("13900000000", "Demo Administrator", "admin", None, [], None),
+    ("13700000001", "Wang Fang (AMR window)", "staff", "AMR-330100", ["window", "reviewer"], None),
+    ("13700000002", "Li Qiang (AMR head)", "staff", "AMR-330100", ["reviewer", "head"], None),
+    ("13700000003", "Zhao Min (tax reviewer)", "staff", "TAX-330100", ["reviewer"], None),
+    ("13700000004", "Chen Jie (social insurance)", "staff", "SI-330100", ["reviewer"], None),
+    (
+        "13700000005",
+        "Sun Li (real estate window)",
+        "staff",
+        "NR-330100",
+        ["window", "reviewer"],
+        None,
+    ),
+    (
+        "13700000006",
+        "Zhou Yun (public security)",
+        "staff",
+        "PSB-330100",
+        ["window", "reviewer", "head"],
+        None,
+    ),
+    (
+        "13700000007",
+        "Wu Hao (civil affairs)",
+        "staff",
+        "CA-330100",
+        ["window", "reviewer", "head"],
+        None,
+    ),
+    (
+        "13700000010",
+        "Xu Lan (12345 hotline)",
+        "staff",
+        "HOTLINE-330100",
+        ["window", "reviewer", "head"],
+        None,
+    ),
+    ("13700000011", "He Ping (mediator)", "staff", "MED-330100", ["reviewer", "head"], None),
+    ("13600000001", "Hangzhou supervisor", "supervisor", None, [], "330100"),
+    ("13600000002", "Zhejiang supervisor", "supervisor", None, [], "330000"),
+]
+DEMO_RESIDENTS = [
+    {
+        "phone": "13800000001",
+        "name": "Zhang Wei",
+        "kind": "person",
+        "id_number": "330106199001010018",
+    },
+    {
+        "phone": "13800000002",
+        "name": "Qiantang Software Ltd",
+        "kind": "enterprise",
+        "enterprise": {"name": "Qiantang Software Ltd", "credit_code": "91330106MA2GL8JX51"},
+    },
+]
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def seed_regions() -> None:
+    for region in load("regions.json"):
+        regions_repo.upsert(
+            {
+                "_id": region["code"],
+                "name": region["name"],
+                "name_zh": region.get("name_zh"),
+                "parent": region.get("parent"),
+                "level": region["level"],
+            }
+        )
+
+
+def seed_departments() -> None:
+    for dept in load("departments.json"):
+        if departments_repo.get(dept["code"]) is None:
+            departments_repo.insert(
+                {
+                    "_id": dept["code"],
+                    "name": dept["name"],
+                    "name_zh": dept.get("name_zh"),
+                    "region": dept["region"],
+                    "region_path": ancestors(dept["region"]),
+                    "kind": dept["kind"],
+                    "created_at": clock.now(),
+                }
+            )
+
+
+def seed_users() -> None:
+    for phone, name, role, department, duties, region in DEMO_USERS:
+        if users_repo.find_by_phone(phone) is None:
+            data: dict[str, Any] = {
+                "phone": phone,
+                "password": DEMO_PASSWORD,
+                "name": name,
+                "role": role,
+            }
+            if department:
+                data.update(department=department, duties=duties)
+            if region:
+                data["region"] = region
+            accounts.create_user(data)
+    for resident in DEMO_RESIDENTS:
+        if users_repo.find_by_phone(resident["phone"]) is None:
+            accounts.register({**resident, "password": DEMO_PASSWORD})
+
+
+# Later features append their steps (catalogue, complaint categories, ...).
+STEPS: list[Callable[[], None]] = [seed_regions, seed_departments, seed_users]
+
+
+def is_empty() -> bool:
+    return users_repo.count() == 0 and regions_repo.count() == 0
+
+
+def seed_demo(force: bool = False) -> bool:
+    """Load the demo data into an empty database; returns whether it did."""
+    if not force and not is_empty():
+        log.info("database not empty; demo data not loaded")
+        return False
+    for step in STEPS:
+        step()
+        log.info("demo data step done", extra={"step": step.__name__})
+    return True

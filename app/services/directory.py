@@ -1,0 +1,33 @@
+"""Regions and departments: who exists where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from app import audit, clock
+from app.errors import Conflict, ValidationFailed
+from app.regions import ancestors
+from app.repositories import departments as departments_repo
+from app.repositories import regions as regions_repo
+
+
+def create_department(data: dict[str, Any]) -> dict[str, Any]:
+    region = regions_repo.get(data["region"])
+    if region is None:
+        raise ValidationFailed("Unknown region.", errors={"region": ["No such region."]})
+    doc = {**data, "region_path": ancestors(data["region"]), "created_at": clock.now()}
+    try:
+        departments_repo.insert(doc)
+    except DuplicateKeyError as exc:
+        raise Conflict(
+            "A department with this code exists already.", errors={"code": ["Already exists."]}
+        ) from exc
+    audit.record(
+        "department.create",
+        "department",
+        doc["_id"],
+        after={k: doc[k] for k in ("name", "region", "kind")},
+    )
+    return doc

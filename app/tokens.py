@@ -1,0 +1,191 @@
+"""Access tokens (short-lived JWTs from a rotatable key set) and opaque refresh-token secrets.
+
+Key set format (ONEVISIT_JWT_KEYS or the file at ONEVISIT_JWT_KEYS_FILE), newest first:
+    [{"kid": "2026-11", "secret": "<>= 32 bytes>", "verify_until": null},
+     {"kid": "2026-05", "secret": "...", "verify_until": "2026-11-27T00:00:00Z"}]
+The first key signs. Every key verifies until its `verify_until` (null: forever), which gives
+the overlap window of a rotation. In development a key set is generated under the data dir.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from app import clock
+from app.config import ConfigError, Settings
+
+ALGORITHM = "HS256"
+# Pinned: a token naming any other algorithm (including "none") is refused before verifying.
+ALLOWED_ALGORITHMS = [ALGORITHM]
+MIN_SECRET_BYTES = 32
+
+
+class TokenError(Exception):
+    """The token is not one we issued, or no longer valid; callers answer 401."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    secret: str
+    verify_until: datetime | None = None
+
+    def verifies_at(self, at: datetime) -> bool:
+        return self.verify_until is None or at <= self.verify_until
+
+
+def parse_keys(raw: str, origin: str) -> list[SigningKey]:
+    try:
+        items = json.loads(raw)
+        keys = []
+        for item in items:
+            until = item.get("verify_until")
+            keys.append(
+                SigningKey(
+                    kid=str(item["kid"]),
+                    secret=str(item["secret"]),
+                    verify_until=datetime.fromisoformat(until.replace("Z", "+00:00"))
+                    if until
+                    else None,
+                )
+            )
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"{origin}: not a valid JWT key set ({exc})") from exc
+    if not keys:
+        raise ConfigError(f"{origin}: the JWT key set is empty")
+    for key in keys:
+        if len(key.secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"{origin}: key {key.kid!r} is shorter than {MIN_SECRET_BYTES} bytes")
+    if len({key.kid for key in keys}) != len(keys):
+        raise ConfigError(f"{origin}: duplicate kid")
+    return keys
+
+
+def serialize_keys(keys: list[SigningKey]) -> str:
+    return json.dumps(
+        [
+            {
+                "kid": k.kid,
+                "secret": k.secret,
+                "verify_until": clock.iso(k.verify_until) if k.verify_until else None,
+            }
+            for k in keys
+        ],
+        indent=2,
+    )
+
+
+def new_key() -> SigningKey:
+    return SigningKey(
+        kid=clock.now().strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3),
+        secret=secrets.token_urlsafe(48),
+    )
+
+
+def dev_keys_file(settings: Settings) -> Path:
+    return settings.data_dir / "keys" / "jwt.json"
+
+
+def load_keys(settings: Settings) -> list[SigningKey]:
+    if settings.jwt_keys:
+        return parse_keys(settings.jwt_keys, "ONEVISIT_JWT_KEYS")
+    path = Path(settings.jwt_keys_file) if settings.jwt_keys_file else dev_keys_file(settings)
+    if not path.exists():
+        if settings.production:
+            raise ConfigError(f"ONEVISIT_JWT_KEYS_FILE {path} does not exist")
+        # Development only: generate once and keep it, so tokens survive restarts.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(serialize_keys([new_key()]))
+        tmp.chmod(0o600)
+        try:
+            tmp.rename(path) if not path.exists() else tmp.unlink()
+        except OSError:
+            pass
+    return parse_keys(path.read_text(), str(path))
+
+
+def rotate_keys(keys: list[SigningKey], overlap: timedelta) -> list[SigningKey]:
+    """A new signing key; the previous ones keep verifying for `overlap`, then stop."""
+    until = clock.now() + overlap
+    retired = [
+        SigningKey(
+            k.kid, k.secret, k.verify_until if k.verify_until and k.verify_until < until else until
+        )
+        for k in keys
+    ]
+    live = [k for k in retired if k.verifies_at(clock.now())]
+    return [new_key(), *live]
+
+
+class TokenService:
+    def __init__(self, keys: list[SigningKey], settings: Settings) -> None:
+        self.keys = keys
+        self.by_kid = {key.kid: key for key in keys}
+        self.issuer = settings.jwt_issuer
+        self.audience = settings.jwt_audience
+        self.access_ttl = settings.access_token_ttl
+
+    def issue_access(self, subject: str, role: str) -> str:
+        key = self.keys[0]
+        issued = clock.now()
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": int(issued.timestamp()),
+            "nbf": int(issued.timestamp()) - 5,
+            "exp": int(issued.timestamp()) + self.access_ttl,
+            "jti": uuid.uuid4().hex,
+            "typ": "access",
+            "role": role,
+        }
+        return jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+    def verify_access(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError("malformed token") from exc
+        if header.get("alg") not in ALLOWED_ALGORITHMS:
+            raise TokenError("algorithm not allowed")
+        key = self.by_kid.get(str(header.get("kid")))
+        now = clock.now()
+        if key is None or not key.verifies_at(now):
+            raise TokenError("unknown or retired signing key")
+        try:
+            claims = jwt.decode(
+                token,
+                key.secret,
+                algorithms=ALLOWED_ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
+                leeway=0,
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from exc
+        # PyJWT checks exp against the wall clock; the service clock can be frozen in tests.
+        if claims["exp"] <= now.timestamp():
+            raise TokenError("token expired")
+        if claims.get("typ") != "access":
+            raise TokenError("not an access token")
+        return claims
+
+
+def new_refresh_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def refresh_digest(secret: str) -> str:
+    """Refresh tokens are stored only as this digest: a database leak yields no usable token."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,12 @@
+"""HTTP only: one flask-smorest Blueprint per resource; parse, authorize, call a service, shape."""
+
+from __future__ import annotations
+
+from app.api import Api
+
+
+def register_blueprints(api: Api) -> None:
+    from blueprints import admin, auth, directory, health, me
+
+    for module in (health, auth, me, directory, admin):
+        api.register_blueprint(module.blp)

@@ -1,0 +1,87 @@
+"""Administration: departments, staff and supervisor accounts, the audit log."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from app.api import Blueprint
+from app.repositories import audit as audit_repo
+from app.repositories import users as users_repo
+from app.services import accounts, directory
+from schemas.base import PageArgs, StrictString, UTCDateTime, page_of
+from schemas.catalogue import DepartmentSchema
+from schemas.users import AdminUserCreateSchema, UserListArgs, UserSchema
+
+blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
+
+
+class AuditArgs(PageArgs):
+    actor = StrictString(validate=validate.Length(max=64))
+    subject = StrictString(validate=validate.Length(max=64))
+    action = StrictString(validate=validate.Length(max=64))
+
+
+class AuditEntrySchema(PageArgs.__base__):  # type: ignore[name-defined]
+    id = fields.String(attribute="_id")
+    at = UTCDateTime()
+    action = fields.String()
+    actor = fields.Dict()
+    subject = fields.Dict()
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    detail = fields.Dict()
+    request_id = fields.String(allow_none=True)
+
+
+class UserPageArgs(UserListArgs, PageArgs):
+    pass
+
+
+@blp.route("/departments")
+class AdminDepartments(MethodView):
+    @blp.auth("admin")
+    @blp.idempotent
+    @blp.arguments(DepartmentSchema)
+    @blp.response(201, DepartmentSchema)
+    @blp.alt_response(409, description="The department code exists already")
+    def post(self, data):
+        """Create a department, hotline or mediation organisation"""
+        return directory.create_department(data)
+
+
+@blp.route("/users")
+class AdminUsers(MethodView):
+    @blp.auth("admin")
+    @blp.idempotent
+    @blp.arguments(AdminUserCreateSchema)
+    @blp.response(201, UserSchema)
+    @blp.alt_response(409, description="The phone number is registered already")
+    def post(self, data):
+        """Create a staff, supervisor or admin account"""
+        return accounts.create_user(data)
+
+    @blp.auth("admin")
+    @blp.arguments(UserPageArgs, location="query")
+    @blp.response(200, page_of(UserSchema))
+    def get(self, args):
+        """Accounts, newest first"""
+        return users_repo.page(
+            args.get("role"), args.get("department"), args["limit"], args["cursor"]
+        ).to_dict()
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @blp.auth("admin")
+    @blp.arguments(AuditArgs, location="query")
+    @blp.response(200, page_of(AuditEntrySchema))
+    def get(self, args):
+        """The append-only audit log, newest first"""
+        return audit_repo.page(
+            args.get("actor"),
+            args.get("subject"),
+            args.get("action"),
+            args["limit"],
+            args["cursor"],
+        ).to_dict()

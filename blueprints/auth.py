@@ -1,0 +1,64 @@
+"""Registration, login, token refresh and logout."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app import ratelimit
+from app.api import Blueprint
+from app.auth import current_user
+from app.services import accounts
+from schemas.auth import LoginSchema, RefreshSchema, RegisterSchema, TokenPairSchema
+from schemas.users import UserSchema
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @blp.idempotent
+    @blp.arguments(RegisterSchema)
+    @blp.response(201, UserSchema)
+    @blp.alt_response(409, description="The phone number is registered already")
+    @blp.alt_response(429, description="Too many registrations from this address")
+    def post(self, data):
+        """Create a resident or enterprise account"""
+        ratelimit.hit(
+            "register", ratelimit.client_address(), ratelimit.rate("register_limit_address")
+        )
+        return accounts.register(data)
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, description="Wrong phone number or password (same answer for both)")
+    @blp.alt_response(429, description="Too many attempts for this phone or from this address")
+    def post(self, data):
+        """Exchange phone and password for an access and a refresh token"""
+        ratelimit.hit(
+            "login-address", ratelimit.client_address(), ratelimit.rate("login_limit_address")
+        )
+        ratelimit.hit("login-phone", data["phone"], ratelimit.rate("login_limit_phone"))
+        return accounts.login(data["phone"], data["password"])
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, description="Invalid, expired, revoked or reused refresh token")
+    def post(self, data):
+        """Rotate a refresh token: a new pair; reusing the old one revokes the whole family"""
+        return accounts.refresh(data["refresh_token"])
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.auth()
+    @blp.arguments(RefreshSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Revoke the refresh token's family (this device's session)"""
+        accounts.logout(current_user(), data["refresh_token"])

@@ -1,0 +1,32 @@
+"""Regions and departments, readable by everyone."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app.api import Blueprint
+from app.repositories import departments as departments_repo
+from app.repositories import regions as regions_repo
+from schemas.base import page_of
+from schemas.catalogue import DepartmentArgs, DepartmentSchema, RegionSchema
+
+blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Regions and departments")
+
+
+@blp.route("/regions")
+class Regions(MethodView):
+    @blp.response(200, page_of(RegionSchema))
+    def get(self):
+        """All administrative regions served (a few dozen; one page)"""
+        return {"items": regions_repo.all_regions(), "next_cursor": None}
+
+
+@blp.route("/departments")
+class Departments(MethodView):
+    @blp.arguments(DepartmentArgs, location="query")
+    @blp.response(200, page_of(DepartmentSchema))
+    def get(self, args):
+        """Departments, optionally of a region and everything below it"""
+        return departments_repo.page(
+            args.get("region"), args.get("kind"), args["limit"], args["cursor"]
+        ).to_dict()

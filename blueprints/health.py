@@ -1,0 +1,35 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from app import health
+from app.api import Blueprint
+
+blp = Blueprint("health", __name__, url_prefix="/", description="Probes for load balancers")
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String())
+
+
+@blp.route("/healthz")
+class Liveness(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """The process is up (no dependencies checked)"""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Readiness(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, schema=HealthSchema, description="Not ready: see checks")
+    def get(self):
+        """The database answers and every migration is applied"""
+        report = health.readiness(current_app)
+        return report, (200 if report["status"] == "ok" else 503)

@@ -1,0 +1,48 @@
+"""The signed-in user's own profile and push devices."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app.api import Blueprint
+from app.auth import current_user
+from app.services import accounts
+from schemas.users import DeviceSchema, ProfileUpdateSchema, UserSchema
+
+blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="My account")
+
+
+@blp.route("")
+class Me(MethodView):
+    @blp.auth()
+    @blp.response(200, UserSchema)
+    def get(self):
+        """My profile"""
+        return accounts.profile(current_user())
+
+    @blp.auth()
+    @blp.arguments(ProfileUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, changes):
+        """Change my name, ID number, enterprise data or password (needs current_password)"""
+        return accounts.update_profile(current_user(), changes)
+
+
+@blp.route("/devices")
+class Devices(MethodView):
+    @blp.auth()
+    @blp.arguments(DeviceSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Register this phone's push token (idempotent: registering twice is harmless)"""
+        accounts.register_device(current_user(), data["platform"], data["token"])
+
+
+@blp.route("/devices/<string:token>")
+class DeviceByToken(MethodView):
+    @blp.auth()
+    @blp.not_found
+    @blp.response(204)
+    def delete(self, token):
+        """Stop pushing to this token"""
+        accounts.remove_device(current_user(), token)

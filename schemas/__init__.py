@@ -1,0 +1,1 @@
+"""Marshmallow schemas: one module per resource; they also generate the OpenAPI document."""

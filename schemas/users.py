@@ -1,0 +1,73 @@
+"""Users, profiles, devices, and the admin's user management."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates
+
+from app.auth import DUTIES, ROLES
+from app.identity import is_resident_id, mask_phone, mask_resident_id
+from schemas.auth import EnterpriseSchema, check_phone, phone_field
+from schemas.base import BaseSchema, Id, StrictString, UTCDateTime
+
+
+class UserSchema(BaseSchema):
+    id = Id(attribute="_id", dump_only=True)
+    phone = fields.Function(
+        lambda u: mask_phone(u.get("phone")),
+        dump_only=True,
+        metadata={"description": "Masked, e.g. 138****5678"},
+    )
+    name = fields.String()
+    kind = fields.String(metadata={"description": "person or enterprise"})
+    role = fields.String(metadata={"enum": list(ROLES)})
+    id_number = fields.Function(
+        lambda u: mask_resident_id(u.get("id_number")) if u.get("id_number") else None,
+        dump_only=True,
+        metadata={"description": "Masked resident ID number"},
+    )
+    enterprise = fields.Nested(EnterpriseSchema, allow_none=True)
+    department = fields.String(allow_none=True)
+    duties = fields.List(fields.String(), dump_default=list)
+    region = fields.String(allow_none=True)
+    created_at = UTCDateTime(dump_only=True)
+
+
+class ProfileUpdateSchema(BaseSchema):
+    name = StrictString(validate=validate.Length(min=1, max=100))
+    id_number = StrictString(allow_none=True, validate=validate.Length(equal=18))
+    enterprise = fields.Nested(EnterpriseSchema)
+    password = StrictString(strip=False, validate=validate.Length(max=128), load_only=True)
+    current_password = StrictString(strip=False, validate=validate.Length(max=128), load_only=True)
+
+    @validates("id_number")
+    def _id_number(self, value: str | None, **_: object) -> None:
+        if value is not None and not is_resident_id(value.upper()):
+            raise ValidationError("Not a valid resident ID number.")
+
+
+class AdminUserCreateSchema(BaseSchema):
+    phone = phone_field(required=True)
+    password = StrictString(
+        required=True, strip=False, validate=validate.Length(max=128), load_only=True
+    )
+    name = StrictString(required=True, validate=validate.Length(min=1, max=100))
+    role = StrictString(required=True, validate=validate.OneOf(["staff", "supervisor", "admin"]))
+    department = StrictString(validate=validate.Length(max=64))
+    duties = fields.List(
+        StrictString(validate=validate.OneOf(DUTIES)), validate=validate.Length(max=3)
+    )
+    region = StrictString(validate=validate.Regexp(r"^\d{6}$"))
+
+    @validates("phone")
+    def _phone(self, value: str, **_: object) -> None:
+        check_phone(value)
+
+
+class UserListArgs(BaseSchema):
+    role = StrictString(validate=validate.OneOf(ROLES))
+    department = StrictString(validate=validate.Length(max=64))
+
+
+class DeviceSchema(BaseSchema):
+    platform = StrictString(required=True, validate=validate.OneOf(["fcm", "apns"]))
+    token = StrictString(required=True, validate=validate.Length(min=8, max=4096))

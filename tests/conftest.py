@@ -1,0 +1,262 @@
+"""Fixtures: one embedded SecantusDB server per test session (a real socket, never a mock),
+a fresh database per test, and helpers that sign in as each role."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import clock, create_app, migrate, passwords
+from app.config import Settings
+from app.db import get_db
+from app.embedded import EmbeddedServer
+from app.seed import DEMO_PASSWORD
+from app.services import accounts
+from app.services import directory as directory_service
+
+TEST_KEYS = json.dumps([{"kid": "test-1", "secret": "t" * 48, "verify_until": None}])
+PASSWORD = DEMO_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    storage = tmp_path_factory.mktemp("secantus")
+    server = EmbeddedServer(
+        storage / "data", log_file=storage / "server.log", sync_on_commit=False
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> None:
+    # Production cost is ~50 ms a hash; tests create hundreds of accounts.
+    passwords.set_parameters(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+def make_settings(server: EmbeddedServer, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        env="test",
+        mongo_uri=server.uri,
+        db_name=f"t_{uuid.uuid4().hex[:12]}",
+        data_dir=data_dir,
+        jwt_keys=TEST_KEYS,
+        log_level="WARNING",
+        login_limit_phone="1000/60",
+        login_limit_address="1000/60",
+        register_limit_address="1000/60",
+        report_limit_user="1000/60",
+    )
+    values.update(overrides)
+    return Settings.from_env(**values)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    db_server: EmbeddedServer, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> Iterator[Flask]:
+    application = create_app(make_settings(db_server, tmp_path, **settings_overrides))
+    with application.app_context():
+        migrate.upgrade(get_db())
+    yield application
+    clock.unfreeze()
+    with application.app_context():
+        get_db().client.drop_database(get_db().name)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app: Flask):
+    with app.app_context():
+        yield get_db()
+
+
+class Api:
+    """A test client that speaks as one user: api.get(path), api.post(path, json=...)."""
+
+    def __init__(
+        self, client: FlaskClient, token: str | None = None, user: dict[str, Any] | None = None
+    ) -> None:
+        self.client = client
+        self.token = token
+        self.user = user or {}
+
+    @property
+    def id(self) -> str:
+        return str(self.user["_id"])
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        merged.update(headers or {})
+        return merged
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any):
+        return self.client.open(path, method=method, headers=self._headers(headers), **kw)
+
+    def get(self, path: str, **kw: Any):
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any):
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any):
+        return self.request("DELETE", path, **kw)
+
+
+_phones = iter(range(10_000_000))
+
+
+def next_phone() -> str:
+    return f"135{next(_phones):08d}"
+
+
+def create_region(code: str, name: str | None = None, parent: str | None = None) -> None:
+    from app.repositories import regions as regions_repo
+
+    level = "province" if code.endswith("0000") else "city" if code.endswith("00") else "county"
+    regions_repo.upsert({"_id": code, "name": name or code, "parent": parent, "level": level})
+
+
+def ensure_department(code: str, region: str = "330100", kind: str = "government") -> None:
+    from app.regions import ancestors
+    from app.repositories import departments as departments_repo
+
+    for ancestor in ancestors(region):
+        create_region(ancestor)
+    if departments_repo.get(code) is None:
+        directory_service.create_department(
+            {"_id": code, "name": code, "region": region, "kind": kind}
+        )
+
+
+class Users:
+    """Creates users of each role and signs them in."""
+
+    def __init__(self, app: Flask, client: FlaskClient) -> None:
+        self.app = app
+        self.client = client
+
+    def login(self, phone: str, password: str = PASSWORD) -> str:
+        response = self.client.post(
+            "/api/v1/auth/login", json={"phone": phone, "password": password}
+        )
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["access_token"]
+
+    def _make(self, data: dict[str, Any], registered: bool) -> Api:
+        with self.app.app_context():
+            user = accounts.register(data) if registered else accounts.create_user(data)
+        return Api(self.client, self.login(data["phone"]), user)
+
+    def resident(self, **extra: Any) -> Api:
+        return self._make(
+            {
+                "phone": next_phone(),
+                "password": PASSWORD,
+                "name": "Resident",
+                "kind": "person",
+                **extra,
+            },
+            registered=True,
+        )
+
+    def enterprise(self, **extra: Any) -> Api:
+        return self._make(
+            {
+                "phone": next_phone(),
+                "password": PASSWORD,
+                "name": "Ent Ltd",
+                "kind": "enterprise",
+                "enterprise": {"name": "Ent Ltd", "credit_code": "91330106MA2GL8JX51"},
+                **extra,
+            },
+            registered=True,
+        )
+
+    def staff(
+        self,
+        department: str = "AMR-330100",
+        duties: tuple[str, ...] = ("reviewer",),
+        region: str = "330100",
+        kind: str = "government",
+    ) -> Api:
+        with self.app.app_context():
+            ensure_department(department, region, kind)
+        return self._make(
+            {
+                "phone": next_phone(),
+                "password": PASSWORD,
+                "name": "Staff",
+                "role": "staff",
+                "department": department,
+                "duties": list(duties),
+            },
+            registered=False,
+        )
+
+    def supervisor(self, region: str = "330100") -> Api:
+        from app.regions import ancestors
+
+        with self.app.app_context():
+            for code in ancestors(region):
+                create_region(code)
+        return self._make(
+            {
+                "phone": next_phone(),
+                "password": PASSWORD,
+                "name": "Supervisor",
+                "role": "supervisor",
+                "region": region,
+            },
+            registered=False,
+        )
+
+    def admin(self) -> Api:
+        return self._make(
+            {"phone": next_phone(), "password": PASSWORD, "name": "Admin", "role": "admin"},
+            registered=False,
+        )
+
+
+@pytest.fixture
+def users(app: Flask, client: FlaskClient) -> Users:
+    return Users(app, client)
+
+
+@pytest.fixture
+def anon(client: FlaskClient) -> Api:
+    return Api(client)
+
+
+def assert_envelope(response, code: int) -> dict[str, Any]:
+    """Every error answers with API.md's envelope and the response's request id."""
+    assert response.status_code == code, (response.status_code, response.get_data(as_text=True))
+    body = response.get_json()
+    assert body["code"] == code
+    assert isinstance(body["status"], str) and body["status"]
+    assert isinstance(body["message"], str) and body["message"]
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    return body
