@@ -6,7 +6,7 @@ from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
-    from blueprints import admin, attachments, auth, directory, health, me
+    from blueprints import admin, applications, attachments, auth, directory, health, me, staff
 
-    for module in (health, auth, me, directory, admin, attachments):
+    for module in (health, auth, me, directory, admin, attachments, applications, staff):
         api.register_blueprint(module.blp)
