@@ -530,6 +530,7 @@ def review(
             expected_version,
             fields,
             target=outcome,
+            context={"department": department},
             note=f"{department}: {decision}" + (f" — {opinion}" if opinion else ""),
             audit_detail={"department": department, "decision": decision},
         )
