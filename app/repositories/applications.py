@@ -10,7 +10,7 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from app.db import collection
-from app.pagination import Page, paginate
+from app.pagination import Page, encode_cursor, paginate
 
 
 def coll() -> Collection[Any]:
@@ -43,10 +43,11 @@ def page_for_applicant(
     return paginate(coll(), applicant_query(applicant_id, status), limit=limit, cursor=cursor)
 
 
-def inbox_query(keys: list[str], overdue: bool | None, now: datetime) -> dict[str, Any]:
-    """Cases filed under any of KEYS (see application_workflow.inbox_keys). `inbox_at` is the
-    due time of cases in review, so the overdue filter is a range on the same index."""
-    query: dict[str, Any] = {"inbox_keys": {"$in": keys}}
+def inbox_query(key: str, overdue: bool | None, now: datetime) -> dict[str, Any]:
+    """Cases filed under KEY (see application_workflow.inbox_keys). `inbox_at` is the due
+    time of cases in review, so the overdue filter is a range on the same index. One key per
+    query: the embedded server answers `$in` plus a range with a collection scan."""
+    query: dict[str, Any] = {"inbox_keys": key}
     if overdue is True:
         query["inbox_at"] = {"$lt": now}
     elif overdue is False:
@@ -57,15 +58,27 @@ def inbox_query(keys: list[str], overdue: bool | None, now: datetime) -> dict[st
 def inbox_page(
     keys: list[str], overdue: bool | None, now: datetime, limit: int, cursor: str | None
 ) -> Page:
-    """Most urgent first: earliest inbox_at (due_at, or submitted_at awaiting acceptance)."""
-    return paginate(
-        coll(),
-        inbox_query(keys, overdue, now),
-        sort_field="inbox_at",
-        descending=False,
-        limit=limit,
-        cursor=cursor,
-    )
+    """Most urgent first: earliest inbox_at (due_at, or submitted_at awaiting acceptance).
+    Each key is read as its own index range from the same cursor, and the ranges merged."""
+    items: dict[Any, dict[str, Any]] = {}
+    more = False
+    for key in dict.fromkeys(keys):
+        page = paginate(
+            coll(),
+            inbox_query(key, overdue, now),
+            sort_field="inbox_at",
+            descending=False,
+            limit=limit,
+            cursor=cursor,
+        )
+        more = more or page.next_cursor is not None
+        for doc in page.items:
+            items.setdefault(doc["_id"], doc)
+    merged = sorted(items.values(), key=lambda doc: (doc["inbox_at"], doc["_id"]))
+    more = more or len(merged) > limit
+    merged = merged[:limit]
+    next_cursor = encode_cursor("inbox_at", merged[-1]) if more and merged else None
+    return Page(merged, next_cursor)
 
 
 def set_certificate(application_id: ObjectId, certificate_id: ObjectId) -> None:
