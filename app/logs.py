@@ -68,9 +68,6 @@ def init_request_logging(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.started = time.perf_counter()
-        # The caller is decided per request: an app context that outlives one request (as
-        # in tests holding one open) must not hand the previous caller's identity on.
-        g.pop("user", None)
 
     @app.after_request
     def log_and_tag(response: Response) -> Response:
