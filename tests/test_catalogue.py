@@ -491,3 +491,36 @@ def test_a_forged_cursor_is_422(catalogue, anon):
 )
 def test_malformed_filters_are_422(anon, query):
     assert_envelope(anon.get(f"/api/v1/matters{query}"), 422)
+
+
+def test_of_two_concurrent_saves_the_later_gets_409_and_changes_nothing(admin, db, monkeypatch):
+    from app.repositories import matters as matters_repo
+
+    create(admin)
+    version_1 = db.matters.find_one({"code": CODE})
+    assert put(admin, fee=10).status_code == 200
+    # The second request read version 1 just before the first one swapped it out.
+    monkeypatch.setattr(matters_repo, "get_current", lambda code: version_1)
+    body = assert_envelope(put(admin, fee=99), 409)
+    assert "changed meanwhile" in body["message"]
+    current = db.matters.find_one({"code": CODE, "current": True})
+    assert (current["version"], current["fee"]) == (2, 10)
+    assert db.matters.count_documents({}) == 2
+
+
+def test_integer_fields_take_integer_bounds_and_keep_them_exact(admin, anon):
+    form = [
+        {
+            "key": "children",
+            "label": "Children",
+            "type": "integer",
+            "required": True,
+            "min": 0,
+            "max": 12,
+        },
+        {"key": "area", "label": "Area", "type": "number", "required": False, "min": 0.5},
+    ]
+    create(admin, form=form)
+    shown = anon.get(f"/api/v1/matters/{CODE}").get_json()["form"]
+    assert shown == [{**form[0]}, {**form[1]}]
+    assert isinstance(shown[0]["max"], int)
