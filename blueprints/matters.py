@@ -20,6 +20,12 @@ from schemas.matters import (
 blp = Blueprint(
     "matters", __name__, url_prefix="/api/v1", description="Service items (the catalogue)"
 )
+ETAG = {
+    "ETag": {
+        "description": 'The version of the service item, e.g. "v3"; PUT takes it as If-Match',
+        "schema": {"type": "string"},
+    }
+}
 
 
 @blp.route("/matters")
@@ -43,7 +49,7 @@ class Matters(MethodView):
 class MatterByCode(MethodView):
     @blp.not_found
     @blp.arguments(MatterVersionArgs, location="query")
-    @blp.response(200, MatterSchema)
+    @blp.response(200, MatterSchema, headers=ETAG)
     def get(self, args, code):
         """A service item's full definition: the current version, or `?version=N`"""
         doc = catalogue.get_matter(code, args.get("version"))
@@ -55,7 +61,7 @@ class AdminMatters(MethodView):
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(MatterDefinitionSchema)
-    @blp.response(201, MatterSchema)
+    @blp.response(201, MatterSchema, headers=ETAG)
     @blp.alt_response(409, description="A service item with this code exists already")
     def post(self, definition):
         """Add a service item (version 1)"""
@@ -69,7 +75,7 @@ class AdminMatterByCode(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(MatterUpdateSchema)
-    @blp.response(200, MatterSchema)
+    @blp.response(200, MatterSchema, headers=ETAG)
     def put(self, definition, code):
         """Save a new version of a service item; earlier versions stay readable, and
         applications keep the version they were submitted under"""

@@ -30,6 +30,13 @@ MATTER_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use snake_case: a-z, 0-9 and _.")
 DEPARTMENT_CODE = validate.Regexp(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 MAX_PATTERN_LENGTH = 200
+# A quantified group that itself contains a quantifier, like (a+)+ or (\d{2})*: such patterns
+# can backtrack for minutes on a crafted applicant input, so definitions may not use them.
+_QUANTIFIER = r"(?:[+*]|\{\d+,?\d*\})"
+_GROUP_BODY = r"(?:[^()\\]|\\.)*"
+NESTED_QUANTIFIER = re.compile(
+    r"\(" + _GROUP_BODY + _QUANTIFIER + _GROUP_BODY + r"\)" + _QUANTIFIER
+)
 
 
 class StrictNumeric(fields.Number):
@@ -108,6 +115,12 @@ class FormFieldSchema(BaseSchema):
                     re.compile(data["pattern"])
                 except re.error as exc:
                     errors["pattern"] = [f"Not a valid regular expression: {exc}."]
+                else:
+                    if NESTED_QUANTIFIER.search(data["pattern"]):
+                        errors["pattern"] = [
+                            "Nested repetition like (a+)+ is refused: it can take exponential "
+                            "time on some inputs."
+                        ]
         if kind == "choice" and "choices" not in data:
             errors["choices"] = ["A choice field needs its choices."]
         if kind != "choice" and "choices" in data:

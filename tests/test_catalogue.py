@@ -157,6 +157,7 @@ REFUSED = [
     ("max_length on a number", with_form(field(type="number", max_length=3)), "form"),
     ("pattern on an integer", with_form(field(type="integer", pattern="^1$")), "form"),
     ("pattern that does not compile", with_form(field(pattern="^(unclosed$")), "form"),
+    ("pattern with nested repetition", with_form(field(pattern="^([a-z]+ ?)+$")), "form"),
     ("min above max", with_form(field(type="number", min=10, max=1)), "form"),
     ("fractional bound on an integer", with_form(field(type="integer", min=1.5)), "form"),
     ("choice without choices", with_form(field(type="choice")), "form"),
