@@ -6,7 +6,29 @@ from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
-    from blueprints import admin, applications, attachments, auth, directory, health, me, staff
+    from blueprints import (
+        admin,
+        applications,
+        attachments,
+        auth,
+        certificates,
+        directory,
+        health,
+        matters,
+        me,
+        staff,
+    )
 
-    for module in (health, auth, me, directory, admin, attachments, applications, staff):
+    for module in (
+        health,
+        auth,
+        me,
+        directory,
+        admin,
+        attachments,
+        matters,
+        certificates,
+        applications,
+        staff,
+    ):
         api.register_blueprint(module.blp)

@@ -9,6 +9,7 @@ from bson import ObjectId
 
 from app import clock
 from app.regions import ancestors
+from app.services import catalogue
 
 COMPANY_SETUP: dict[str, Any] = {
     "code": "ZJ-COMPANY-SETUP",
@@ -66,7 +67,8 @@ def definition(**overrides: Any) -> dict[str, Any]:
 
 
 def store_matter(db: Any, version: int = 1, current: bool = True, **overrides: Any) -> dict:
-    """Insert one version document straight into the database (bypassing the admin API)."""
+    """Insert one version document straight into the database (bypassing the admin API's
+    checks, e.g. of departments), listed and searchable like one the API stored."""
     doc = {
         "_id": ObjectId(),
         **definition(**overrides),
@@ -76,5 +78,7 @@ def store_matter(db: Any, version: int = 1, current: bool = True, **overrides: A
         "created_by": None,
     }
     doc["region_path"] = ancestors(doc["region"])
+    doc["search_keys"] = catalogue.search_keys(doc["name"], doc.get("name_zh"))
+    doc["facets"] = catalogue.facets(doc)
     db.matters.insert_one(doc)
     return doc

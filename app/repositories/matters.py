@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ASCENDING
+from pymongo.cursor import Cursor
+
 from app.db import collection, get_client
 
 
@@ -45,3 +48,22 @@ def replace_current(previous: dict[str, Any], doc: dict[str, Any]) -> bool:
 
     with get_client().start_session() as session:
         return session.with_transaction(swap)
+
+
+# Listing: both read current versions in code order from an index whose leading fields are
+# exactly the filter's (current, key) equalities followed by the code range of the cursor.
+_LISTED = {"search_keys": 0}
+
+
+def current_by_facet(facet: str, after_code: str | None, limit: int) -> Cursor[Any]:
+    query: dict[str, Any] = {"current": True, "facets": facet}
+    if after_code is not None:
+        query["code"] = {"$gt": after_code}
+    return _coll().find(query, _LISTED).sort("code", ASCENDING).limit(limit)
+
+
+def current_by_search_key(term: str, after_code: str | None) -> Cursor[Any]:
+    query: dict[str, Any] = {"current": True, "search_keys": term}
+    if after_code is not None:
+        query["code"] = {"$gt": after_code}
+    return _coll().find(query, _LISTED).sort("code", ASCENDING).batch_size(100)

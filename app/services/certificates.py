@@ -19,6 +19,36 @@ from app.tracking import next_tracking_no
 
 NUMBER_PREFIX = "ZJC"  # certificate numbers read like ZJC20261126000042
 
+# What the government issues and a wallet can hold; service items name these types for the
+# materials a certificate satisfies and for what they issue on completion.
+CERTIFICATE_TYPES = (
+    "resident_id_card",
+    "household_register",
+    "business_licence",
+    "individual_business_licence",
+    "marriage_certificate",
+    "divorce_certificate",
+    "birth_medical_certificate",
+    "death_certificate",
+    "real_estate_certificate",
+    "mortgage_certificate",
+    "social_security_card",
+    "social_insurance_transfer_certificate",
+    "passport",
+    "travel_permit",
+    "residence_permit",
+    "retirement_certificate",
+    "pension_approval",
+    "unemployment_certificate",
+    "employment_registration_certificate",
+    "tax_registration_certificate",
+    "invoice_approval",
+    "deregistration_notice",
+    "enrolment_notice",
+    "funeral_subsidy_decision",
+    "medical_reimbursement_decision",
+)
+
 
 def issue(
     holder_id: ObjectId,
@@ -63,6 +93,10 @@ def owned(holder_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId, dict[s
     return repo.owned(holder_id, ids)
 
 
+def holds(holder_id: ObjectId, cert_type: str) -> bool:
+    return repo.has_type(holder_id, cert_type)
+
+
 def read_through_case(
     reader: Principal,
     certificate_id: ObjectId,
@@ -92,17 +126,24 @@ def wallet(holder: Principal, cert_type: str | None, limit: int, cursor: str | N
     return repo.page_of_holder(holder.oid, cert_type, limit, cursor)
 
 
-def get_own(holder: Principal, certificate_id: ObjectId) -> dict[str, Any]:
-    """The holder's certificate; another's id answers 404 exactly like an unknown one."""
+def get_own(holder: Principal, certificate_id: str | ObjectId) -> dict[str, Any]:
+    """The holder's certificate; another's (or a malformed) id answers 404 like an unknown one."""
+    if not isinstance(certificate_id, ObjectId):
+        if not ObjectId.is_valid(certificate_id) or len(certificate_id) != 24:
+            raise NotFound("No such certificate.")
+        certificate_id = ObjectId(certificate_id)
     certificate = repo.get_owned(holder.oid, certificate_id)
     if certificate is None:
         raise NotFound("No such certificate.")
     return certificate
 
 
-def access_log(holder: Principal, certificate_id: ObjectId, limit: int, cursor: str | None) -> Page:
-    get_own(holder, certificate_id)
-    page = repo.access_page(certificate_id, limit, cursor)
+def access_log(
+    holder: Principal, certificate_id: str | ObjectId, limit: int, cursor: str | None
+) -> Page:
+    """Who read the holder's certificate, newest first (another's certificate: 404)."""
+    certificate = get_own(holder, certificate_id)
+    page = repo.access_page(certificate["_id"], limit, cursor)
     departments = departments_repo.get_many(
         sorted({e["reader"]["department"] for e in page.items if e["reader"].get("department")})
     )

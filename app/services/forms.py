@@ -15,6 +15,8 @@ from typing import Any
 from app.errors import ValidationFailed
 
 FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "choice")
+# A string field without its own max_length still has one: patterns run on what is sent.
+DEFAULT_MAX_STRING_LENGTH = 2000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MISSING = "Missing data for required field."
 
@@ -41,8 +43,9 @@ def _clean_value(field: dict[str, Any], value: Any) -> tuple[Any, list[str]]:
             messages.append("Must not contain NUL characters.")
         if field.get("required") and not value.strip():
             messages.append("Must not be blank.")
-        if "max_length" in field and len(value) > field["max_length"]:
-            messages.append(f"Longer than maximum length {field['max_length']}.")
+        max_length = field.get("max_length", DEFAULT_MAX_STRING_LENGTH)
+        if len(value) > max_length:
+            return value, [*messages, f"Longer than maximum length {max_length}."]
         if "pattern" in field and not re.fullmatch(field["pattern"], value):
             messages.append("Does not match the expected format.")
         return value, messages

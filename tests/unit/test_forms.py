@@ -169,3 +169,19 @@ def test_a_form_that_is_not_an_object_is_refused(data):
     with pytest.raises(ValidationFailed) as caught:
         validate_form(COMPANY_FORM, data)
     assert caught.value.errors == {"form": {"_schema": ["Must be an object."]}}
+
+
+def test_a_string_without_max_length_is_still_capped_before_its_pattern_runs():
+    definition = [
+        {
+            "key": "note",
+            "label": "Note",
+            "type": "string",
+            "required": False,
+            "pattern": "^[a-z ]*$",
+        }
+    ]
+    assert validate_form(definition, {"note": "a" * 2000}) == {"note": "a" * 2000}
+    with pytest.raises(ValidationFailed) as caught:
+        validate_form(definition, {"note": "a" * 2001})
+    assert caught.value.errors == {"form": {"note": ["Longer than maximum length 2000."]}}
