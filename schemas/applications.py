@@ -118,7 +118,7 @@ class ApplicantSchema(Schema):
     enterprise = fields.Nested(EnterpriseViewSchema, allow_none=True)
 
 
-class MaterialSchema(Schema):
+class CitedMaterialSchema(Schema):
     key = fields.String()
     name = fields.String(allow_none=True)
     attachment_id = Id()
@@ -181,7 +181,7 @@ class ApplicationSchema(Schema):
     applicant = fields.Nested(ApplicantSchema)
     matter = fields.Nested(MatterRefSchema)
     form = fields.Dict()
-    materials = fields.List(fields.Nested(MaterialSchema))
+    materials = fields.List(fields.Nested(CitedMaterialSchema))
     delivery = fields.String()
     region = fields.String()
     department = fields.String(metadata={"description": "The lead department"})
