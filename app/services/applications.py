@@ -387,8 +387,49 @@ def _inbox_at(doc: dict[str, Any]) -> datetime | None:
     return None
 
 
-def _stop_clock(now: datetime) -> dict[str, Any]:
-    return {"warn_at": None, "overdue_at": None, "clock_paused_at": None, "closed_at": now}
+def clock_fields(effect: str | None, case: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What a transition's clock effect (application_workflow.clock_effect) writes."""
+    time_limit = case["matter"]["time_limit"]
+    if effect == "start":
+        due = calendar.due_at(now, time_limit)
+        warn = calendar.warn_at(now, time_limit, _rules().sla_warning_fraction)
+        return {
+            "due_at": due,
+            "warn_at": warn,
+            "sla_warn_point": warn,  # the 80 % point, moved by pauses like due_at
+            "overdue_at": due,
+            "clock_paused_at": None,
+        }
+    if effect == "pause":
+        return {
+            "clock_paused_at": now,
+            # Which SLA events were still to be raised, to re-arm just those on resume.
+            "clock_pending": {
+                "warn": case.get("warn_at") is not None,
+                "overdue": case.get("overdue_at") is not None,
+            },
+            "warn_at": None,
+            "overdue_at": None,
+        }
+    if effect == "resume":
+        paused_from, unit = case["clock_paused_at"], time_limit["unit"]
+        due = calendar.extend_for_pause(case["due_at"], paused_from, now, unit)
+        warn_point = case.get("sla_warn_point")
+        if warn_point is not None:
+            warn_point = calendar.extend_for_pause(warn_point, paused_from, now, unit)
+        pending = case.get("clock_pending") or {"warn": True, "overdue": True}
+        return {
+            "due_at": due,
+            "sla_warn_point": warn_point,
+            "warn_at": warn_point if pending.get("warn") else None,
+            "overdue_at": due if pending.get("overdue") else None,
+            "clock_paused_at": None,
+            "clock_pending": None,
+        }
+    if effect == "stop":
+        # due_at stays for the KPIs; nothing is left for the SLA sweeps.
+        return {"warn_at": None, "overdue_at": None, "clock_paused_at": None, "closed_at": now}
+    return {}
 
 
 def _fire(
@@ -407,8 +448,10 @@ def _fire(
 ) -> dict[str, Any]:
     """Check every rule, keep the inbox fields in step, then one compare-and-set write."""
     transition = wf.check(action, user, case, **(context or {}))
-    fields = dict(set_fields or {})
-    prospective = {**case, **fields, "status": target or transition.target or case["status"]}
+    new_status = target or transition.target or case["status"]
+    fields = clock_fields(wf.clock_effect(action, new_status), case, clock.now())
+    fields.update(set_fields or {})
+    prospective = {**case, **fields, "status": new_status}
     fields["inbox_keys"] = wf.inbox_keys(prospective)
     fields["inbox_at"] = _inbox_at(prospective)
     return workflow.apply(
@@ -452,24 +495,12 @@ def _retrying(
 
 def accept(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     case = load_visible(user, application_id)
-    now = clock.now()
-    time_limit = case["matter"]["time_limit"]
-    due = calendar.due_at(now, time_limit)
-    warn = calendar.warn_at(now, time_limit, _rules().sla_warning_fraction)
     after = _fire(
         "accept",
         user,
         case,
         expected_version,
-        {
-            "accepted_at": now,
-            "due_at": due,
-            "warn_at": warn,
-            "sla_warn_point": warn,
-            "overdue_at": due,
-            "clock_paused_at": None,
-            "reviews": wf.open_reviews(wf.involved_departments(case)),
-        },
+        {"accepted_at": clock.now(), "reviews": wf.open_reviews(wf.involved_departments(case))},
     )
     _tell_applicant(after, "accept")
     return after
@@ -485,7 +516,7 @@ def reject(
         user,
         case,
         expected_version,
-        {**_stop_clock(now), "rejection_reason": reason},
+        {"rejection_reason": reason},
         note=reason,
     )
     kpi.record(after["department"], after["region"], now, applications_rejected=1)
@@ -522,7 +553,7 @@ def review(
         outcome = wf.review_outcome(reviews)
         fields: dict[str, Any] = {"reviews": reviews}
         if outcome == wf.REJECTED:
-            fields.update(_stop_clock(now), rejection_reason=opinion)
+            fields["rejection_reason"] = opinion
         after = _fire(
             "review",
             user,
@@ -570,14 +601,6 @@ def request_supplement(
         case,
         expected_version,
         {
-            "clock_paused_at": now,
-            # Which SLA events were still to be raised, to re-arm them on resume.
-            "clock_pending": {
-                "warn": case.get("warn_at") is not None,
-                "overdue": case.get("overdue_at") is not None,
-            },
-            "warn_at": None,
-            "overdue_at": None,
             "supplement_request": {
                 "materials": keys,
                 "reason": reason,
@@ -614,12 +637,6 @@ def supplement(
         )
     now = clock.now()
     paused_from = case["clock_paused_at"]
-    unit = case["matter"]["time_limit"]["unit"]
-    due = calendar.extend_for_pause(case["due_at"], paused_from, now, unit)
-    warn_point = case.get("sla_warn_point")
-    if warn_point is not None:
-        warn_point = calendar.extend_for_pause(warn_point, paused_from, now, unit)
-    pending = case.get("clock_pending") or {"warn": True, "overdue": True}
     by_key = {m["key"]: m for m in case["materials"]}
     by_key.update({m["key"]: m for m in cleaned})
     after = _fire(
@@ -629,12 +646,6 @@ def supplement(
         expected_version,
         {
             "materials": list(by_key.values()),
-            "due_at": due,
-            "sla_warn_point": warn_point,
-            "warn_at": warn_point if pending.get("warn") else None,
-            "overdue_at": due if pending.get("overdue") else None,
-            "clock_paused_at": None,
-            "clock_pending": None,
             "supplement_request": None,
         },
         extra_update={
@@ -663,9 +674,7 @@ def supplement(
 def complete(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     case = load_visible(user, application_id)
     now = clock.now()
-    after = _fire(
-        "complete", user, case, expected_version, {**_stop_clock(now), "completed_at": now}
-    )
+    after = _fire("complete", user, case, expected_version, {"completed_at": now})
     cert_type = after["matter"].get("issues_certificate")
     if cert_type:
         certificate = certificates.issue(
@@ -701,7 +710,7 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
 
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     case = load_visible(user, application_id)
-    after = _fire("withdraw", user, case, expected_version, _stop_clock(clock.now()))
+    after = _fire("withdraw", user, case, expected_version)
     _tell_applicant(after, "withdraw")
     return after
 

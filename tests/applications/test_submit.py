@@ -34,6 +34,8 @@ def test_enterprise_submits_and_gets_a_tracking_number_and_a_masked_applicant(wo
     phone = world.applicant.user["phone"]
     assert body["applicant"]["phone"] == phone[:3] + "****" + phone[-4:]
     assert body["applicant"]["id_number"] == "330106********0018"
+    assert body["matter_code"] == "ZJ-COMPANY-SETUP"
+    assert body["delivery"] == "electronic"
     assert body["form"]["registered_capital"] == 1000000
     assert body["due_at"] is None and body["overdue"] is False
     assert [e["action"] for e in body["timeline"]] == ["submit"]

@@ -2,7 +2,7 @@
 withdrawal, ratings and visits, each rule with its refusal and the database after it."""
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
@@ -492,3 +492,47 @@ def test_visits_make_a_completion_count_as_one_visit_not_online(world, db):
     world.ok("amr_head", case, "complete")
     counters = db.kpi_daily.find_one({"department": "AMR-330100"})["m"]
     assert counters["completed_online"] == 0 and counters["completed_one_visit"] == 1
+
+
+# ------------------------------------------------------------------ the clock
+
+
+@pytest.mark.frozen(T0)
+def test_overdue_once_due_passes_and_a_late_completion_stays_overdue(world, db):
+    case = world.approve_all(world.accept(world.submit()))
+    path = f"{APPS}/{case['id']}"
+    clock.freeze(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))  # exactly due
+    assert world.applicant.get(path).get_json()["overdue"] is False
+    clock.advance(timedelta(minutes=1))
+    assert world.applicant.get(path).get_json()["overdue"] is True
+    case = world.ok("amr_head", case, "complete")
+    assert case["overdue"] is True
+    clock.advance(timedelta(days=30))
+    assert world.applicant.get(path).get_json()["overdue"] is True
+    counters = db.kpi_daily.find_one({"department": "AMR-330100"})["m"]
+    assert counters["applications_completed"] == 1
+    assert counters.get("completed_on_time", 0) == 0
+
+
+@pytest.mark.frozen(T0)
+def test_a_paused_case_is_not_overdue_while_the_applicant_owes_materials(world):
+    case = world.accept(world.submit())
+    world.ok("tax", case, "request-supplement", {"materials": ["articles"], "reason": "x"})
+    clock.advance(timedelta(days=10))
+    assert world.applicant.get(f"{APPS}/{case['id']}").get_json()["overdue"] is False
+
+
+@pytest.mark.frozen(T0)
+def test_resuming_re_arms_only_the_sla_events_still_pending(world, db):
+    case = world.accept(world.submit())
+    # The oversight sweep raised the 80 % warning already (and nulled warn_at).
+    db.applications.update_one({"_id": ObjectId(case["id"])}, {"$set": {"warn_at": None}})
+    clock.advance(timedelta(hours=1))
+    case = world.ok("tax", case, "request-supplement", {"materials": ["articles"], "reason": "x"})
+    clock.advance(timedelta(hours=1))
+    materials = [{"key": "articles", "attachment_id": world.articles}]
+    world.applicant.post(f"{APPS}/{case['id']}/supplements", json={"materials": materials})
+    stored = world.stored(case)
+    assert stored["warn_at"] is None  # not warned twice
+    assert stored["overdue_at"] == stored["due_at"]
+    assert stored["due_at"] == datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
