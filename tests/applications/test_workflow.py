@@ -138,8 +138,8 @@ def test_reject_at_acceptance_needs_a_reason_and_stops_everything(world, db):
     assert body["timeline"][-1]["note"] == "Name already registered"
     stored = world.stored(case)
     assert stored["inbox_keys"] == [] and stored["warn_at"] is None
-    counters = db.kpi_daily.find_one({"department": "AMR-330100"})
-    assert counters["m"]["applications_rejected"] == 1
+    counters = world.kpi()
+    assert counters["applications_rejected"] == 1
 
 
 def test_supervisors_read_but_every_state_change_is_403(world, users):
@@ -189,8 +189,8 @@ def test_any_department_rejecting_rejects_the_case_and_stops_the_clock(world, db
     assert stored["warn_at"] is None and stored["overdue_at"] is None
     assert stored["due_at"] is not None  # kept for KPIs
     assert_envelope(world.act("tax", case, "reviews/TAX-330100", {"decision": "approve"}), 409)
-    counters = db.kpi_daily.find_one({"department": "AMR-330100"})
-    assert counters["m"]["applications_rejected"] == 1
+    counters = world.kpi()
+    assert counters["applications_rejected"] == 1
 
 
 def test_a_department_decides_only_its_own_task_once(world, users):
@@ -371,7 +371,7 @@ def test_complete_issues_the_certificate_into_the_wallet_and_notifies(world, db)
     assert certificate["source"]["tracking_no"] == case["tracking_no"]
     assert certificate["data"]["company_name"] == "Qiantang Software Ltd"
     assert db.notifications.count_documents({"kind": "application.complete"}) == 1
-    counters = db.kpi_daily.find_one({"department": "AMR-330100"})["m"]
+    counters = world.kpi()
     assert counters["applications_completed"] == 1
     assert counters["completed_online"] == 1 and counters["completed_one_visit"] == 1
     assert counters["completed_on_time"] == 1
@@ -420,7 +420,7 @@ def test_rating_once_after_a_terminal_state(world, db):
     again = world.applicant.post(f"{APPS}/{case['id']}/rating", json={"score": 1})
     assert_envelope(again, 409)
     assert world.stored(case)["rating"]["score"] == 5
-    counters = db.kpi_daily.find_one({"department": "AMR-330100"})["m"]
+    counters = world.kpi()
     assert counters["ratings"] == 1 and counters["ratings_satisfied"] == 1
     assert counters["bad_ratings"] == 0
     assert db.supervision_events.count_documents({}) == 0
@@ -435,7 +435,7 @@ def test_a_bad_rating_raises_a_supervision_event_without_personal_data(world, db
     assert event["department"] == "AMR-330100" and event["region"] == "330100"
     assert "Qiantang" not in event["summary"]
     assert world.applicant.user["phone"] not in event["summary"]
-    assert db.kpi_daily.find_one({"department": "AMR-330100"})["m"]["bad_ratings"] == 1
+    assert world.kpi()["bad_ratings"] == 1
 
 
 def test_only_the_owner_rates(world, users):
@@ -490,7 +490,7 @@ def test_visits_make_a_completion_count_as_one_visit_not_online(world, db):
     case = world.approve_all(world.accept(world.submit()))
     world.ok("amr_window", case, "visits", {"purpose": "Collect licence"})
     world.ok("amr_head", case, "complete")
-    counters = db.kpi_daily.find_one({"department": "AMR-330100"})["m"]
+    counters = world.kpi()
     assert counters["completed_online"] == 0 and counters["completed_one_visit"] == 1
 
 

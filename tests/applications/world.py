@@ -74,6 +74,19 @@ class World:
             case = self.ok(who, case, f"reviews/{dept}-330100", {"decision": "approve"})
         return case
 
+    def kpi(self, department: str = "AMR-330100") -> dict[str, Any]:
+        """DEPARTMENT's KPI counters summed over all days (a test may cross local midnight)."""
+        total: dict[str, Any] = {}
+        for doc in self.db.kpi_daily.find({"department": department}):
+            for name, value in doc["m"].items():
+                if isinstance(value, dict):
+                    bucket = total.setdefault(name, {})
+                    for key, count in value.items():
+                        bucket[key] = bucket.get(key, 0) + count
+                else:
+                    total[name] = total.get(name, 0) + value
+        return total
+
     def stored(self, case: dict[str, Any]) -> dict[str, Any]:
         return self.db.applications.find_one({"_id": ObjectId(case["id"])})
 
