@@ -17,7 +17,6 @@ from schemas.applications import (
     ApplicationListArgs,
     ApplicationSchema,
     ApplicationSummarySchema,
-    CertificateThroughCaseSchema,
     RatingSchema,
     ReasonSchema,
     ReviewDecisionSchema,
@@ -26,6 +25,7 @@ from schemas.applications import (
     VisitSchema,
 )
 from schemas.base import page_of
+from schemas.certificates import CertificateSchema
 
 blp = Blueprint(
     "applications",
@@ -246,7 +246,7 @@ class Visits(MethodView):
 class CitedCertificate(MethodView):
     @blp.auth("staff")
     @blp.not_found
-    @blp.response(200, CertificateThroughCaseSchema)
+    @blp.response(200, CertificateSchema)
     def get(self, application_id, key):
         """Read a wallet certificate the applicant cited for a material (staff handling the
         case); the read is logged and shown to the holder"""

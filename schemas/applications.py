@@ -214,18 +214,3 @@ class ApplicationSummarySchema(Schema):
     completed_at = UTCDateTime(allow_none=True)
     overdue = fields.Boolean()
     version = fields.Integer()
-
-
-class CertificateThroughCaseSchema(Schema):
-    """A certificate the applicant cited, as staff handling the case read it (logged)."""
-
-    id = Id(attribute="_id")
-    type = fields.String()
-    number = fields.String()
-    holder_name = fields.String()
-    issuer = fields.String()
-    issuer_name = fields.String(allow_none=True)
-    issued_at = UTCDateTime()
-    valid_until = UTCDateTime(allow_none=True)
-    status = fields.String()
-    data = fields.Dict()

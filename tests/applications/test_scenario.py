@@ -97,8 +97,13 @@ def test_company_setup_through_three_departments_across_national_day(world, db):
     assert licence["type"] == "business_licence"
     assert licence["holder_id"] == applicant.user["_id"]
     assert licence["issued_at"] == at(10, 15)
-    wallet = db.certificates.find({"holder_id": applicant.user["_id"]}).sort("issued_at")
-    assert [c["type"] for c in wallet] == ["resident_id_card", "business_licence"]
+    wallet = applicant.get("/api/v1/me/certificates").get_json()["items"]
+    assert [(c["type"], c["id"]) for c in wallet] == [
+        ("business_licence", case["certificate_id"]),
+        ("resident_id_card", world.id_card),
+    ]
+    assert wallet[0]["source"]["tracking_no"] == case["tracking_no"]
+    assert wallet[0]["issuer"] == "AMR-330100"
 
     # The timeline tells the whole story, in order.
     steps = [(e["action"], e["from_status"], e["to_status"]) for e in case["timeline"]]
@@ -142,10 +147,10 @@ def test_company_setup_through_three_departments_across_national_day(world, db):
     )
 
     # The holder sees who read the ID card, when, for which case.
-    read = db.certificate_access.find_one({"certificate_id": ObjectId(world.id_card)})
-    assert read["reader"]["department"] == "SI-330100"
-    assert read["at"] == at(10, 11)
-    assert read["case"]["tracking_no"] == case["tracking_no"]
+    log = applicant.get(f"/api/v1/me/certificates/{world.id_card}/access-log").get_json()
+    assert [
+        (r["reader"]["department"], r["at"], r["case"]["tracking_no"]) for r in log["items"]
+    ] == [("SI-330100", "2026-10-10T03:00:00.000Z", case["tracking_no"])]
 
     # The applicant was told at every step.
     notes = db.notifications.find({"user_id": applicant.user["_id"]}).sort("_id")
