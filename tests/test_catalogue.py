@@ -523,3 +523,9 @@ def test_integer_fields_take_integer_bounds_and_keep_them_exact(admin, anon):
     shown = anon.get(f"/api/v1/matters/{CODE}").get_json()["form"]
     assert shown == [{**form[0]}, {**form[1]}]
     assert isinstance(shown[0]["max"], int)
+
+
+def test_an_item_may_issue_nothing_need_no_material_and_charge_a_fractional_fee(admin, anon):
+    create(admin, issues_certificate=None, materials=[], co_departments=[], fee=12.5)
+    shown = anon.get(f"/api/v1/matters/{CODE}").get_json()
+    assert (shown["issues_certificate"], shown["materials"], shown["fee"]) == (None, [], 12.5)
