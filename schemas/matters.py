@@ -60,7 +60,7 @@ def _unique(values: list[Any]) -> None:
         raise ValidationError("Items must be unique.")
 
 
-class MaterialSchema(BaseSchema):
+class MatterMaterialSchema(BaseSchema):
     key = StrictString(required=True, validate=[validate.Length(max=64), KEY])
     name = StrictString(required=True, validate=validate.Length(min=1, max=200))
     required = StrictBoolean(required=True)
@@ -161,7 +161,7 @@ class MatterDefinitionSchema(BaseSchema):
         validate=[validate.Length(max=20), _unique],
     )
     materials = fields.List(
-        fields.Nested(MaterialSchema), required=True, validate=validate.Length(max=50)
+        fields.Nested(MatterMaterialSchema), required=True, validate=validate.Length(max=50)
     )
     form = fields.List(
         fields.Nested(FormFieldSchema), required=True, validate=validate.Length(max=50)

@@ -88,11 +88,9 @@ def test_only_admins_add_service_items(users, world, anon, db):
     assert db.matters.count_documents({}) == 0
 
 
-def test_a_service_item_may_be_defined_for_a_county_below_its_departments_region(admin):
-    # Offered in Tonglu, handled by Tonglu's own office and Hangzhou's tax bureau? No: the
-    # departments must sit in the item's region or below. A county item with a county office:
+def test_a_county_item_handled_by_the_countys_own_office_is_accepted(admin):
     body = create(admin, region="330122", lead_department="AMR-330122", co_departments=[])
-    assert body["region"] == "330122"
+    assert (body["region"], body["lead_department"]) == ("330122", "AMR-330122")
 
 
 def test_a_province_item_may_be_handled_by_city_departments(admin):
@@ -525,3 +523,9 @@ def test_integer_fields_take_integer_bounds_and_keep_them_exact(admin, anon):
     shown = anon.get(f"/api/v1/matters/{CODE}").get_json()["form"]
     assert shown == [{**form[0]}, {**form[1]}]
     assert isinstance(shown[0]["max"], int)
+
+
+def test_an_item_may_issue_nothing_need_no_material_and_charge_a_fractional_fee(admin, anon):
+    create(admin, issues_certificate=None, materials=[], co_departments=[], fee=12.5)
+    shown = anon.get(f"/api/v1/matters/{CODE}").get_json()
+    assert (shown["issues_certificate"], shown["materials"], shown["fee"]) == (None, [], 12.5)

@@ -60,6 +60,6 @@ def test_the_definition_schema_spells_out_field_types_and_certificate_types(spec
         "date",
         "choice",
     ]
-    material = schemas["Material"]["properties"]
+    material = schemas["MatterMaterial"]["properties"]
     assert "resident_id_card" in material["certificate_type"]["enum"]
     assert schemas["TimeLimit"]["properties"]["unit"]["enum"] == ["hours", "working_days"]

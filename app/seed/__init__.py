@@ -12,9 +12,11 @@ from typing import Any
 from app import clock
 from app.regions import ancestors
 from app.repositories import departments as departments_repo
+from app.repositories import matters as matters_repo
 from app.repositories import regions as regions_repo
 from app.repositories import users as users_repo
-from app.services import accounts
+from app.services import accounts, catalogue, certificates
+from schemas.matters import MatterDefinitionSchema
 
 log = logging.getLogger("onevisit.seed")
 DATA = Path(__file__).resolve().parent / "data"
@@ -133,10 +135,6 @@ def seed_users() -> None:
 
 def seed_matters() -> None:
     """The service catalogue, through the same validation as POST /admin/matters."""
-    from app.repositories import matters as matters_repo
-    from app.services import catalogue
-    from schemas.matters import MatterDefinitionSchema
-
     schema = MatterDefinitionSchema()
     for item in load("matters.json"):
         if matters_repo.get_current(item["code"]) is None:
@@ -145,8 +143,6 @@ def seed_matters() -> None:
 
 def seed_wallets() -> None:
     """The demo resident's ID card and the demo enterprise's business licence."""
-    from app.services import certificates
-
     issued = clock.now()
     holders = [users_repo.find_by_phone(r["phone"]) for r in DEMO_RESIDENTS]
     if None in holders:

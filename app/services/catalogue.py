@@ -150,9 +150,7 @@ def list_matters(
         term = search_term(q)
         streams = [repo.current_by_search_key(term, after)]
         candidates: Iterator[dict[str, Any]] = (
-            doc
-            for doc in heapq.merge(*streams, key=lambda d: d["code"])
-            if any(key in doc["facets"] for key in wanted)
+            doc for doc in streams[0] if any(key in doc["facets"] for key in wanted)
         )
     else:
         streams = [repo.current_by_facet(key, after, limit + 1) for key in wanted]
