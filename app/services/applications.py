@@ -1,10 +1,10 @@
 """Applications: what a submission must satisfy, the lifecycle transitions (rules in
 `app.application_workflow`, writes through `workflow.apply`), the SLA clock, visits, ratings,
-and who may read what. Every state change notifies the applicant and bumps the KPIs."""
+and who may read what. Every status change notifies the applicant; the KPI counters move
+with the transitions that change them."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -26,9 +26,7 @@ from app.repositories import users as users_repo
 from app.services import attachments, calendar, certificates, forms, inbox
 from app.tracking import next_tracking_no
 
-log = logging.getLogger("onevisit.applications")
 TRACKING_PREFIX = "ZJ"
-AUDIENCE_OF_KIND = {"person": "person", "enterprise": "enterprise"}
 CASE_KIND = "application"
 # Concurrent decisions by different departments are not conflicts: re-read and retry.
 RETRIES = 3
@@ -258,8 +256,8 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         )
     applicant = _applicant_snapshot(user)
     errors: dict[str, Any] = {}
-    audience = AUDIENCE_OF_KIND.get(applicant["kind"])
-    if audience not in matter["audience"]:
+    # An account's kind (person / enterprise) is the audience it belongs to.
+    if applicant["kind"] not in matter["audience"]:
         errors["matter_code"] = [
             f"This service item is for {' and '.join(matter['audience'])} applicants."
         ]
@@ -295,7 +293,10 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
             "max_visits": matter["max_visits"],
             "issues_certificate": matter.get("issues_certificate"),
             "delivery": list(matter["delivery"]),
-            "material_keys": [m["key"] for m in matter["materials"]],
+            "materials": [
+                {k: m[k] for k in ("key", "name", "required", "certificate_type") if k in m}
+                for m in matter["materials"]
+            ],
         },
         "form": form,
         "materials": materials,
@@ -584,7 +585,8 @@ def request_supplement(
 ) -> dict[str, Any]:
     case = load_visible(user, application_id)
     wf.check("request_supplement", user, case)
-    unknown = [k for k in material_keys if k not in case["matter"]["material_keys"]]
+    known = {m["key"] for m in case["matter"]["materials"]}
+    unknown = [k for k in material_keys if k not in known]
     if unknown:
         raise ValidationFailed(
             "Ask only for materials of this service item.",
@@ -625,12 +627,8 @@ def supplement(
     case = load_visible(user, application_id)
     wf.check("supplement", user, case)
     request = case["supplement_request"] or {"materials": []}
-    matter_spec = {"materials": [{"key": k} for k in case["matter"]["material_keys"]]}
-    # Certificate types come from the stored version of the service item.
-    stored = matters_repo.get_version(case["matter"]["code"], case["matter"]["version"])
-    if stored is not None:
-        matter_spec = stored
-    cleaned, errors = _material_errors(user.oid, matter_spec, materials, request["materials"])
+    # Checked against the materials of the version the case was submitted under.
+    cleaned, errors = _material_errors(user.oid, case["matter"], materials, request["materials"])
     if errors:
         raise ValidationFailed(
             "The supplement is not valid; see errors.", errors={"materials": errors}
