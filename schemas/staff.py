@@ -25,6 +25,9 @@ class InboxArgs(PageArgs):
 
 class InboxItemSchema(Schema):
     kind = fields.String(metadata={"enum": ["application", "complaint"]})
+    complaint_kind = fields.String(
+        metadata={"description": "Complaints only: complaint, inquiry, suggestion or dispute"}
+    )
     id = Id(attribute="_id")
     tracking_no = fields.String()
     status = fields.String()
