@@ -536,3 +536,44 @@ def test_resuming_re_arms_only_the_sla_events_still_pending(world, db):
     assert stored["warn_at"] is None  # not warned twice
     assert stored["overdue_at"] == stored["due_at"]
     assert stored["due_at"] == datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+def test_every_state_change_honours_if_match(world):
+    """At each step a stale ETag is refused with 412 and the case stays as it was; the
+    current ETag goes through."""
+    case = world.submit()
+    materials = [{"key": "articles", "attachment_id": world.articles}]
+    steps = [
+        ("amr_window", "visits", {"purpose": "ID check"}),
+        ("amr_window", "accept", None),
+        ("tax", "request-supplement", {"materials": ["articles"], "reason": "x"}),
+        (world.applicant, "supplements", {"materials": materials}),
+        ("tax", "reviews/TAX-330100", {"decision": "approve"}),
+        ("si", "reviews/SI-330100", {"decision": "approve"}),
+        ("amr_head", "reviews/AMR-330100", {"decision": "approve"}),
+        ("amr_head", "complete", None),
+        (world.applicant, "rating", {"score": 4}),
+    ]
+    for who, action, payload in steps:
+        before = world.stored(case)
+        stale = {"If-Match": f'"v{before["version"] - 1}"'}
+        assert_envelope(world.act(who, case, action, payload, headers=stale), 412)
+        assert world.stored(case)["version"] == before["version"], action
+        current = {"If-Match": f'"v{before["version"]}"'}
+        response = world.act(who, case, action, payload, headers=current)
+        assert response.status_code in (200, 201), (action, response.get_json())
+        assert response.headers["ETag"] == f'"v{before["version"] + 1}"'
+    assert world.stored(case)["status"] == "completed"
+
+
+def test_withdraw_and_reject_honour_if_match(world):
+    for who, action, payload in (
+        (world.applicant, "withdraw", None),
+        ("amr_window", "reject", {"reason": "Duplicate"}),
+    ):
+        case = world.submit()
+        assert_envelope(world.act(who, case, action, payload, headers={"If-Match": '"v9"'}), 412)
+        _unchanged(world, case)
+        assert (
+            world.act(who, case, action, payload, headers={"If-Match": '"v1"'}).status_code == 200
+        )
