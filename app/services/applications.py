@@ -479,8 +479,10 @@ def _retrying(
     expected_version: int | None,
     attempt: Callable[[dict[str, Any]], T],
 ) -> T:
-    """Run ATTEMPT on a fresh read; when another department's write slipped in between (and
-    the client did not pin a version with If-Match), read again and retry."""
+    """Run ATTEMPT (rules + one compare-and-set) on a fresh read. When another write slipped
+    in between (another department's decision, a visit) and the client did not pin a version
+    with If-Match, read again and re-run the rules: a transition the new state no longer
+    allows (the other accept won) is then the 409 it should be."""
     for remaining in range(RETRIES, 0, -1):
         case = load_visible(user, application_id)
         version_before = case["version"]
@@ -495,14 +497,12 @@ def _retrying(
 
 
 def accept(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
-    case = load_visible(user, application_id)
-    after = _fire(
-        "accept",
-        user,
-        case,
-        expected_version,
-        {"accepted_at": clock.now(), "reviews": wf.open_reviews(wf.involved_departments(case))},
-    )
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        reviews = wf.open_reviews(wf.involved_departments(case))
+        fields = {"accepted_at": clock.now(), "reviews": reviews}
+        return _fire("accept", user, case, expected_version, fields)
+
+    after = _retrying(user, application_id, expected_version, attempt)
     _tell_applicant(after, "accept")
     return after
 
@@ -510,17 +510,12 @@ def accept(user: Principal, application_id: str, expected_version: int | None) -
 def reject(
     user: Principal, application_id: str, reason: str, expected_version: int | None
 ) -> dict[str, Any]:
-    case = load_visible(user, application_id)
-    now = clock.now()
-    after = _fire(
-        "reject",
-        user,
-        case,
-        expected_version,
-        {"rejection_reason": reason},
-        note=reason,
-    )
-    kpi.record(after["department"], after["region"], now, applications_rejected=1)
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        fields = {"rejection_reason": reason}
+        return _fire("reject", user, case, expected_version, fields, note=reason)
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    kpi.record(after["department"], after["region"], after["closed_at"], applications_rejected=1)
     _tell_applicant(after, "reject")
     return after
 
@@ -583,36 +578,31 @@ def request_supplement(
     reason: str,
     expected_version: int | None,
 ) -> dict[str, Any]:
-    case = load_visible(user, application_id)
-    wf.check("request_supplement", user, case)
-    known = {m["key"] for m in case["matter"]["materials"]}
-    unknown = [k for k in material_keys if k not in known]
-    if unknown:
-        raise ValidationFailed(
-            "Ask only for materials of this service item.",
-            errors={"materials": [f"Unknown material: {k}." for k in unknown]},
-        )
-    task = next((r for r in case["reviews"] if r["department"] == user.department), None)
-    if task is None or task["status"] != "pending":
-        raise Conflict("Only a department whose review is pending may ask for materials.")
-    now = clock.now()
     keys = list(dict.fromkeys(material_keys))
-    after = _fire(
-        "request_supplement",
-        user,
-        case,
-        expected_version,
-        {
-            "supplement_request": {
-                "materials": keys,
-                "reason": reason,
-                "department": user.department,
-                "requested_at": now,
-                "requested_by": {"id": user.id, "name": user.name},
-            },
-        },
-        note=reason,
-    )
+
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        wf.check("request_supplement", user, case)
+        known = {m["key"] for m in case["matter"]["materials"]}
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            raise ValidationFailed(
+                "Ask only for materials of this service item.",
+                errors={"materials": [f"Unknown material: {k}." for k in unknown]},
+            )
+        task = next((r for r in case["reviews"] if r["department"] == user.department), None)
+        if task is None or task["status"] != "pending":
+            raise Conflict("Only a department whose review is pending may ask for materials.")
+        request = {
+            "materials": keys,
+            "reason": reason,
+            "department": user.department,
+            "requested_at": clock.now(),
+            "requested_by": {"id": user.id, "name": user.name},
+        }
+        fields = {"supplement_request": request}
+        return _fire("request_supplement", user, case, expected_version, fields, note=reason)
+
+    after = _retrying(user, application_id, expected_version, attempt)
     _tell_applicant(after, "request_supplement", f"{', '.join(keys)}. {reason}")
     return after
 
@@ -624,55 +614,55 @@ def supplement(
     note: str | None,
     expected_version: int | None,
 ) -> dict[str, Any]:
-    case = load_visible(user, application_id)
-    wf.check("supplement", user, case)
-    request = case["supplement_request"] or {"materials": []}
-    # Checked against the materials of the version the case was submitted under.
-    cleaned, errors = _material_errors(user.oid, case["matter"], materials, request["materials"])
-    if errors:
-        raise ValidationFailed(
-            "The supplement is not valid; see errors.", errors={"materials": errors}
+    def attempt(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        wf.check("supplement", user, case)
+        request = case["supplement_request"] or {"materials": []}
+        # Checked against the materials of the version the case was submitted under.
+        cleaned, errors = _material_errors(
+            user.oid, case["matter"], materials, request["materials"]
         )
-    now = clock.now()
-    paused_from = case["clock_paused_at"]
-    by_key = {m["key"]: m for m in case["materials"]}
-    by_key.update({m["key"]: m for m in cleaned})
-    after = _fire(
-        "supplement",
-        user,
-        case,
-        expected_version,
-        {
-            "materials": list(by_key.values()),
-            "supplement_request": None,
-        },
-        extra_update={
-            "$push": {
-                "supplements": {
-                    **request,
-                    "returned_at": now,
-                    "paused_seconds": (now - paused_from).total_seconds(),
-                    "provided": [m["key"] for m in cleaned],
-                    "note": note,
-                }
-            }
-        },
-        note=note,
-    )
+        if errors:
+            raise ValidationFailed(
+                "The supplement is not valid; see errors.", errors={"materials": errors}
+            )
+        now = clock.now()
+        by_key = {m["key"]: m for m in case["materials"]}
+        by_key.update({m["key"]: m for m in cleaned})
+        returned = {
+            **request,
+            "returned_at": now,
+            "paused_seconds": (now - case["clock_paused_at"]).total_seconds(),
+            "provided": [m["key"] for m in cleaned],
+            "note": note,
+        }
+        after = _fire(
+            "supplement",
+            user,
+            case,
+            expected_version,
+            {"materials": list(by_key.values()), "supplement_request": None},
+            extra_update={"$push": {"supplements": returned}},
+            note=note,
+        )
+        return after, cleaned
+
+    after, cleaned = _retrying(user, application_id, expected_version, attempt)
     attachments.cite(
         [m["attachment_id"] for m in cleaned if "attachment_id" in m],
         user.oid,
         CASE_KIND,
-        case["_id"],
+        after["_id"],
     )
     _tell_applicant(after, "supplement")
     return after
 
 
 def complete(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
-    case = load_visible(user, application_id)
-    now = clock.now()
-    after = _fire("complete", user, case, expected_version, {"completed_at": now})
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        return _fire("complete", user, case, expected_version, {"completed_at": clock.now()})
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    now = after["completed_at"]
     cert_type = after["matter"].get("issues_certificate")
     if cert_type:
         certificate = certificates.issue(
@@ -707,8 +697,10 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
 
 
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
-    case = load_visible(user, application_id)
-    after = _fire("withdraw", user, case, expected_version)
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        return _fire("withdraw", user, case, expected_version)
+
+    after = _retrying(user, application_id, expected_version, attempt)
     _tell_applicant(after, "withdraw")
     return after
 
@@ -720,24 +712,25 @@ def rate(
     comment: str | None,
     expected_version: int | None,
 ) -> dict[str, Any]:
-    case = load_visible(user, application_id)
-    wf.check("rate", user, case)
-    if case.get("rating") is not None:
-        raise Conflict("You rated this application already.")
-    now = clock.now()
-    after = _fire(
-        "rate",
-        user,
-        case,
-        expected_version,
-        {"rating": {"score": score, "comment": comment, "at": now}},
-        extra_filter={"rating": None},
-        note=f"rated {score}/5",
-    )
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        wf.check("rate", user, case)
+        if case.get("rating") is not None:
+            raise Conflict("You rated this application already.")
+        return _fire(
+            "rate",
+            user,
+            case,
+            expected_version,
+            {"rating": {"score": score, "comment": comment, "at": clock.now()}},
+            extra_filter={"rating": None},
+            note=f"rated {score}/5",
+        )
+
+    after = _retrying(user, application_id, expected_version, attempt)
     kpi.record(
         after["department"],
         after["region"],
-        now,
+        after["rating"]["at"],
         ratings=1,
         ratings_satisfied=int(score >= 4),
         bad_ratings=int(score <= 2),

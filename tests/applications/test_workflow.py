@@ -577,3 +577,37 @@ def test_withdraw_and_reject_honour_if_match(world):
         assert (
             world.act(who, case, action, payload, headers={"If-Match": '"v1"'}).status_code == 200
         )
+
+
+def _a_visit_lands_between_read_and_write(world, monkeypatch, case):
+    """Make the first accept attempt lose its compare-and-set to a visit written meanwhile."""
+    from app import application_workflow as wf
+
+    real, landed = wf.open_reviews, []
+
+    def open_reviews(departments):
+        if not landed:
+            landed.append(True)
+            world.db.applications.update_one(
+                {"_id": ObjectId(case["id"])}, {"$inc": {"version": 1, "visit_count": 1}}
+            )
+        return real(departments)
+
+    monkeypatch.setattr(wf, "open_reviews", open_reviews)
+
+
+def test_an_accept_is_not_lost_to_a_visit_recorded_at_the_same_moment(world, monkeypatch):
+    case = world.submit()
+    _a_visit_lands_between_read_and_write(world, monkeypatch, case)
+    response = world.act("amr_window", case, "accept")
+    assert response.status_code == 200, response.get_json()
+    stored = world.stored(case)
+    assert (stored["status"], stored["version"], stored["visit_count"]) == ("in_review", 3, 1)
+
+
+def test_with_if_match_the_same_race_is_a_409_not_a_retry(world, monkeypatch):
+    case = world.submit()
+    _a_visit_lands_between_read_and_write(world, monkeypatch, case)
+    response = world.act("amr_window", case, "accept", headers={"If-Match": '"v1"'})
+    assert_envelope(response, 409)
+    _unchanged(world, case, "submitted", 2)
