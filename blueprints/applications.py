@@ -7,7 +7,6 @@ from typing import Any
 from flask.views import MethodView
 
 from app import application_workflow as wf
-from app import clock
 from app.api import Blueprint, etag_for, if_match_version
 from app.auth import current_user
 from app.services import applications as service
@@ -69,11 +68,7 @@ class Applications(MethodView):
     def get(self, args):
         """My applications, newest first"""
         page = service.list_own(current_user(), args["status"], args["limit"], args["cursor"])
-        now = clock.now()
-        return {
-            "items": [{**doc, "overdue": wf.overdue(doc, now)} for doc in page.items],
-            "next_cursor": page.next_cursor,
-        }
+        return page.to_dict()
 
 
 @blp.route("/track/<string:tracking_no>")

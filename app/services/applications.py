@@ -58,7 +58,10 @@ def track(user: Principal, tracking_no: str) -> dict[str, Any]:
 
 
 def list_own(user: Principal, status: str | None, limit: int, cursor: str | None) -> Page:
-    return repo.page_for_applicant(user.oid, status, limit, cursor)
+    """My applications, newest first, each with `overdue` computed."""
+    page = repo.page_for_applicant(user.oid, status, limit, cursor)
+    now = clock.now()
+    return Page([{**doc, "overdue": wf.overdue(doc, now)} for doc in page.items], page.next_cursor)
 
 
 def _staff_may_read_files(user: Principal, case_id: ObjectId) -> bool:

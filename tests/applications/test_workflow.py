@@ -509,6 +509,7 @@ def test_overdue_once_due_passes_and_a_late_completion_stays_overdue(world, db):
     assert case["overdue"] is True
     clock.advance(timedelta(days=30))
     assert world.applicant.get(path).get_json()["overdue"] is True
+    assert world.applicant.get(APPS).get_json()["items"][0]["overdue"] is True
     counters = db.kpi_daily.find_one({"_id": "AMR-330100|2026-11-24"})["m"]
     assert counters["applications_completed"] == 1
     assert counters.get("completed_on_time", 0) == 0
