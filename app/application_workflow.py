@@ -178,10 +178,12 @@ def authorize(action: str, actor: Principal, case: Mapping[str, Any], **context:
     elif action == "review":
         if actor.department != context["department"]:
             raise Forbidden("You may decide only your own department's review task.")
-    elif action in ("request_supplement", "record_visit"):
-        if actor.role != "staff" or actor.department not in involved_departments(case):
-            if not (action == "record_visit" and is_window_of_region(actor, case)):
-                raise Forbidden("Only staff of a department involved in the case may do this.")
+    elif action == "request_supplement":
+        if actor.department not in involved_departments(case):
+            raise Forbidden("Only a department reviewing the case asks for materials.")
+    elif action == "record_visit":
+        if not is_involved_staff(actor, case):
+            raise Forbidden("Only staff handling the case record its visits.")
     elif action == "complete":
         if actor.department != case["department"]:
             raise Forbidden("Only the lead department completes a case.")
