@@ -5,6 +5,7 @@ fixed time (or until its work runs out), recording every request's latency and s
 from __future__ import annotations
 
 import http.client
+import importlib
 import json
 import multiprocessing
 import threading
@@ -164,8 +165,12 @@ def _process_main(
 ) -> None:
     result = Result()
     lock = threading.Lock()
-    step = getattr(scenarios, scenario)
-    setup = getattr(scenarios, f"{scenario}_setup", None)
+    module: Any = scenarios
+    if ":" in scenario:  # "bench.fault:writer": a scenario defined elsewhere
+        module_name, scenario = scenario.split(":")
+        module = importlib.import_module(module_name)
+    step = getattr(module, scenario)
+    setup = getattr(module, f"{scenario}_setup", None)
     started = time.perf_counter()
     deadline = started + duration
 

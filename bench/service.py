@@ -183,7 +183,7 @@ def bootstrap(mongo_uri: str, jwt_keys: str) -> None:
 
 @contextlib.contextmanager
 def running_service(
-    keep: bool = False, baseline: bool = True, storage: Path | None = None
+    keep: bool = False, storage: Path | None = None, extra_env: dict[str, str] | None = None
 ) -> Iterator[Service]:
     """The whole stack on a fresh data directory; everything stopped on exit."""
     workdir = Path(tempfile.mkdtemp(prefix="onevisit-bench-")) if storage is None else storage
@@ -191,6 +191,7 @@ def running_service(
     db = EmbeddedServer(workdir / "db", log_file=workdir / "db.log", sync_on_commit=True).start()
     jwt_keys = json.dumps([{"kid": "bench", "secret": secrets.token_hex(32), "verify_until": None}])
     service = Service(workdir=workdir, db=db, env=service_env(db.uri, jwt_keys))
+    service.env.update(extra_env or {})
     try:
         bootstrap(db.uri, jwt_keys)
         yield service
