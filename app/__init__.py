@@ -62,6 +62,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     docs.init_app(app)
 
+    from app.services import calendar
+
+    calendar.init_app(app)
+
     from blueprints import register_blueprints
 
     register_blueprints(api)
