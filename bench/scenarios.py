@@ -11,8 +11,18 @@ from typing import Any
 API = "/api/v1"
 
 
+def _index(items: list[Any], state: dict[str, Any]) -> int:
+    return (state["slot"] + state["i"] * 7) % len(items)
+
+
 def _pick(items: list[Any], state: dict[str, Any]) -> Any:
-    return items[(state["slot"] + state["i"] * 7) % len(items)]
+    return items[_index(items, state)]
+
+
+def _submission(ctx: dict[str, Any], state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A resident's token and their own submission body (it cites their own upload)."""
+    index = _index(ctx["resident_tokens"], state)
+    return ctx["resident_tokens"][index], ctx["submissions"][index]
 
 
 def _pop(ctx: dict[str, Any], state: dict[str, Any]) -> Any:
@@ -82,18 +92,18 @@ def catalogue(client, ctx, state) -> None:
 
 
 def submit(client, ctx, state) -> None:
-    token = _pick(ctx["resident_tokens"], state)
+    token, submission = _submission(ctx, state)
     _, body, _ = client.request(
         "submit",
         "POST",
         f"{API}/applications",
-        ctx["submission"],
+        submission,
         token=token,
         headers={"Idempotency-Key": str(uuid.uuid4())},
         expect=(201,),
     )
     if body and "id" in body:
-        client.output(body["id"])
+        client.output((body["id"], token))
 
 
 def get_application(client, ctx, state) -> None:
@@ -114,20 +124,28 @@ def inbox(client, ctx, state) -> None:
 
 def accept(client, ctx, state) -> None:
     app_id = _pop(ctx, state)
-    client.request(
+    status, _, _ = client.request(
         "accept", "POST", f"{API}/applications/{app_id}/accept", {}, token=ctx["window_token"]
     )
+    if status == 200:
+        client.output(app_id)
 
 
 def review(client, ctx, state) -> None:
-    app_id, department = _pop(ctx, state)
-    client.request(
-        "review",
-        "POST",
-        f"{API}/applications/{app_id}/reviews/{department}",
-        {"decision": "approve", "opinion": "Materials complete."},
-        token=ctx["reviewer_tokens"][department],
-    )
+    """Every department's review of one application, one after the other."""
+    app_id = _pop(ctx, state)
+    ok = True
+    for department in ctx["review_departments"]:
+        status, _, _ = client.request(
+            "review",
+            "POST",
+            f"{API}/applications/{app_id}/reviews/{department}",
+            {"decision": "approve", "opinion": "Materials complete."},
+            token=ctx["reviewer_tokens"][department],
+        )
+        ok = ok and status == 200
+    if ok:
+        client.output(app_id)
 
 
 def complete(client, ctx, state) -> None:
@@ -147,12 +165,12 @@ def stats(client, ctx, state) -> None:
 
 def lifecycle(client, ctx, state) -> None:
     """submit -> accept -> one review per department -> complete, as one iteration."""
-    token = _pick(ctx["resident_tokens"], state)
+    token, submission = _submission(ctx, state)
     status, body, _ = client.request(
         "lifecycle: submit",
         "POST",
         f"{API}/applications",
-        ctx["submission"],
+        submission,
         token=token,
         headers={"Idempotency-Key": str(uuid.uuid4())},
         expect=(201,),
@@ -198,12 +216,13 @@ def baseline_get_application(client, ctx, state) -> None:
 
 
 def baseline_submit(client, ctx, state) -> None:
+    index = _index(ctx["resident_ids"], state)
     client.request(
         "baseline submit",
         "POST",
         "/applications",
-        ctx["submission"],
-        headers={"X-User": _pick(ctx["resident_ids"], state)},
+        ctx["submissions"][index],
+        headers={"X-User": ctx["resident_ids"][index]},
         expect=(201,),
     )
 
@@ -242,12 +261,13 @@ def raw_submit(client, ctx, state) -> None:
     from bson import ObjectId
 
     db = state["db"]
-    user_id = ObjectId(_pick(ctx["resident_ids"], state))
+    index = _index(ctx["resident_ids"], state)
+    user_id = ObjectId(ctx["resident_ids"][index])
 
     def both() -> Any:
         db.users.find_one({"_id": user_id})
         now = datetime.now(UTC)
-        doc = {**ctx["submission"], "applicant_id": user_id, "status": "submitted"}
+        doc = {**ctx["submissions"][index], "applicant_id": user_id, "status": "submitted"}
         doc.update(version=1, created_at=now, updated_at=now)
         return db.applications_baseline.insert_one(doc)
 

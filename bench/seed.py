@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import uuid
 from typing import Any
 
 from bench.service import DB_NAME, Service
@@ -95,17 +96,159 @@ def context(service: Service, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def can_submit(ctx: dict[str, Any]) -> bool:
-    return bool(ctx.get("submission"))
+# --- applications (issue 3) -----------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def application_phases(service, app, ctx, figures, phase) -> int:  # filled in with issue 3
-    return 0
+def upload(service: Service, token: str) -> str:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="scan.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+        ).encode()
+        + PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(service.url + "/api/v1/attachments", data=body, method="POST")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())["id"]
 
 
-def prepare_applications(service, app, ctx) -> bool:  # filled in with issue 3
-    return False
+def _value(field: dict[str, Any]) -> Any:
+    kind = field["type"]
+    if kind == "choice":
+        return field["choices"][0]
+    if kind in ("number", "integer"):
+        return max(field.get("min", 1), 1)
+    if kind == "boolean":
+        return True
+    if kind == "date":
+        return "2026-12-01"
+    return "Bench"[: field.get("max_length", 100)]
 
 
-def submit_one(service, ctx) -> str:  # filled in with issue 3
-    raise NotImplementedError
+def _marker_field(matter: dict[str, Any]) -> str | None:
+    """A free-text form field that can carry a 32-character key (fault: which key made which
+    application)."""
+    for field in matter["form"]:
+        if (
+            field["type"] == "string"
+            and not field.get("pattern")
+            and field.get("max_length", 100) >= 32
+        ):
+            return field["key"]
+    return None
+
+
+def choose_matter(service: Service) -> dict[str, Any] | None:
+    """A person-audience item with one co-department (submit, accept, two reviews, complete)."""
+    status, page = http_json(service.url + "/api/v1/matters?limit=100")
+    if status != 200:
+        return None
+    best = None
+    for item in page["items"]:
+        if "person" not in item.get("audience", []):
+            continue
+        _, matter = http_json(f"{service.url}/api/v1/matters/{item['code']}")
+        if not isinstance(matter, dict) or _marker_field(matter) is None:
+            continue
+        if len(matter.get("co_departments") or []) == 1:
+            return matter
+        best = best or matter
+    return best
+
+
+def staff_account(app: Any, phone: str, department: str, duties: list[str]) -> None:
+    from app.repositories import users as users_repo
+    from app.services import accounts
+
+    with app.app_context():
+        if users_repo.find_by_phone(phone) is None:
+            accounts.create_user(
+                {
+                    "phone": phone,
+                    "password": PASSWORD,
+                    "name": f"Bench staff {department}",
+                    "role": "staff",
+                    "department": department,
+                    "duties": duties,
+                }
+            )
+
+
+def prepare_applications(service: Service, app: Any, ctx: dict[str, Any]) -> bool:
+    """Staff for the chosen item's departments, one uploaded file per resident, and each
+    resident's submission body. False when the catalogue or the endpoints are missing."""
+    matter = choose_matter(service)
+    if matter is None:
+        return False
+    lead = matter["lead_department"]
+    departments = [lead] + list(matter.get("co_departments") or [])
+    staff_account(app, "16000000000", lead, ["window", "reviewer", "head"])
+    ctx["window_token"] = ctx["head_token"] = login(service, "16000000000")
+    ctx["reviewer_tokens"] = {lead: ctx["window_token"]}
+    for n, department in enumerate(departments[1:], start=1):
+        staff_account(app, f"160000000{n:02d}", department, ["reviewer"])
+        ctx["reviewer_tokens"][department] = login(service, f"160000000{n:02d}")
+    ctx["review_departments"] = departments
+    marker = _marker_field(matter)
+    form = {f["key"]: _value(f) for f in matter["form"] if f.get("required")}
+    form[marker] = "Bench"
+    submissions = []
+    for token in ctx["resident_tokens"]:
+        file_id = upload(service, token)
+        materials = [
+            {"key": m["key"], "attachment_id": file_id}
+            for m in matter["materials"]
+            if m.get("required")
+        ]
+        submissions.append(
+            {
+                "matter_code": matter["code"],
+                "form": form,
+                "materials": materials,
+                "delivery": matter["delivery"][0],
+            }
+        )
+    ctx.update(
+        matter_code=matter["code"],
+        submissions=submissions,
+        submission=submissions[0],
+        marker_field=marker,
+    )
+    # Try one: a 201 proves the body is right before any timing starts.
+    status, body = http_json(
+        service.url + "/api/v1/applications",
+        "POST",
+        submissions[0],
+        token=ctx["resident_tokens"][0],
+    )
+    if status != 201:
+        print(f"a trial submission failed ({status}): {body}")
+        return False
+    return True
+
+
+def submit_one(service: Service, ctx: dict[str, Any], index: int = 0) -> str:
+    status, body = http_json(
+        service.url + "/api/v1/applications",
+        "POST",
+        ctx["submissions"][index],
+        token=ctx["resident_tokens"][index],
+    )
+    if status != 201:
+        raise RuntimeError(f"submission failed: {status} {body}")
+    return body["id"]
+
+
+def supervisor_token(service: Service) -> str | None:
+    from app.seed import DEMO_PASSWORD
+
+    try:
+        return login(service, "13600000001", DEMO_PASSWORD)  # the Hangzhou supervisor
+    except RuntimeError:
+        return None
