@@ -67,6 +67,16 @@ def main() -> None:
         for name, (method, path, body, token) in cases(ctx).items():
             if wanted and name not in wanted.split(","):
                 continue
+            if name == "me":
+                # Before/after of the one-user-read fix, side by side: without the document
+                # authentication kept, the profile reads the user again.
+                from app.services import accounts
+
+                keep = accounts.current_user_document
+                accounts.current_user_document = lambda: None  # type: ignore[assignment]
+                before, _ = run(app, method, path, body, token)
+                accounts.current_user_document = keep  # type: ignore[assignment]
+                print(f"\n=== me, before the fix (second user read): {before:.2f} ms per request")
             per_request, tree = run(app, method, path, body, token)
             print(f"\n=== {name}: {method} {path}: {per_request:.2f} ms per request in-process")
             print(tree)
