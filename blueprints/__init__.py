@@ -6,7 +6,7 @@ from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
-    from blueprints import admin, attachments, auth, directory, health, me
+    from blueprints import admin, attachments, auth, certificates, directory, health, matters, me
 
-    for module in (health, auth, me, directory, admin, attachments):
+    for module in (health, auth, me, directory, admin, attachments, matters, certificates):
         api.register_blueprint(module.blp)
