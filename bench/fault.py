@@ -25,7 +25,7 @@ from typing import Any
 
 from pymongo import MongoClient
 
-from bench import load, seed
+from bench import load, report, seed
 from bench.service import DB_NAME, running_service
 
 WARM_SECONDS = float(os.environ.get("FAULT_WARM_SECONDS", "6"))
@@ -147,6 +147,7 @@ def main() -> int:
             ctx.update(kind="departments", path="/api/v1/admin/departments", token=admin_token)
             target = "POST /api/v1/admin/departments (stand-in until applications exist)"
         gunicorn_pids = [p.pid for p in service.processes]
+        print(f"machine: {report.machine()}; load average: {report.load_average()}")
         print(f"write target: {target}; {WRITERS} writers with Idempotency-Keys")
 
         outcome: dict[str, load.Result] = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import platform
 
 from bench.load import Result, percentile
 
@@ -54,3 +56,23 @@ def ratio(numerator: float, denominator: float) -> str:
     if not denominator or math.isnan(denominator) or math.isnan(numerator):
         return "n/a"
     return f"{numerator / denominator:.2f}x"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores ({cpu}), Python {python}, {platform.system()}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
 import time
 from collections import Counter
@@ -67,17 +66,15 @@ def database_commands(app: Any, method: str, path: str, token: str, body: Any = 
     return f"{sum(COUNTER.commands.values())} ({commands}) -> {response.status_code}"
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    python = platform.python_version()
-    return f"{os.cpu_count()} cores ({cpu}), Python {python}, {platform.system()}"
+def password_hash_ms() -> float:
+    """What one login's argon2id verification costs here (the login endpoint's floor)."""
+    from app import passwords
+
+    stored = passwords.hash_password("Bench-password-2026")
+    started = time.perf_counter()
+    for _ in range(3):
+        passwords.verify_password(stored, "Bench-password-2026")
+    return (time.perf_counter() - started) * 1000 / 3
 
 
 def phase(
@@ -87,7 +84,10 @@ def phase(
 
 
 def main() -> int:
-    print(f"machine: {machine()}")
+    print(
+        f"machine: {report.machine()}; load average (1/5/15 min) at start: {report.load_average()}"
+    )
+    print(f"argon2id password verification (one login's hashing): {password_hash_ms():.0f} ms")
     print(
         f"setup: gunicorn {WORKERS} gthread workers x {THREADS} threads; load generator: "
         f"{CONCURRENCY} concurrent keep-alive clients in 2 processes; {SECONDS:.0f} s per phase; "
@@ -166,6 +166,7 @@ def main() -> int:
         else:
             print("\nfull lifecycles: not available yet (needs the applications endpoints)")
     print(f"\ntotal errors: {errors}   (bench took {time.monotonic() - started:.0f} s)")
+    print(f"load average at the end: {report.load_average()}")
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as out:
             json.dump(figures, out, indent=1)

@@ -27,7 +27,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import MongoClient, UpdateOne, monitoring
 
-from bench import seed
+from bench import report, seed
 from bench.generate import Generator, now_utc
 from bench.service import DB_NAME, ROOT, running_service
 
@@ -204,6 +204,7 @@ def main() -> int:
     results: dict[int, dict[str, dict[str, float]]] = {}
     costs: dict[int, dict[str, float]] = {}
     no_collscan = True
+    print(f"machine: {report.machine()}; load average: {report.load_average()}")
     with running_service() as service:
         app = service.flask_app()
         data = seed.base(service, app, 20)
@@ -318,6 +319,7 @@ def main() -> int:
         for label in costs[small]:
             a, b = costs[small][label], costs[big][label]
             print(f"  db: {label:<30}{a:>9.2f} ms -> {b:>9.2f} ms   {b / a:>6.2f}x")
+    print(f"load average at the end: {report.load_average()}")
     print(f"\nlargest size run: {sizes[-1]:,}" if sizes else "\nno size was run")
     print("every query used an index" if no_collscan else "SOME QUERY SCANNED THE COLLECTION")
     if os.environ.get("SCALE_JSON"):
