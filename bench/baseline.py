@@ -9,8 +9,8 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from bson import ObjectId
-from flask import Flask, abort, request
+from bson import ObjectId, json_util
+from flask import Flask, Response, abort, request
 from pymongo import MongoClient
 
 app = Flask(__name__)
@@ -20,17 +20,10 @@ _client: MongoClient[Any] = MongoClient(
 _db = _client[os.environ.get("ONEVISIT_DB_NAME", "onevisit")]
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in doc.items():
-        if key in ("password_hash", "timeline"):
-            continue
-        if isinstance(value, ObjectId):
-            value = str(value)
-        elif isinstance(value, datetime):
-            value = value.isoformat()
-        out["id" if key == "_id" else key] = value
-    return out
+def _public(doc: dict[str, Any], status: int = 200) -> Response:
+    """The document as JSON (bson's encoder handles the nested ObjectIds and dates)."""
+    body = {("id" if k == "_id" else k): v for k, v in doc.items() if k != "password_hash"}
+    return Response(json_util.dumps(body), status=status, mimetype="application/json")
 
 
 def _caller() -> dict[str, Any]:
@@ -47,12 +40,12 @@ def healthz() -> dict[str, str]:
 
 
 @app.get("/me")
-def me() -> dict[str, Any]:
+def me() -> Response:
     return _public(_caller())
 
 
 @app.get("/applications/<oid>")
-def get_application(oid: str) -> dict[str, Any]:
+def get_application(oid: str) -> Response:
     _caller()
     doc = _db.applications.find_one({"_id": ObjectId(oid)})
     if doc is None:
@@ -61,7 +54,7 @@ def get_application(oid: str) -> dict[str, Any]:
 
 
 @app.post("/applications")
-def submit_application() -> tuple[dict[str, Any], int]:
+def submit_application() -> Response:
     user = _caller()
     body = request.get_json()
     now = datetime.now(UTC)
@@ -74,4 +67,4 @@ def submit_application() -> tuple[dict[str, Any], int]:
         "updated_at": now,
     }
     doc["_id"] = _db.applications_baseline.insert_one(doc).inserted_id
-    return _public(doc), 201
+    return _public(doc, 201)

@@ -23,7 +23,10 @@ from typing import Any
 
 from app.embedded import EmbeddedServer, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+BENCH_ROOT = Path(__file__).resolve().parent.parent
+# The checkout whose service is measured (default: this one). Pointing it at another
+# worktree benches that code with these scripts; run with PYTHONPATH=<that tree>:<this tree>.
+ROOT = Path(os.environ.get("BENCH_APP_ROOT", str(BENCH_ROOT))).resolve()
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 THREADS = os.environ.get("BENCH_THREADS", "8")
 DB_NAME = "onevisit"
@@ -46,7 +49,7 @@ def service_env(mongo_uri: str, jwt_keys: str) -> dict[str, str]:
         ONEVISIT_REPORT_LIMIT_USER="1000000/60",
         ONEVISIT_WORKERS=WORKERS,
         ONEVISIT_THREADS=THREADS,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join(dict.fromkeys([str(ROOT), str(BENCH_ROOT)])),
     )
     return env
 
