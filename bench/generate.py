@@ -31,6 +31,17 @@ EVENT_TYPES = ("application_overdue", "sla_warning", "extra_visit", "bad_rating"
 SYSTEM = {"id": None, "role": "system"}
 
 
+def form_value(field: dict[str, Any]) -> Any:
+    kind = field["type"]
+    if kind == "choice":
+        return field["choices"][0]
+    if kind in ("number", "integer"):
+        return max(field.get("min", 1), 1)
+    if kind == "boolean":
+        return True
+    return "2026-12-01" if kind == "date" else "Bench"
+
+
 def object_id_at(at: datetime) -> ObjectId:
     """An ObjectId whose timestamp is AT, so 'newest first by _id' matches submitted_at."""
     return ObjectId(struct.pack(">I", int(at.timestamp())) + os.urandom(8))
@@ -55,7 +66,7 @@ class Generator:
     def _tracking_no(self, at: datetime) -> str:
         day = at.astimezone(CHINA_TZ).strftime("%Y%m%d")
         self.daily_seq[day] += 1
-        return f"ZJ{day}{self.daily_seq[day]:06d}"
+        return f"BZ{day}{self.daily_seq[day]:06d}"  # BZ: never meets a real number
 
     def _entry(self, at: datetime, action: str, before: str | None, after: str | None):
         return {
@@ -115,7 +126,7 @@ class Generator:
                 "delivery": list(matter["delivery"]),
                 "material_keys": [m["key"] for m in matter["materials"]],
             },
-            "form": {f["key"]: "Bench" for f in matter["form"] if f.get("required")},
+            "form": {f["key"]: form_value(f) for f in matter["form"] if f.get("required")},
             "materials": [
                 {"key": m["key"], "name": m.get("name"), "attachment_id": str(ObjectId())}
                 for m in matter["materials"]
