@@ -6,7 +6,25 @@ from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
-    from blueprints import admin, attachments, auth, directory, health, me
+    from blueprints import (
+        admin,
+        attachments,
+        auth,
+        complaint_admin,
+        complaints,
+        directory,
+        health,
+        me,
+    )
 
-    for module in (health, auth, me, directory, admin, attachments):
+    for module in (
+        health,
+        auth,
+        me,
+        directory,
+        admin,
+        attachments,
+        complaints,
+        complaint_admin,
+    ):
         api.register_blueprint(module.blp)

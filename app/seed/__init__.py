@@ -131,8 +131,15 @@ def seed_users() -> None:
             accounts.register({**resident, "password": DEMO_PASSWORD})
 
 
+def seed_complaint_categories() -> None:
+    from app.services import complaint_categories
+
+    complaint_categories.seed(load("complaint_categories.json"))
+
+
 # Later features append their steps (catalogue, complaint categories, ...).
 STEPS: list[Callable[[], None]] = [seed_regions, seed_departments, seed_users]
+STEPS.append(seed_complaint_categories)
 
 
 def is_empty() -> bool:
