@@ -14,35 +14,11 @@ from tests.complaint_helpers import (
     MEDIATION,
     MONDAY,
     act,
-    database,
     dispute_body,
     file,
     ok,
-    setup,
 )
 from tests.conftest import assert_envelope
-
-
-@pytest.fixture
-def settings_overrides():
-    return {"access_token_ttl": 60 * 86400}  # the tests move the clock on by weeks
-
-
-@pytest.fixture
-def db(app):
-    return database(app)
-
-
-@pytest.fixture
-def world(app, users):
-    setup(app)
-    return {
-        "resident": users.resident(),
-        "hotline": users.staff(HOTLINE, ("window",), kind="hotline"),
-        "amr": users.staff(AMR, ("reviewer",)),
-        "tax": users.staff("TAX-330100", ("reviewer",)),
-        "mediator": users.staff(MEDIATION, ("reviewer",), kind="mediation"),
-    }
 
 
 def test_complaint_resolved_and_confirmed(world, db):
