@@ -72,14 +72,9 @@ def inbox_page(
 
 
 def same_complainant_candidates(
-    complainant_id: ObjectId, category: str, since: datetime, states: Iterable[str]
+    complainant_id: ObjectId, category: str, since: datetime
 ) -> list[dict[str, Any]]:
-    query = {
-        "complainant_id": complainant_id,
-        "category": category,
-        "created_at": {"$gte": since},
-        "status": {"$in": list(states)},
-    }
+    query = {"complainant_id": complainant_id, "category": category, "created_at": {"$gte": since}}
     return list(coll().find(query, {"_id": 1, "tracking_no": 1, "created_at": 1}).limit(50))
 
 
@@ -89,11 +84,10 @@ def nearby_candidates(
     lat: float,
     radius_m: float,
     since: datetime,
-    states: Iterable[str],
 ) -> list[dict[str, Any]]:
     """Complaints of CATEGORY within RADIUS_M of the point since SINCE ($geoWithin +
     $centerSphere on the 2dsphere index; the radius is in radians of the earth's radius)."""
-    return list(coll().find(nearby_query(category, lng, lat, radius_m, since, states)).limit(50))
+    return list(coll().find(nearby_query(category, lng, lat, radius_m, since)).limit(50))
 
 
 def nearby_query(
@@ -102,13 +96,11 @@ def nearby_query(
     lat: float,
     radius_m: float,
     since: datetime,
-    states: Iterable[str],
 ) -> dict[str, Any]:
     return {
         "category": category,
         "location": {"$geoWithin": {"$centerSphere": [[lng, lat], radius_m / EARTH_RADIUS_M]}},
         "created_at": {"$gte": since},
-        "status": {"$in": list(states)},
     }
 
 

@@ -22,7 +22,7 @@ from flask import current_app
 
 from app import audit, clock, events, kpi, workflow
 from app.auth import Principal
-from app.complaint_workflow import MACHINE, OPEN_STATES, OWNER_ROLES, STATES
+from app.complaint_workflow import MACHINE, OPEN_STATES, OWNER_ROLES
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.identity import mask_name, mask_phone
 from app.notify import notify
@@ -39,9 +39,6 @@ from app.tracking import next_tracking_no
 log = logging.getLogger("onevisit.complaints")
 TRACKING_PREFIX = "RX"
 SECONDS_PER_WORKING_DAY = 86400
-# "another complaint that is open or was resolved": every state of the lifecycle qualifies
-# (a closed complaint was resolved first), named here so the rule reads as the issue states it.
-REPEAT_CANDIDATE_STATES = STATES
 
 
 def rules():
@@ -168,15 +165,17 @@ def find_repeat(
     now: datetime,
 ) -> tuple[dict[str, Any], str] | None:
     """The most recent complaint of the same category within the repeat window that was filed
-    by the same complainant or lies within the repeat radius; with the reason it matched."""
+    by the same complainant or lies within the repeat radius; with the reason it matched.
+
+    "Another complaint that is open or was resolved" is every state of the lifecycle (a closed
+    complaint was resolved first), so the queries carry no status filter - which also keeps
+    them on their indexes. Two queries, not one `$or`: the embedded server scans for `$or`."""
     since = now - timedelta(days=rules().repeat_window_days)
     found: list[tuple[dict[str, Any], str]] = []
     if complainant_id is not None:
         found += [
             (doc, "same_complainant")
-            for doc in repo.same_complainant_candidates(
-                complainant_id, category, since, REPEAT_CANDIDATE_STATES
-            )
+            for doc in repo.same_complainant_candidates(complainant_id, category, since)
         ]
     if point is not None:
         found += [
@@ -187,7 +186,6 @@ def find_repeat(
                 point[1],
                 rules().repeat_radius_m,
                 since,
-                REPEAT_CANDIDATE_STATES,
             )
         ]
     if not found:
