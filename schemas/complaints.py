@@ -45,6 +45,18 @@ class QuestionSchema(BaseSchema):
     )
 
 
+class QuestionOutSchema(Schema):
+    code = fields.String()
+    datatype = fields.String(metadata={"enum": list(QUESTION_TYPES)})
+    required = fields.Boolean()
+    description = fields.String()
+    datatype_description = fields.String()
+    # A plain dict has a .values method: read the key, never the attribute.
+    values = fields.Function(
+        lambda q: q.get("values"), metadata={"type": "array", "items": {"type": "object"}}
+    )
+
+
 class CategoryBodySchema(BaseSchema):
     name = StrictString(required=True, validate=validate.Length(min=1, max=200))
     name_zh = StrictString(validate=validate.Length(max=200), allow_none=True)
@@ -80,7 +92,7 @@ class CategorySchema(Schema):
     )
     time_limit_days = fields.Integer()
     default_department = fields.String()
-    questions = fields.List(fields.Nested(QuestionSchema))
+    questions = fields.List(fields.Nested(QuestionOutSchema))
     active = fields.Boolean()
     version = fields.Integer()
     updated_at = UTCDateTime()
