@@ -8,7 +8,7 @@ from tests.complaint_helpers import AMR, HOTLINE, MEDIATION, database, setup
 
 @pytest.fixture
 def settings_overrides():
-    return {"access_token_ttl": 60 * 86400}  # the tests move the clock on by weeks
+    return {"access_token_ttl": 200 * 86400}  # the tests move the clock on by weeks
 
 
 @pytest.fixture
@@ -25,4 +25,5 @@ def world(app, users):
         "amr": users.staff(AMR, ("reviewer",)),
         "tax": users.staff("TAX-330100", ("reviewer",)),
         "mediator": users.staff(MEDIATION, ("reviewer",), kind="mediation"),
+        "supervisor": users.supervisor("330100"),
     }
