@@ -232,8 +232,8 @@ def answer_problem(question: dict[str, Any], value: Any) -> str | None:
     if datatype == "singlevaluelist":
         return None if isinstance(value, str) and value in keys else "Not one of the values."
     if datatype == "multivaluelist":
-        ok = isinstance(value, list) and value and all(isinstance(v, str) for v in value)
-        return None if ok and set(value) <= keys else "Expected a list of the values."
+        listed = isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+        return None if listed and set(value) <= keys else "Expected a list of the values."
     return "Unknown question type."
 
 
