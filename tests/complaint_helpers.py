@@ -98,8 +98,7 @@ def ok(response, status: int = 200) -> dict[str, Any]:
 
 
 def database(app):
-    """The test database without holding an app context open: the `db` fixture keeps one
-    pushed, so every test-client request shares its `g` (and its cached signed-in user)."""
+    """The test database, without keeping an app context pushed for the whole test."""
     from app.db import get_db
 
     with app.app_context():
