@@ -312,3 +312,82 @@ def test_overdue_is_computed(world, app):
     seen = ok(hotline.get(f"/api/v1/complaints/{created['id']}"))
     assert seen["overdue"] is True
     clock.freeze(MONDAY)
+
+
+def test_sla_warning_is_at_80_percent_of_the_working_time(world, db):
+    created = file(world["resident"])
+    stored = db.complaints.find_one({"_id": ObjectId(created["id"])})
+    # 0.8 x 4 working days = 3.2 days from Monday 10:00 -> Thursday 14:48 Beijing time.
+    assert stored["warn_at"] == datetime(2026, 11, 26, 6, 48, tzinfo=UTC)
+    assert stored["clock_paused_at"] is None
+
+
+def test_the_people_who_must_act_are_notified(world, db):
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    assert db.notifications.count_documents({"user_id": amr.user["_id"]}) == 1
+    ok(act(amr, created, "reply", {"message": "On our way."}))
+    ok(act(amr, created, "resolve", {"resolution": "Done."}))
+    notes = list(db.notifications.find({"user_id": resident.user["_id"]}).sort("_id", 1))
+    assert [n["body"] for n in notes] == ["On our way.", "Done."]
+
+
+def test_one_mediator_per_case(world, users, db):
+    resident, hotline, mediator = world["resident"], world["hotline"], world["mediator"]
+    colleague = users.staff(MEDIATION, ("reviewer",), kind="mediation")
+    created = ok(resident.post("/api/v1/complaints", json=dispute_body()), 201)
+    ok(act(hotline, created, "assign", {"mediation_org": MEDIATION}))
+    assert_envelope(act(world["amr"], created, "take"), 404)
+    ok(act(mediator, created, "take"))
+    assert_envelope(act(colleague, created, "take"), 409)
+    assert_envelope(act(colleague, created, "sessions", {"notes": "x"}), 403)
+    resolve = {"resolution": "x", "outcome": "not_settled", "referral": "Court"}
+    assert_envelope(act(colleague, created, "resolve", resolve), 403)
+    stored = db.complaints.find_one({"_id": ObjectId(created["id"])})
+    assert stored["mediator"]["id"] == mediator.id and stored["sessions"] == []
+    assert stored["status"] == "assigned"
+
+
+def test_a_complaint_routed_to_a_department_has_no_mediation_sessions(world, db):
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    assert_envelope(act(amr, created, "sessions", {"notes": "x"}), 403)
+    assert_envelope(act(amr, created, "take"), 403)
+    assert db.complaints.find_one({"_id": ObjectId(created["id"])})["sessions"] == []
+
+
+def test_a_confirmed_complaint_cannot_be_reopened_or_resolved_again(world, db):
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    ok(act(amr, created, "resolve", {"resolution": "Done."}))
+    ok(act(resident, created, "confirm"))
+    assert_envelope(act(resident, created, "reopen", {"reason": "again"}), 409)
+    assert_envelope(act(amr, created, "resolve", {"resolution": "again"}), 409)
+    assert_envelope(act(resident, created, "rating", {"score": 0}), 422)
+    stored = db.complaints.find_one({"_id": ObjectId(created["id"])})
+    assert stored["status"] == "closed" and stored["rating"] is None
+
+
+def test_rating_before_resolution_is_409(world, db):
+    created = file(world["resident"])
+    assert_envelope(act(world["resident"], created, "rating", {"score": 5}), 409)
+    assert db.complaints.find_one({"_id": ObjectId(created["id"])})["rating"] is None
+
+
+def test_refusal_keeps_a_pending_warning_pending_and_moves_it(world, db):
+    resident, hotline, tax = world["resident"], world["hotline"], world["tax"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": "TAX-330100"}))
+    clock.advance(timedelta(days=1))
+    ok(act(tax, created, "refuse", {"reason": "Not ours"}))
+    stored = db.complaints.find_one({"_id": ObjectId(created["id"])})
+    assert stored["warn_at"] == datetime(2026, 11, 27, 6, 48, tzinfo=UTC)
+    # A warning the oversight worker already raised (warn_at null) is not re-armed.
+    db.complaints.update_one({"_id": stored["_id"]}, {"$set": {"warn_at": None}})
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    clock.advance(timedelta(hours=2))
+    ok(act(world["amr"], created, "refuse", {"reason": "Not ours either"}))
+    assert db.complaints.find_one({"_id": stored["_id"]})["warn_at"] is None
