@@ -86,7 +86,7 @@ def upgrade(db):
             name=f"{field}_status_newest",
         )
     c.create_index(
-        [("department", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)],
+        [("open_department", ASCENDING), ("due_at", ASCENDING), ("_id", ASCENDING)],
         name="inbox_most_urgent",
     )
     # Repeat detection: same complainant + category + window; nearby + category + window.

@@ -23,7 +23,7 @@ from flask import current_app
 
 from app import audit, clock, events, kpi, workflow
 from app.auth import Principal
-from app.complaint_workflow import MACHINE, OPEN_STATES, OWNER_ROLES
+from app.complaint_workflow import MACHINE, OWNER_ROLES
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.identity import mask_name, mask_phone
 from app.notify import notify
@@ -320,6 +320,8 @@ def submit(
         "timeline": [workflow.timeline_entry(user, "submit", None, "submitted", at=now)],
         "hotline": hotline["_id"],
         "department": hotline["_id"],
+        # The department whose inbox holds it while it is open (null once resolved).
+        "open_department": hotline["_id"],
         "mediation_org": None,
         "mediator": None,
         "suggested_department": _regional_counterpart(category["default_department"], region_path),
@@ -488,6 +490,7 @@ def assign(
         version,
         set_fields={
             "department": target["_id"],
+            "open_department": target["_id"],
             "mediation_org": target["_id"] if field == "mediation_org" else None,
             "mediator": None,
             "assigned_at": now,
@@ -524,6 +527,7 @@ def refuse(user: Principal, complaint_id: str, reason: str, version: int | None)
         version,
         set_fields={
             "department": doc["hotline"],
+            "open_department": doc["hotline"],
             "mediation_org": None,
             "mediator": None,
             "assigned_at": None,
@@ -657,6 +661,7 @@ def resolve(
         "agreement": data.get("agreement"),
         "referral": data.get("referral"),
         "warn_at": None,
+        "open_department": None,
         "overdue_at": None,
         "auto_close_at": now + timedelta(days=rules().auto_close_days),
     }
@@ -728,6 +733,7 @@ def reopen(user: Principal, complaint_id: str, reason: str, version: int | None)
         version,
         set_fields={
             "assigned_at": now,
+            "open_department": doc["department"],
             "resolution": None,
             "resolved_at": None,
             "outcome": None,
@@ -882,7 +888,19 @@ def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
 
 def inbox(user: Principal, overdue: bool | None, limit: int, cursor: str | None) -> Page:
     """Staff inbox kind=complaints: open complaints held by the caller's department (for a
-    hotline, its queue awaiting routing), most urgent (earliest due) first."""
+    hotline, its queue awaiting routing), most urgent (earliest due) first. Items have the
+    shape of the staff inbox (kind, tracking_no, status, title, due_at, overdue, ...)."""
     if user.role != "staff" or not user.department:
         return Page([], None)
-    return repo.inbox_page(user.department, OPEN_STATES, overdue, clock.now(), limit, cursor)
+    page = repo.inbox_page(user.department, overdue, clock.now(), limit, cursor)
+    items = [
+        {
+            **doc,
+            "kind": "complaints",
+            "complaint_kind": doc["kind"],
+            "submitted_at": doc["created_at"],
+            "overdue": is_overdue(doc),
+        }
+        for doc in page.items
+    ]
+    return Page(items, page.next_cursor)

@@ -5,7 +5,6 @@ from datetime import timedelta
 from bson import ObjectId
 
 from app import clock
-from app.complaint_workflow import OPEN_STATES
 from app.repositories import complaints as repo
 
 
@@ -37,9 +36,10 @@ def test_hot_queries_use_an_index(app, db):
                 "_id", -1
             ),
             "region": coll.find({"region_path": "330100"}).sort("_id", -1),
-            "inbox": coll.find(
-                {"department": "AMR-330100", "status": {"$in": list(OPEN_STATES)}}
-            ).sort("due_at", 1),
+            "inbox": coll.find({"open_department": "AMR-330100"}).sort("due_at", 1),
+            "inbox overdue": coll.find(
+                {"open_department": "AMR-330100", "due_at": {"$lt": now}}
+            ).sort([("due_at", 1), ("_id", 1)]),
             "repeat by complainant": coll.find(
                 {
                     "complainant_id": ObjectId(),
