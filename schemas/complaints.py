@@ -229,6 +229,12 @@ class ContactSchema(Schema):
     phone = fields.String(allow_none=True)
 
 
+class ComplainantSchema(Schema):
+    id = Id()
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
 class RefusalSchema(Schema):
     department = fields.String()
     reason = fields.String()
@@ -285,7 +291,16 @@ class ComplaintSchema(Schema):
         fields.Nested(PartySchema),
         metadata={"description": "Masked except for the complainant and the mediation staff"},
     )
-    contact = fields.Nested(ContactSchema, allow_none=True)
+    complainant = fields.Nested(
+        ComplainantSchema,
+        allow_none=True,
+        metadata={"description": "Masked except for the complainant and the staff in charge"},
+    )
+    contact = fields.Nested(
+        ContactSchema,
+        allow_none=True,
+        metadata={"description": "Open311 reporters' contact details (masked likewise)"},
+    )
     source = fields.String(metadata={"enum": ["app", "open311"]})
     status = fields.String(metadata={"enum": list(STATES)})
     hotline = fields.String(metadata={"description": "The 12345 hotline whose queue it is in"})

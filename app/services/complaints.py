@@ -856,6 +856,17 @@ def _mask_contact(contact: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _complainant(doc: dict[str, Any], unmasked: bool) -> dict[str, Any] | None:
+    """Who filed it, so the people handling it can call back; masked for everyone else."""
+    if doc.get("complainant_id") is None:
+        return None
+    account = users_repo.get(doc["complainant_id"]) or {}
+    name, phone = account.get("name"), account.get("phone")
+    if not unmasked:
+        name, phone = mask_name(name), mask_phone(phone) if phone else None
+    return {"id": doc["complainant_id"], "name": name, "phone": phone}
+
+
 def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
     """The complaint as USER may see it: parties unmasked only for the complainant and the
     assigned mediation staff; the repeat pair (`repeats`) only for staff and supervisors."""
@@ -863,8 +874,10 @@ def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
     full_parties = is_owner(user, doc) or is_mediation_staff(user, doc)
     if not full_parties:
         view["parties"] = [_mask_party(p) for p in doc.get("parties") or []]
-    if not (is_handling_staff(user, doc) or is_hotline_staff(user, doc) or is_owner(user, doc)):
+    in_charge = is_handling_staff(user, doc) or is_hotline_staff(user, doc) or is_owner(user, doc)
+    if not in_charge:
         view["contact"] = _mask_contact(doc.get("contact"))
+    view["complainant"] = _complainant(doc, unmasked=in_charge)
     coords = (doc.get("location") or {}).get("coordinates")
     if coords or doc.get("address"):
         view["location"] = {

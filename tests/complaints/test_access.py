@@ -144,3 +144,15 @@ def test_answers_matching_the_questions_are_kept(world):
     created = file(world["resident"], answers={"noise_source": "bar", "details": "Loud"})
     assert created["answers"] == {"noise_source": "bar", "details": "Loud"}
     assert created["suggested_department"] == HOTLINE
+
+
+def test_the_staff_in_charge_can_call_the_complainant_back_others_see_it_masked(world):
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    phone = resident.user["phone"]
+    assert ok(hotline.get(f"/api/v1/complaints/{created['id']}"))["complainant"]["phone"] == phone
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    seen = ok(amr.get(f"/api/v1/complaints/{created['id']}"))["complainant"]
+    assert seen == {"id": resident.id, "name": "Resident", "phone": phone}
+    masked = ok(world["supervisor"].get(f"/api/v1/complaints/{created['id']}"))["complainant"]
+    assert masked["phone"] == phone[:3] + "****" + phone[-4:] and masked["name"] == "R*******"
