@@ -391,3 +391,21 @@ def test_refusal_keeps_a_pending_warning_pending_and_moves_it(world, db):
     clock.advance(timedelta(hours=2))
     ok(act(world["amr"], created, "refuse", {"reason": "Not ours either"}))
     assert db.complaints.find_one({"_id": stored["_id"]})["warn_at"] is None
+
+
+def test_two_conflicting_transitions_at_once_one_wins_the_other_is_409(world, users, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    resident, hotline = world["resident"], world["hotline"]
+    colleague = users.staff(HOTLINE, ("window",), kind="hotline")
+    created = file(resident)
+    targets = [(hotline, AMR), (colleague, "TAX-330100")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(
+            pool.map(lambda t: act(t[0], created, "assign", {"department": t[1]}), targets)
+        )
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    stored = db.complaints.find_one({"_id": ObjectId(created["id"])})
+    winner = next(t for t, r in zip(targets, responses, strict=True) if r.status_code == 200)
+    assert stored["department"] == winner[1] and stored["version"] == 2
+    assert [e["action"] for e in stored["timeline"]] == ["submit", "assign"]
