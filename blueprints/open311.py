@@ -72,8 +72,11 @@ def _error_format() -> str:
     return "xml" if request.path.endswith(".xml") else "json"
 
 
-def _errors(code: int, description: str) -> Response:
-    return render(_error_format(), "errors", [{"code": code, "description": description}], code)
+def _errors(code: int, description: str, headers: dict[str, str] | None = None) -> Response:
+    response = render(_error_format(), "errors", [{"code": code, "description": description}], code)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 @bp.errorhandler(Open311Error)
@@ -84,7 +87,7 @@ def _open311_error(error: Open311Error) -> Response:
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError) -> Response:
     code = 400 if error.status == 422 else error.status
-    return _errors(code, error.message)
+    return _errors(code, error.message, error.headers)
 
 
 @bp.errorhandler(HTTPException)

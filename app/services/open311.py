@@ -25,9 +25,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from app import audit, clock
+from app import audit, clock, ratelimit
 from app.complaint_workflow import OPEN_STATES
 from app.errors import NotFound, ValidationFailed
 from app.repositories import complaints as complaints_repo
@@ -187,6 +188,9 @@ def _region(form: MultiDict, category: dict[str, Any]) -> str:
 
 def create_request(form: MultiDict) -> list[dict[str, Any]]:
     key = _verified_key(form.get("api_key"))
+    ratelimit.hit(
+        "open311_post", str(key["_id"]), current_app.extensions["settings"].open311_limit_key
+    )
     code = (form.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "service_code was not provided")
