@@ -909,7 +909,7 @@ def inbox(user: Principal, overdue: bool | None, limit: int, cursor: str | None)
     items = [
         {
             **doc,
-            "kind": "complaints",
+            "kind": "complaint",
             "complaint_kind": doc["kind"],
             "submitted_at": doc["created_at"],
             "overdue": is_overdue(doc),

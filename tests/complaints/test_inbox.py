@@ -44,7 +44,7 @@ def test_my_departments_open_complaints_earliest_due_first(world, app):
     page = inbox(app, amr)
     assert numbers(page) == [first["tracking_no"], second["tracking_no"]]
     item = page.items[0]
-    assert item["kind"] == "complaints" and item["complaint_kind"] == "complaint"
+    assert item["kind"] == "complaint" and item["complaint_kind"] == "complaint"
     assert item["overdue"] is False and item["submitted_at"] == item["created_at"]
     assert numbers(inbox(app, hotline)) == [third["tracking_no"]]
     ok(act(amr, first, "resolve", {"resolution": "Done."}))
