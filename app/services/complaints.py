@@ -676,24 +676,31 @@ def resolve(
         note=data["resolution"][:200],
         audit_detail={"outcome": outcome} if outcome else None,
     )
-    handled = calendar.working_hours_between(after["clock_started_at"], now) - (
-        float(after.get("clock_excluded_seconds") or 0.0) / 3600
-    )
-    increments: dict[str, float] = {
-        "complaints_resolved": 1,
-        "complaint_hours_sum": round(max(handled, 0.0), 3),
-    }
-    if after.get("due_at") is not None and now <= after["due_at"]:
-        increments["complaints_on_time"] = 1
-    if after["kind"] == "dispute":
-        increments["disputes_resolved"] = 1
-        if outcome == "settled":
-            increments["disputes_settled"] = 1
-    kpi.record(after["department"], after["region"], now, **increments)
+    kpi.record(after["department"], after["region"], now, **resolution_increments(after))
     _notify_complainant(
         after, f"Your complaint {after['tracking_no']} is resolved", data["resolution"]
     )
     return after
+
+
+def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
+    """The KPI counters a resolution adds, on the day of `resolved_at`, for the department
+    that resolved it. The same rule as the oversight feature's `kpi rebuild` (handling time:
+    working hours from submission, as the complainant waited; on time: by `due_at`)."""
+    resolved_at, due_at = doc["resolved_at"], doc.get("due_at")
+    inc: dict[str, float] = {
+        "complaints_resolved": 1,
+        "complaint_hours_sum": round(
+            calendar.working_hours_between(doc["created_at"], resolved_at), 4
+        ),
+    }
+    if due_at is None or resolved_at <= due_at:
+        inc["complaints_on_time"] = 1
+    if doc.get("kind") == "dispute":
+        inc["disputes_resolved"] = 1
+        if doc.get("outcome") == "settled":
+            inc["disputes_settled"] = 1
+    return inc
 
 
 def _require_owner(user: Principal, doc: dict[str, Any], what: str) -> None:
@@ -758,6 +765,10 @@ def reopen(user: Principal, complaint_id: str, reason: str, version: int | None)
         },
         note=reason,
     )
+    # The resolution it undoes no longer counts (taken back on its own day); the reopening
+    # counts today. A complaint resolved, reopened and resolved again counts once, at the end.
+    undone = {name: -value for name, value in resolution_increments(doc).items()}
+    kpi.record(doc["department"], doc["region"], doc["resolved_at"], **undone)
     kpi.record(after["department"], after["region"], now, complaints_reopened=1)
     events.raise_event(
         "complaint_reopened",

@@ -409,3 +409,22 @@ def test_two_conflicting_transitions_at_once_one_wins_the_other_is_409(world, us
     winner = next(t for t, r in zip(targets, responses, strict=True) if r.status_code == 200)
     assert stored["department"] == winner[1] and stored["version"] == 2
     assert [e["action"] for e in stored["timeline"]] == ["submit", "assign"]
+
+
+def test_a_reopened_resolution_is_taken_back_from_the_kpis_and_counted_once_at_the_end(world, db):
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    ok(act(amr, created, "resolve", {"resolution": "Warned."}))
+    clock.advance(timedelta(days=2))  # Wednesday
+    ok(act(resident, created, "reopen", {"reason": "Again"}))
+    monday = db.kpi_daily.find_one({"_id": f"{AMR}|2026-11-23"})["m"]
+    assert monday["complaints_resolved"] == 0 and monday["complaints_on_time"] == 0
+    assert monday["complaint_hours_sum"] == 0
+    clock.advance(timedelta(days=1))  # Thursday
+    ok(act(amr, created, "resolve", {"resolution": "Fined."}))
+    wednesday = db.kpi_daily.find_one({"_id": f"{AMR}|2026-11-25"})["m"]
+    assert wednesday["complaints_reopened"] == 1
+    thursday = db.kpi_daily.find_one({"_id": f"{AMR}|2026-11-26"})["m"]
+    # Handling time runs from the submission: Monday 10:00 to Thursday 10:00.
+    assert thursday["complaints_resolved"] == 1 and thursday["complaint_hours_sum"] == 72
