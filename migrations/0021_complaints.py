@@ -100,8 +100,10 @@ def upgrade(db):
     )
     c.create_index([("repeat_of", ASCENDING), ("_id", ASCENDING)], name="repeats")
     # Sweeps: SLA warning / overdue (issue-5 worker) and auto-close of unconfirmed resolutions.
-    c.create_index("warn_at", name="sla_warn_at")
-    c.create_index("overdue_at", name="sla_overdue_at")
+    # Same names as the oversight migration (0030) uses for the same keys, so whichever runs
+    # second is a no-op instead of an "index exists with a different name" error.
+    c.create_index("warn_at", name="sla_warn_due")
+    c.create_index("overdue_at", name="sla_overdue_due")
     c.create_index([("status", ASCENDING), ("auto_close_at", ASCENDING)], name="auto_close")
     # Open311: public listing by date, by service code, by status; tokens.
     c.create_index(
