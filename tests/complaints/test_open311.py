@@ -279,3 +279,18 @@ def test_open311_is_not_in_the_api_v1_openapi_document(world, anon):
     spec = anon.get("/api/v1/openapi.json").get_json()
     assert not [path for path in spec["paths"] if "open311/v2" in path]
     assert "/api/v1/admin/open311/keys" in spec["paths"]
+
+
+def test_post_as_multipart_form_data_works_too(world, anon, api_key, db):
+    response = anon.post(
+        f"{BASE}/requests.json",
+        data={
+            "api_key": api_key["api_key"],
+            "service_code": "noise",
+            "address_string": "2 Beishan Rd",
+            "attribute[noise_source]": "bar",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.data
+    assert db.complaints.count_documents({"address": "2 Beishan Rd"}) == 1
