@@ -10,10 +10,12 @@ def register_blueprints(api: Api) -> None:
         admin,
         attachments,
         auth,
+        certificates,
         complaint_admin,
         complaints,
         directory,
         health,
+        matters,
         me,
     )
 
@@ -24,6 +26,8 @@ def register_blueprints(api: Api) -> None:
         directory,
         admin,
         attachments,
+        matters,
+        certificates,
         complaints,
         complaint_admin,
     ):
