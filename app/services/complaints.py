@@ -910,6 +910,15 @@ def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def _register_inbox_provider() -> None:
+    """Serve kind=complaints in the staff inbox of the applications feature, when present."""
+    try:
+        registry = importlib.import_module("app.services.inbox")
+    except ImportError:
+        return  # blueprints/complaint_inbox.py serves the path meanwhile
+    registry.register_provider("complaints", inbox)
+
+
 def inbox(user: Principal, overdue: bool | None, limit: int, cursor: str | None) -> Page:
     """Staff inbox kind=complaints: open complaints held by the caller's department (for a
     hotline, its queue awaiting routing), most urgent (earliest due) first. Items have the
@@ -928,3 +937,6 @@ def inbox(user: Principal, overdue: bool | None, limit: int, cursor: str | None)
         for doc in page.items
     ]
     return Page(items, page.next_cursor)
+
+
+_register_inbox_provider()

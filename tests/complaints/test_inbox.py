@@ -63,3 +63,17 @@ def test_overdue_filter_and_paging(world, app):
     first = inbox(app, hotline, limit=1)
     assert numbers(first) == [old["tracking_no"]] and first.next_cursor
     assert numbers(inbox(app, hotline, limit=1, cursor=first.next_cursor)) == [new["tracking_no"]]
+
+
+def test_staff_inbox_endpoint_serves_kind_complaints(world):
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    page = ok(amr.get("/api/v1/staff/inbox?kind=complaints"))
+    assert [i["tracking_no"] for i in page["items"]] == [created["tracking_no"]]
+    item = page["items"][0]
+    assert item["kind"] == "complaint" and item["id"] == created["id"]
+    assert item["due_at"] == created["due_at"] and item["overdue"] is False
+    assert ok(amr.get("/api/v1/staff/inbox?kind=complaints&overdue=true"))["items"] == []
+    assert ok(hotline.get("/api/v1/staff/inbox?kind=complaints"))["items"] == []
+    assert resident.get("/api/v1/staff/inbox?kind=complaints").status_code == 403
