@@ -16,6 +16,7 @@ from app import migrate, tokens
 from app.db import get_db
 
 db_cli = AppGroup("db", help="Database migrations.")
+complaints_cli = AppGroup("complaints", help="Complaint handling jobs.")
 keys_cli = AppGroup("keys", help="JWT signing keys.")
 
 
@@ -112,8 +113,19 @@ def keys_rotate(path: str | None, overlap_seconds: int | None) -> None:
     )
 
 
+@complaints_cli.command("auto-close")
+@click.option("--batch", type=int, default=500, show_default=True, help="At most this many.")
+def complaints_auto_close(batch: int) -> None:
+    """Close resolutions their complainant left unconfirmed for the auto-close period."""
+    from app import clock
+    from app.services import complaints
+
+    click.echo(f"auto-closed: {complaints.auto_close_due(clock.now(), batch)}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
+    app.cli.add_command(complaints_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(bootstrap_command)

@@ -90,6 +90,7 @@ class Settings:
     login_limit_address: str = "30/300"
     register_limit_address: str = "10/3600"
     report_limit_user: str = "10/3600"
+    open311_limit_key: str = "600/3600"
     log_level: str = "INFO"
     admin_phone: str | None = None
     admin_password: str | None = None
@@ -126,6 +127,7 @@ class Settings:
             login_limit_address=_env("ONEVISIT_LOGIN_LIMIT_ADDRESS", "30/300"),
             register_limit_address=_env("ONEVISIT_REGISTER_LIMIT_ADDRESS", "10/3600"),
             report_limit_user=_env("ONEVISIT_REPORT_LIMIT_USER", "10/3600"),
+            open311_limit_key=_env("ONEVISIT_OPEN311_LIMIT_KEY", "600/3600"),
             log_level=(_env("ONEVISIT_LOG_LEVEL", "INFO") or "INFO").upper(),
             admin_phone=_env("ONEVISIT_ADMIN_PHONE"),
             admin_password=_env("ONEVISIT_ADMIN_PASSWORD"),
@@ -146,6 +148,7 @@ class Settings:
             "login_limit_address",
             "register_limit_address",
             "report_limit_user",
+            "open311_limit_key",
         ):
             parse_rate(getattr(self, name), name)
         if self.production:

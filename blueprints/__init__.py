@@ -12,6 +12,8 @@ def register_blueprints(api: Api) -> None:
         attachments,
         auth,
         certificates,
+        complaint_admin,
+        complaints,
         directory,
         health,
         matters,
@@ -30,5 +32,7 @@ def register_blueprints(api: Api) -> None:
         certificates,
         applications,
         staff,
+        complaints,
+        complaint_admin,
     ):
         api.register_blueprint(module.blp)
