@@ -1,0 +1,53 @@
+"""Oversight (issue 5): indexes for the inbox, the supervision feed and stream, the push
+outbox's lease recovery, and the SLA sweeps over applications and complaints.
+
+The embedded server answers a filter with an index only when the index's leading keys are
+exactly the filter's equality fields (a gap means a COLLSCAN), so the feed has one index per
+combination of its optional filters."""
+
+from pymongo import ASCENDING, DESCENDING
+
+from app.migrate import ensure_collection
+
+# (region_path, _id) itself is 0003's region_newest.
+FEED_FILTERS = (
+    ("type",),
+    ("state",),
+    ("department",),
+    ("type", "state"),
+    ("type", "department"),
+    ("state", "department"),
+    ("type", "state", "department"),
+)
+
+
+def feed_index_name(fields):
+    return "feed_" + "_".join(fields)
+
+
+def upgrade(db):
+    db.notifications.create_index(
+        [("user_id", ASCENDING), ("read_at", ASCENDING), ("_id", DESCENDING)],
+        name="user_unread_newest",
+    )
+    for fields in FEED_FILTERS:
+        keys = [("region_path", ASCENDING)] + [(f, ASCENDING) for f in fields]
+        db.supervision_events.create_index(
+            keys + [("_id", DESCENDING)], name=feed_index_name(fields)
+        )
+    # The sweeps: `warn_at <= now` / `overdue_at <= now` (nulled once raised). Whichever
+    # migration (0010s/0020s or this one) creates the collection first, the index lands.
+    for name in ("applications", "complaints"):
+        ensure_collection(db, name)
+        getattr(db, name).create_index("warn_at", name="sla_warn_due")
+        getattr(db, name).create_index("overdue_at", name="sla_overdue_due")
+
+
+def downgrade(db):
+    db.notifications.drop_index("user_unread_newest")
+    for fields in FEED_FILTERS:
+        db.supervision_events.drop_index(feed_index_name(fields))
+    for name in ("applications", "complaints"):
+        for index in ("sla_warn_due", "sla_overdue_due"):
+            if index in getattr(db, name).index_information():
+                getattr(db, name).drop_index(index)
