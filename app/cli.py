@@ -1,5 +1,5 @@
 """Operator commands: `flask --app wsgi db upgrade|status|downgrade N`, `seed`, `bootstrap`,
-`keys rotate`."""
+`keys rotate`, `worker`."""
 
 from __future__ import annotations
 
@@ -112,8 +112,24 @@ def keys_rotate(path: str | None, overlap_seconds: int | None) -> None:
     )
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass of every step, then exit (tests, cron).")
+def worker_command(once: bool) -> None:
+    """Background work: push delivery, SLA sweeps, housekeeping (safe to run several)."""
+    from app.worker import Worker
+
+    worker = Worker(current_app._get_current_object())  # type: ignore[attr-defined]
+    if once:
+        report = worker.run_once()
+        click.echo(json.dumps(report.__dict__))
+        return
+    worker.install_signal_handlers()
+    worker.run()
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(worker_command)

@@ -35,6 +35,11 @@ def upgrade(db):
         db.supervision_events.create_index(
             keys + [("_id", DESCENDING)], name=feed_index_name(fields)
         )
+    # Push outbox: lease recovery uses 0003's `due` (state, next_attempt_at); these serve the
+    # invalid-token kill and housekeeping.
+    db.push_outbox.create_index([("token", ASCENDING), ("state", ASCENDING)], name="token_state")
+    db.push_outbox.create_index([("state", ASCENDING), ("sent_at", ASCENDING)], name="sent")
+    db.push_outbox.create_index([("state", ASCENDING), ("dead_at", ASCENDING)], name="dead")
     # The sweeps: `warn_at <= now` / `overdue_at <= now` (nulled once raised). Whichever
     # migration (0010s/0020s or this one) creates the collection first, the index lands.
     for name in ("applications", "complaints"):
@@ -45,6 +50,8 @@ def upgrade(db):
 
 def downgrade(db):
     db.notifications.drop_index("user_unread_newest")
+    for index in ("token_state", "sent", "dead"):
+        db.push_outbox.drop_index(index)
     for fields in FEED_FILTERS:
         db.supervision_events.drop_index(feed_index_name(fields))
     for name in ("applications", "complaints"):
