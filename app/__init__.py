@@ -54,9 +54,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from app import docs
     from app.api import Api, check_media_type
+    from app.auth import forget_user
     from app.errors import register_error_handlers
 
     init_request_logging(app)
+    app.before_request(forget_user)
     app.before_request(check_media_type)
     api = Api(app, spec_kwargs={"info": docs.INFO, "servers": [{"url": "/"}]})
     register_error_handlers(app)

@@ -6,7 +6,7 @@ from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
-    from blueprints import admin, auth, directory, health, me, notifications
+    from blueprints import admin, auth, directory, health, me, notifications, supervision
 
-    for module in (health, auth, me, notifications, directory, admin):
+    for module in (health, auth, me, notifications, directory, supervision, admin):
         api.register_blueprint(module.blp)
