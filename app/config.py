@@ -104,7 +104,8 @@ class Settings:
     sse_max_lifetime_seconds: float = 300.0
     sse_poll_seconds: float = 1.0
     sse_settle_seconds: float = 2.0
-    sse_max_events: int = 0
+    sse_max_events: int = 0  # 0: unlimited (tests end a stream after N events)
+    sse_max_streams: int = 4  # per process; keep below gunicorn's threads (docs/operations.md)
     log_level: str = "INFO"
     admin_phone: str | None = None
     admin_password: str | None = None
@@ -153,6 +154,7 @@ class Settings:
             sse_max_lifetime_seconds=_float("ONEVISIT_SSE_MAX_LIFETIME_SECONDS", 300.0),
             sse_poll_seconds=_float("ONEVISIT_SSE_POLL_SECONDS", 1.0),
             sse_settle_seconds=_float("ONEVISIT_SSE_SETTLE_SECONDS", 2.0),
+            sse_max_streams=_int("ONEVISIT_SSE_MAX_STREAMS", 4),
             log_level=(_env("ONEVISIT_LOG_LEVEL", "INFO") or "INFO").upper(),
             admin_phone=_env("ONEVISIT_ADMIN_PHONE"),
             admin_password=_env("ONEVISIT_ADMIN_PASSWORD"),

@@ -3,13 +3,22 @@ event, and public reports from any signed-in user."""
 
 from __future__ import annotations
 
+from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from app.api import Blueprint, etag_for, if_match_version
 from app.auth import current_user
 from app.services import supervision as service
+from app.services import supervision_stream as stream_service
 from schemas.base import page_of
-from schemas.supervision import CloseSchema, EventSchema, FeedArgs, NoteSchema, ReportSchema
+from schemas.supervision import (
+    CloseSchema,
+    EventSchema,
+    FeedArgs,
+    NoteSchema,
+    ReportSchema,
+    StreamArgs,
+)
 
 blp = Blueprint(
     "supervision",
@@ -32,6 +41,49 @@ class Feed(MethodView):
         """Events in my region and below, newest first (cursor pages stay correct while new
         events arrive)"""
         return service.feed(current_user(), args).to_dict()
+
+
+@blp.route("/stream")
+class Stream(MethodView):
+    @blp.auth("supervisor")
+    @blp.arguments(StreamArgs, location="query")
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Last-Event-ID",
+                "required": False,
+                "schema": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+                "description": "Resume after this event (EventSource sends it on reconnect); "
+                "without it the stream starts with events raised from now on.",
+            }
+        ]
+    )
+    @blp.response(
+        200,
+        content_type="text/event-stream",
+        description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the "
+        "event as in the feed. Comment lines (`: heartbeat`) keep the connection alive. The "
+        "server ends a connection after a few minutes; reconnect with Last-Event-ID.",
+    )
+    @blp.alt_response(503, description="Too many live streams on this server; see Retry-After")
+    def get(self, args):
+        """Live supervision events of my region (Server-Sent Events, resumable)"""
+        settings = current_app.extensions["settings"]
+        region = service.feed_region(current_user(), args.get("region"))
+        last_id = stream_service.parse_last_event_id(request.headers.get("Last-Event-ID"))
+        if last_id is None:
+            last_id = stream_service.starting_point(region, settings.sse_settle_seconds)
+        release = stream_service.acquire_slot(settings.sse_max_streams)
+        schema = EventSchema()
+        frames = stream_service.stream(region, last_id, settings, schema.dump)
+        response = Response(
+            stream_with_context(frames),
+            mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        response.call_on_close(release)
+        return response
 
 
 @blp.route("/events/<string:event_id>")

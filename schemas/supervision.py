@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.event_workflow import EVENT_STATES
 from app.events import SEVERITY
-from schemas.base import BaseSchema, Id, PageArgs, StrictString, UTCDateTime
+from schemas.base import BaseSchema, Id, PageArgs, QuerySchema, StrictString, UTCDateTime
 
 EVENT_TYPES = tuple(SEVERITY)
 
@@ -78,3 +78,10 @@ class ReportSchema(BaseSchema):
         metadata={"description": "When neither a department nor an application is named"},
     )
     description = StrictString(required=True, validate=validate.Length(min=10, max=4000))
+
+
+class StreamArgs(QuerySchema):
+    region = StrictString(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "Your region or one below it (403 outside your scope)"},
+    )
