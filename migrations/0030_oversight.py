@@ -40,6 +40,11 @@ def upgrade(db):
     db.push_outbox.create_index([("token", ASCENDING), ("state", ASCENDING)], name="token_state")
     db.push_outbox.create_index([("state", ASCENDING), ("sent_at", ASCENDING)], name="sent")
     db.push_outbox.create_index([("state", ASCENDING), ("dead_at", ASCENDING)], name="dead")
+    # Who must act on an event: staff of a department with a duty (users_repo).
+    db.users.create_index(
+        [("department", ASCENDING), ("role", ASCENDING), ("duties", ASCENDING)],
+        name="department_role_duty",
+    )
     # The sweeps: `warn_at <= now` / `overdue_at <= now` (nulled once raised). Whichever
     # migration (0010s/0020s or this one) creates the collection first, the index lands.
     for name in ("applications", "complaints"):
@@ -50,6 +55,7 @@ def upgrade(db):
 
 def downgrade(db):
     db.notifications.drop_index("user_unread_newest")
+    db.users.drop_index("department_role_duty")
     for index in ("token_state", "sent", "dead"):
         db.push_outbox.drop_index(index)
     for fields in FEED_FILTERS:

@@ -21,6 +21,18 @@ def get(event_id: ObjectId) -> dict[str, Any] | None:
     return coll().find_one({"_id": event_id})
 
 
+def by_dedupe_key(key: str) -> dict[str, Any] | None:
+    return coll().find_one({"dedupe_key": key})
+
+
+def claim_notification(event_id: ObjectId, at: Any) -> bool:
+    """The one caller that flips notified_at from unset notifies the people who must act."""
+    result = coll().update_one(
+        {"_id": event_id, "notified_at": None}, {"$set": {"notified_at": at}}
+    )
+    return result.modified_count == 1
+
+
 def feed(
     region: str,
     *,
