@@ -54,15 +54,17 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from app import docs
     from app.api import Api, check_media_type
-    from app.auth import forget_user
     from app.errors import register_error_handlers
 
     init_request_logging(app)
-    app.before_request(forget_user)
     app.before_request(check_media_type)
     api = Api(app, spec_kwargs={"info": docs.INFO, "servers": [{"url": "/"}]})
     register_error_handlers(app)
     docs.init_app(app)
+
+    from app.services import calendar
+
+    calendar.init_app(app)
 
     from blueprints import register_blueprints
 

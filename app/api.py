@@ -146,11 +146,13 @@ class Blueprint(flask_smorest.Blueprint):
         return func
 
     @staticmethod
-    def accepts(*media_types: str) -> Callable[..., Any]:
-        """Declare request media types other than JSON (multipart uploads, Open311 forms)."""
+    def accepts(*media_types: str, max_bytes_setting: str | None = None) -> Callable[..., Any]:
+        """Declare request media types other than JSON (multipart uploads, Open311 forms) and,
+        for uploads, the Settings field that caps the body instead of max_body_bytes."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             func._accepts = media_types  # type: ignore[attr-defined]
+            func._max_bytes_setting = max_bytes_setting  # type: ignore[attr-defined]
             return func
 
         return decorator
@@ -179,6 +181,11 @@ def check_media_type() -> None:
     handler = _view_handler()
     if handler is None:
         return
+    setting = getattr(handler, "_max_bytes_setting", None)
+    if setting:
+        # Room for the multipart framing around a file of the allowed size.
+        limit = getattr(current_app.extensions["settings"], setting) + 64 * 1024
+        request.max_content_length = limit
     accepted = getattr(handler, "_accepts", None) or JSON_TYPES
     mimetype = request.mimetype or ""
     if mimetype in accepted or (mimetype.endswith("+json") and "application/json" in accepted):

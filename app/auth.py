@@ -83,13 +83,6 @@ def authenticate() -> Principal:
     return principal
 
 
-def forget_user() -> None:
-    """before_request: a request starts unauthenticated. An app context can outlive a request
-    (tests hold one open around several client calls; a request inside a CLI command), and
-    `g` belongs to the app context, so the previous request's caller must not stay cached."""
-    g.pop("user", None)
-
-
 def optional_user() -> Principal | None:
     if not request.headers.get("Authorization"):
         return None

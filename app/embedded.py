@@ -162,7 +162,10 @@ def start_for_data_dir(data_dir: Path) -> EmbeddedServer:
     """Start a server on DATA_DIR/db and record its port so other processes find it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     server = EmbeddedServer(data_dir / "db", log_file=data_dir / "db.log").start()
-    _state_file(data_dir).write_text(json.dumps({"port": server.port, "pid": os.getpid()}))
+    assert server.process is not None
+    _state_file(data_dir).write_text(
+        json.dumps({"port": server.port, "owner_pid": os.getpid(), "pid": server.process.pid})
+    )
     return server
 
 

@@ -88,6 +88,8 @@ def flatten_locations(errors: Any) -> Any:
         for part in errors.values():
             if isinstance(part, dict):
                 merged.update(part)
+            elif isinstance(part, list):  # e.g. {"json": ["Invalid JSON body."]}
+                merged.setdefault("_body", []).extend(part)
         return merged
     return errors
 
@@ -120,6 +122,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     message = data.get("message") or error.description
     if error.code == 422 and errors:
         message = "The request is not valid; see errors."
+    elif error.code == 400 and errors:
+        message = "The request body could not be read; see errors."
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)

@@ -24,5 +24,9 @@ def readiness(app: Flask) -> dict[str, Any]:
         checks["database"] = f"unreachable: {exc.__class__.__name__}"
         status = "unavailable"
     for name, probe in app.extensions.get("readiness_details", {}).items():
-        checks[name] = probe()  # informational (e.g. calendar fallback years); never fails
+        # Informational (e.g. calendar years without data): reported, never fails readiness.
+        try:
+            checks[name] = probe()
+        except Exception as exc:
+            checks[name] = f"unavailable: {exc.__class__.__name__}"
     return {"status": status, "checks": checks}

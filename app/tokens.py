@@ -169,14 +169,24 @@ class TokenService:
                 algorithms=ALLOWED_ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
-                leeway=0,
+                # Times are checked below against the service clock (frozen in tests).
+                options={
+                    "require": ["exp", "iat", "sub", "jti", "iss", "aud"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise TokenError(str(exc)) from exc
-        # PyJWT checks exp against the wall clock; the service clock can be frozen in tests.
-        if claims["exp"] <= now.timestamp():
+        try:
+            expires, not_before = float(claims["exp"]), float(claims.get("nbf", 0))
+        except (TypeError, ValueError) as exc:
+            raise TokenError("malformed time claims") from exc
+        if expires <= now.timestamp():
             raise TokenError("token expired")
+        if not_before > now.timestamp():
+            raise TokenError("token not yet valid")
         if claims.get("typ") != "access":
             raise TokenError("not an access token")
         return claims

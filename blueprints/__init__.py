@@ -6,7 +6,16 @@ from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
-    from blueprints import admin, auth, directory, health, me, notifications, supervision
+    from blueprints import (
+        admin,
+        attachments,
+        auth,
+        directory,
+        health,
+        me,
+        notifications,
+        supervision,
+    )
 
-    for module in (health, auth, me, notifications, directory, supervision, admin):
+    for module in (health, auth, me, notifications, directory, admin, attachments, supervision):
         api.register_blueprint(module.blp)

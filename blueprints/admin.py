@@ -6,10 +6,13 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from app.api import Blueprint
+from app.auth import current_user
+from app.errors import NotFound
 from app.repositories import audit as audit_repo
 from app.repositories import users as users_repo
-from app.services import accounts, directory
+from app.services import accounts, calendar, directory
 from schemas.base import PageArgs, StrictString, UTCDateTime, page_of
+from schemas.calendar import CalendarSchema
 from schemas.catalogue import DepartmentSchema
 from schemas.users import AdminUserCreateSchema, UserListArgs, UserSchema
 
@@ -85,3 +88,27 @@ class Audit(MethodView):
             args["limit"],
             args["cursor"],
         ).to_dict()
+
+
+@blp.route("/calendar/<int:year>")
+class AdminCalendar(MethodView):
+    @blp.auth("admin")
+    @blp.response(200, CalendarSchema)
+    def get(self, year):
+        """A year's official holidays and adjusted working days, and where they come from"""
+        return calendar.year_view(_year(year))
+
+    @blp.auth("admin")
+    @blp.arguments(CalendarSchema)
+    @blp.response(200, CalendarSchema)
+    def put(self, data, year):
+        """Replace a year's calendar (e.g. when the State Council publishes next year's)"""
+        return calendar.replace_year(
+            _year(year), data["holidays"], data["workdays"], current_user().id
+        )
+
+
+def _year(year: int) -> int:
+    if not 2000 <= year <= 2100:
+        raise NotFound("No calendar for that year.")
+    return year

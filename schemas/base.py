@@ -21,8 +21,10 @@ class BaseSchema(Schema):
 
 
 class QuerySchema(Schema):
+    """Query strings: undeclared parameters are ignored (webargs' default for the query
+    location, so cache-busting parameters from proxies and apps do no harm)."""
+
     class Meta:
-        unknown = RAISE
         ordered = True
 
 

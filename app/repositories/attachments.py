@@ -1,0 +1,70 @@
+"""Uploaded files: metadata in `attachments`, bytes in the GridFS bucket `attachment_files`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import IO, Any
+
+from bson import ObjectId
+from gridfs import GridFSBucket
+from gridfs.errors import NoFile
+
+from app.db import collection, get_db
+
+BUCKET = "attachment_files"
+
+
+def _bucket() -> GridFSBucket:
+    return GridFSBucket(get_db(), bucket_name=BUCKET)
+
+
+def upload_bytes(filename: str, stream: IO[bytes], content_type: str) -> ObjectId:
+    return _bucket().upload_from_stream(filename, stream, metadata={"contentType": content_type})
+
+
+def delete_bytes(file_id: ObjectId) -> None:
+    try:
+        _bucket().delete(file_id)
+    except NoFile:
+        pass
+
+
+def open_bytes(file_id: ObjectId):
+    return _bucket().open_download_stream(file_id)
+
+
+def insert(doc: dict[str, Any]) -> None:
+    collection("attachments").insert_one(doc)
+
+
+def get(attachment_id: ObjectId) -> dict[str, Any] | None:
+    return collection("attachments").find_one({"_id": attachment_id})
+
+
+def owned(owner_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    return {
+        doc["_id"]: doc
+        for doc in collection("attachments").find({"_id": {"$in": list(ids)}, "owner_id": owner_id})
+    }
+
+
+def cite(ids: Iterable[ObjectId], owner_id: ObjectId, kind: str, case_id: ObjectId) -> None:
+    collection("attachments").update_many(
+        {"_id": {"$in": list(ids)}, "owner_id": owner_id},
+        {"$addToSet": {"cited_by": {"kind": kind, "id": case_id}}, "$set": {"cited": True}},
+    )
+
+
+def orphans(created_before: datetime, limit: int) -> list[dict[str, Any]]:
+    return list(
+        collection("attachments")
+        .find({"cited": False, "created_at": {"$lt": created_before}})
+        .limit(limit)
+    )
+
+
+def delete_if_orphan(attachment_id: ObjectId) -> bool:
+    """Compare-and-set: a file cited meanwhile is kept."""
+    result = collection("attachments").delete_one({"_id": attachment_id, "cited": False})
+    return result.deleted_count == 1

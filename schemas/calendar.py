@@ -1,0 +1,26 @@
+"""A year of the official calendar."""
+
+from marshmallow import fields, validate
+
+from schemas.base import BaseSchema, UTCDateTime
+
+
+class CalendarSchema(BaseSchema):
+    year = fields.Integer(dump_only=True)
+    source = fields.String(
+        dump_only=True, metadata={"enum": ["chinesecalendar", "admin", "fallback"]}
+    )
+    holidays = fields.List(
+        fields.Date(),
+        required=True,
+        validate=validate.Length(max=120),
+        metadata={"description": "Official days off (incl. weekdays off)"},
+    )
+    workdays = fields.List(
+        fields.Date(),
+        required=True,
+        validate=validate.Length(max=30),
+        metadata={"description": "Adjusted working days (weekends worked)"},
+    )
+    updated_at = UTCDateTime(dump_only=True, allow_none=True)
+    updated_by = fields.String(dump_only=True, allow_none=True)
