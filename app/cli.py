@@ -1,5 +1,5 @@
 """Operator commands: `flask --app wsgi db upgrade|status|downgrade N`, `seed`, `bootstrap`,
-`keys rotate`, `worker`."""
+`keys rotate`, `worker`, `kpi rebuild`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.db import get_db
 
 db_cli = AppGroup("db", help="Database migrations.")
 keys_cli = AppGroup("keys", help="JWT signing keys.")
+kpi_cli = AppGroup("kpi", help="KPI counters.")
 
 
 @db_cli.command("upgrade")
@@ -127,9 +128,18 @@ def worker_command(once: bool) -> None:
     worker.run()
 
 
+@kpi_cli.command("rebuild")
+def kpi_rebuild() -> None:
+    """Recompute every daily KPI counter from the applications and complaints."""
+    from app.services import kpi_rebuild as rebuild
+
+    click.echo(f"kpi counters rebuilt: {rebuild.rebuild()} department-days")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(kpi_cli)

@@ -14,8 +14,19 @@ def register_blueprints(api: Api) -> None:
         health,
         me,
         notifications,
+        stats,
         supervision,
     )
 
-    for module in (health, auth, me, notifications, directory, admin, attachments, supervision):
+    for module in (
+        health,
+        auth,
+        me,
+        notifications,
+        directory,
+        admin,
+        attachments,
+        supervision,
+        stats,
+    ):
         api.register_blueprint(module.blp)

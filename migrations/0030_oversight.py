@@ -45,6 +45,8 @@ def upgrade(db):
         [("department", ASCENDING), ("role", ASCENDING), ("duties", ASCENDING)],
         name="department_role_duty",
     )
+    # Public KPIs of the whole platform (no region): counters by day alone.
+    db.kpi_daily.create_index([("day", ASCENDING)], name="day_only")
     # The sweeps: `warn_at <= now` / `overdue_at <= now` (nulled once raised). Whichever
     # migration (0010s/0020s or this one) creates the collection first, the index lands.
     for name in ("applications", "complaints"):
@@ -56,6 +58,7 @@ def upgrade(db):
 def downgrade(db):
     db.notifications.drop_index("user_unread_newest")
     db.users.drop_index("department_role_duty")
+    db.kpi_daily.drop_index("day_only")
     for index in ("token_state", "sent", "dead"):
         db.push_outbox.drop_index(index)
     for fields in FEED_FILTERS:

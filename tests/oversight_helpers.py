@@ -40,7 +40,7 @@ def event(
 
 def case(
     app,
-    kind: str = "application",
+    case_kind: str = "application",
     *,
     region: str = "330100",
     department: str = "AMR-330100",
@@ -54,7 +54,7 @@ def case(
     now = clock.now()
     doc: dict[str, Any] = {
         "_id": ObjectId(),
-        "tracking_no": f"{'ZJ' if kind == 'application' else 'TS'}2026{next(_seq):010d}",
+        "tracking_no": f"{'ZJ' if case_kind == 'application' else 'TS'}2026{next(_seq):010d}",
         "status": status,
         "version": 1,
         "timeline": [],
@@ -70,5 +70,111 @@ def case(
         **fields,
     }
     with app.app_context():
-        collection("applications" if kind == "application" else "complaints").insert_one(doc)
+        name = "applications" if case_kind == "application" else "complaints"
+        collection(name).insert_one(doc)
     return doc
+
+
+# What the case transitions do to the KPI counters, for scenarios written before the real
+# applications/complaints services exist: insert/update the document AND record the same
+# increments in the same step (the contract in app/services/kpi_rebuild.py).
+
+
+def _record(app, doc, at, increments):
+    from app import kpi
+
+    with app.app_context():
+        kpi.record(doc["department"], doc["region"], at, **increments)
+
+
+def _save(app, kind, doc):
+    with app.app_context():
+        coll = collection("applications" if kind == "application" else "complaints")
+        coll.replace_one({"_id": doc["_id"]}, doc)
+
+
+def submit_application(app, submitted_at, **fields: Any) -> dict[str, Any]:
+    doc = case(
+        app,
+        "application",
+        submitted_at=submitted_at,
+        created_at=submitted_at,
+        visits=[],
+        rating=None,
+        **fields,
+    )
+    _record(app, doc, submitted_at, {"applications_received": 1})
+    return doc
+
+
+def complete_application(app, doc, completed_at, visits=0) -> None:
+    from app.services import kpi_rebuild
+
+    doc.update(
+        status="completed",
+        completed_at=completed_at,
+        visits=[{"at": completed_at, "purpose": "collect"} for _ in range(visits)],
+    )
+    _save(app, "application", doc)
+    with app.app_context():
+        increments = kpi_rebuild.completion_increments(doc)
+    _record(app, doc, completed_at, increments)
+
+
+def reject_application(app, doc, at) -> None:
+    doc["status"] = "rejected"
+    doc["timeline"].append({"at": at, "action": "reject", "to_status": "rejected"})
+    _save(app, "application", doc)
+    _record(app, doc, at, {"applications_rejected": 1})
+
+
+def rate(app, kind, doc, score, at) -> None:
+    from app.services import kpi_rebuild
+
+    doc["rating"] = {"score": score, "at": at}
+    _save(app, kind, doc)
+    _record(app, doc, at, kpi_rebuild.rating_increments(score, kind))
+
+
+def file_complaint(app, created_at, kind="complaint", repeat_of=None, **fields) -> dict[str, Any]:
+    doc = case(
+        app,
+        "complaint",
+        created_at=created_at,
+        status="assigned",
+        kind=kind,
+        repeat_of=repeat_of,
+        reopen_count=0,
+        resolved_at=None,
+        outcome=None,
+        rating=None,
+        **fields,
+    )
+    increments = {"complaints_received": 1}
+    if repeat_of:
+        increments["complaints_repeat"] = 1
+    _record(app, doc, created_at, increments)
+    return doc
+
+
+def resolve_complaint(app, doc, resolved_at, outcome=None) -> None:
+    from app.services import kpi_rebuild
+
+    doc.update(status="resolved", resolved_at=resolved_at, outcome=outcome)
+    _save(app, "complaint", doc)
+    with app.app_context():
+        increments = kpi_rebuild.resolution_increments(doc)
+    _record(app, doc, resolved_at, increments)
+
+
+def reopen_complaint(app, doc, at) -> None:
+    from app.services import kpi_rebuild
+
+    with app.app_context():
+        undo = kpi_rebuild.reopening_increments(doc)
+    _record(app, doc, doc["resolved_at"], undo)
+    doc.update(status="reopened", resolved_at=None, outcome=None)
+    doc["reopen_count"] += 1
+    doc["timeline"].append({"at": at, "action": "reopen", "to_status": "reopened"})
+    _save(app, "complaint", doc)
+    _record(app, doc, at, {"complaints_reopened": 1})

@@ -35,3 +35,8 @@ def page(region: str | None, kind: str | None, limit: int, cursor: str | None) -
 
 def count() -> int:
     return _coll().estimated_document_count()
+
+
+def in_region(region: str) -> dict[str, dict[str, Any]]:
+    """Every department of REGION and below, by code (index region_path)."""
+    return {doc["_id"]: doc for doc in _coll().find({"region_path": region})}
