@@ -35,9 +35,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["settings"] = settings
     if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
-            x_for=settings.trusted_proxies,  # type: ignore
+            x_for=settings.trusted_proxies,
             x_proto=settings.trusted_proxies,
         )
 

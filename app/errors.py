@@ -125,8 +125,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     elif error.code == 400 and errors:
         message = "The request body could not be read; see errors."
     headers = dict(data.get("headers") or {})
-    if error.code == 405 and error.valid_methods:
-        headers["Allow"] = ", ".join(error.valid_methods)
+    valid_methods = getattr(error, "valid_methods", None)
+    if error.code == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)

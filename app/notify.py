@@ -25,8 +25,9 @@ def notify(
     uid = user_id if isinstance(user_id, ObjectId) else ObjectId(user_id)
     now = clock.now()
     retention = current_app.extensions["settings"].rules.notification_retention_days
+    notification_id = ObjectId()
     doc = {
-        "_id": ObjectId(),
+        "_id": notification_id,
         "user_id": uid,
         "kind": kind,
         "title": title[:200],
@@ -57,4 +58,4 @@ def notify(
     if deliveries:
         # _id = notification + device: the same push can never be queued twice.
         collection("push_outbox").insert_many(deliveries, ordered=False)
-    return doc["_id"]
+    return notification_id

@@ -199,3 +199,9 @@ def new_refresh_secret() -> str:
 def refresh_digest(secret: str) -> str:
     """Refresh tokens are stored only as this digest: a database leak yields no usable token."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+if __name__ == "__main__":
+    # `python -m app.tokens > jwt.json`: a fresh key set for ONEVISIT_JWT_KEYS(_FILE),
+    # without starting the application or touching a database.
+    print(serialize_keys([new_key()]))

@@ -18,4 +18,5 @@ def next_tracking_no(prefix: str) -> str:
         upsert=True,
         return_document=True,
     )
+    assert doc is not None  # upsert with return_document=True always returns the document
     return f"{prefix}{day}{int(doc['seq']):06d}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from app.api import Blueprint
 from app.auth import current_user
@@ -25,7 +25,7 @@ class AuditArgs(PageArgs):
     action = StrictString(validate=validate.Length(max=64))
 
 
-class AuditEntrySchema(PageArgs.__base__):  # type: ignore[name-defined]
+class AuditEntrySchema(Schema):
     id = fields.String(attribute="_id")
     at = UTCDateTime()
     action = fields.String()

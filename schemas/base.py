@@ -38,7 +38,9 @@ class Id(fields.String):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else str(value)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> ObjectId:
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> ObjectId:
         text = super()._deserialize(value, attr, data, **kwargs)
         if not ObjectId.is_valid(text) or len(text) != 24:
             raise ValidationError("Not a valid id.")

@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from app.auth import DUTIES, ROLES
 from app.identity import is_resident_id, mask_phone, mask_resident_id
 from schemas.auth import EnterpriseSchema, check_phone, phone_field
-from schemas.base import BaseSchema, Id, StrictString, UTCDateTime
+from schemas.base import BaseSchema, Id, QuerySchema, StrictString, UTCDateTime
 
 
 class UserSchema(BaseSchema):
@@ -63,7 +63,7 @@ class AdminUserCreateSchema(BaseSchema):
         check_phone(value)
 
 
-class UserListArgs(BaseSchema):
+class UserListArgs(QuerySchema):
     role = StrictString(validate=validate.OneOf(ROLES))
     department = StrictString(validate=validate.Length(max=64))
 

@@ -63,7 +63,7 @@ DEMO_USERS: list[tuple[str, str, str, str | None, list[str], str | None]] = [
     ("13600000001", "Hangzhou supervisor", "supervisor", None, [], "330100"),
     ("13600000002", "Zhejiang supervisor", "supervisor", None, [], "330000"),
 ]
-DEMO_RESIDENTS = [
+DEMO_RESIDENTS: list[dict[str, Any]] = [
     {
         "phone": "13800000001",
         "name": "Zhang Wei",

@@ -191,11 +191,11 @@ def refresh(refresh_token: str) -> dict[str, Any]:
     if record is None:
         raise Unauthorized("The refresh token is invalid or expired.")
     if not refresh_repo.mark_used(digest):
-        if (
-            record.get("used_at") is not None
-            or (refresh_repo.get(digest) or {}).get("used_at") is not None
-        ):
-            # A used token came back: whoever holds the family may be a thief. End it.
+        # Expired or revoked: just refused. Used already (possibly a moment ago by a twin
+        # request): whoever holds the family may be a thief, so the family ends. A client
+        # that lost the answer to a refresh signs in again; strictness wins over convenience.
+        current = refresh_repo.get(digest) or record
+        if current.get("used_at") is not None:
             revoked = refresh_repo.revoke_family(record["family"])
             audit.record(
                 "auth.refresh_reuse",
