@@ -121,6 +121,7 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
 
 def rating_increments(score: int, kind: str) -> dict[str, float]:
     """What a rating adds (shared with the rating calls of applications and complaints)."""
+    inc: dict[str, float]
     if kind == "application":
         inc = {"ratings": 1}
         if score >= 4:

@@ -52,7 +52,7 @@ def summary(kind: str, event_type: str, case: dict[str, Any]) -> str:
 def recipients(event_type: str, case: dict[str, Any]) -> list[ObjectId]:
     """Overdue: the department head(s). Warning: the assigned staff member, or else the
     department's staff (whoever picks the case up next)."""
-    department = case.get("department")
+    department = case.get("department") or ""
     if event_type != "sla_warning":
         return [u["_id"] for u in users_repo.staff_of_department(department, "head")]
     assigned = case.get("assigned_to") or (case.get("assignee") or {}).get("id")
