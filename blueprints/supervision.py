@@ -61,6 +61,10 @@ class Stream(MethodView):
     )
     @blp.response(
         200,
+        {
+            "type": "string",
+            "example": 'id: 6650c1f0a1b2c3d4e5f60718\nevent: bad_rating\ndata: {"id": ...}\n\n',
+        },
         content_type="text/event-stream",
         description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the "
         "event as in the feed. Comment lines (`: heartbeat`) keep the connection alive. The "
