@@ -5,7 +5,6 @@ a service-account file. The delivery loop (app.services.push_delivery) only sees
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,7 +70,6 @@ class FcmProvider:
                 "ONEVISIT_FCM_CREDENTIALS is set but firebase-admin is not installed: "
                 'pip install "onevisit[push]"'
             ) from exc
-        self._lock = threading.Lock()
         cred = credentials.Certificate(credentials_path)
         self._app = firebase_admin.initialize_app(cred, name=f"onevisit-{id(self)}")
 

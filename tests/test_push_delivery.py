@@ -165,6 +165,21 @@ def test_a_worker_dying_between_claim_and_mark_is_retried_only_after_the_lease(a
     assert db.push_outbox.find_one()["state"] == "sent"
 
 
+def test_a_row_whose_last_attempt_never_finished_is_dead_lettered(app, users, db):
+    user = _user_with_devices(users, "token-poison-1")
+    clock.freeze(T0)
+    _notify(app, user)
+    db.push_outbox.update_one({}, {"$set": {"attempts": 2}})  # two failures so far
+    with app.app_context():
+        row = db.push_outbox.find_one()
+        assert push_outbox.claim(row, T0, T0 + timedelta(seconds=300), "crashed-worker")
+    clock.advance(timedelta(seconds=300))
+    provider = FakeProvider()
+    assert _deliver(app, provider).dead == 1
+    assert provider.sent == []
+    assert db.push_outbox.find_one()["state"] == "dead"
+
+
 def test_two_workers_at_once_send_every_row_exactly_once(app, users, db):
     user = _user_with_devices(users, "token-shared-1", "token-shared-2")
     clock.freeze(T0)

@@ -73,6 +73,11 @@ def deliver_row(row: dict[str, Any], provider: Provider, settings: Any) -> str:
     if not outbox.claim(row, now, lease_until, WORKER_ID):
         return "skipped"
     attempts = row["attempts"] + 1
+    if attempts > settings.push_max_attempts:
+        # Only a row whose last allowed attempt never finished gets here (its worker died,
+        # perhaps because of this very row): stop instead of crashing workers forever.
+        outbox.mark_dead(row["_id"], attempts, now, "gave up: the last attempt never finished")
+        return "dead"
     try:
         provider.send(_message(row))
     except InvalidToken as exc:
