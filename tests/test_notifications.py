@@ -93,3 +93,12 @@ def test_inbox_queries_use_indexes(app, users, db):
     ):
         plan = str(db.notifications.find(query).sort("_id", -1).explain()["queryPlanner"])
         assert "COLLSCAN" not in plan, query
+
+
+def test_notifications_expire_after_the_retention_period(app, users, db):
+    me = users.resident()
+    (nid,) = _notify(app, me, 1)
+    doc = db.notifications.find_one({"_id": ObjectId(nid)})
+    assert doc["expires_at"] - doc["created_at"] == timedelta(days=180)
+    ttl = db.notifications.index_information()["retention_ttl"]
+    assert ttl["expireAfterSeconds"] == 0 and ttl["key"] == [("expires_at", 1)]
