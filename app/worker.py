@@ -1,7 +1,7 @@
 """The background worker (`flask --app wsgi worker`): push delivery from the outbox, SLA
-sweeps, housekeeping. Every step claims its work with compare-and-set writes, so any number
-of copies may run at once (docs/operations.md); each pass handles bounded batches; SIGTERM
-finishes the row in hand and exits."""
+sweeps, notifications for supervision events, housekeeping. Every step claims its work with
+compare-and-set writes, so any number of copies may run at once (docs/operations.md); each
+pass handles bounded batches; SIGTERM finishes the row in hand and exits."""
 
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ HOUSEKEEPING_EVERY_SECONDS = 3600.0
 class PassReport:
     push: dict[str, int] = field(default_factory=dict)
     sweep: dict[str, int] = field(default_factory=dict)
+    notify: dict[str, int] = field(default_factory=dict)
     housekeeping: dict[str, int] = field(default_factory=dict)
 
     @property
     def busy(self) -> bool:
         """A full batch somewhere: there may be more waiting, so do not sleep."""
-        return bool(self.push.get("full") or self.sweep.get("full"))
+        return any(step.get("full") for step in (self.push, self.sweep, self.notify))
 
 
 class Worker:
@@ -57,10 +58,22 @@ class Worker:
 
         return sla_sweep.sweep(self.settings.worker_batch_size, self.stop_event.is_set)
 
-    def housekeeping(self) -> dict[str, int]:
-        from app.services import push_delivery
+    def notify_events(self) -> dict[str, int]:
+        from app.services import event_notifications
 
-        return {"push_rows_purged": push_delivery.purge(self.settings)}
+        return event_notifications.notify_pending(
+            self.settings.worker_batch_size, self.stop_event.is_set
+        )
+
+    def housekeeping(self) -> dict[str, int]:
+        from app.services import attachments, push_delivery
+
+        return {
+            "push_rows_purged": push_delivery.purge(self.settings),
+            "orphan_attachments_removed": attachments.cleanup_orphans(
+                self.settings.worker_batch_size
+            ),
+        }
 
     def run_once(self, force_housekeeping: bool = True) -> PassReport:
         report = PassReport()
@@ -68,6 +81,7 @@ class Worker:
             steps: list[tuple[str, Callable[[], dict[str, int]]]] = [
                 ("push", self.deliver_push),
                 ("sweep", self.sweep_sla),
+                ("notify", self.notify_events),
             ]
             due = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS
             if force_housekeeping or due:

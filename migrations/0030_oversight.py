@@ -35,6 +35,11 @@ def upgrade(db):
         db.supervision_events.create_index(
             keys + [("_id", DESCENDING)], name=feed_index_name(fields)
         )
+    # The worker's event notifications: events of a type not yet notified.
+    db.supervision_events.create_index(
+        [("type", ASCENDING), ("notified_at", ASCENDING), ("_id", ASCENDING)],
+        name="type_notified",
+    )
     # Push outbox: lease recovery uses 0003's `due` (state, next_attempt_at); these serve the
     # invalid-token kill and housekeeping.
     db.push_outbox.create_index([("token", ASCENDING), ("state", ASCENDING)], name="token_state")
@@ -61,6 +66,7 @@ def downgrade(db):
     db.kpi_daily.drop_index("day_only")
     for index in ("token_state", "sent", "dead"):
         db.push_outbox.drop_index(index)
+    db.supervision_events.drop_index("type_notified")
     for fields in FEED_FILTERS:
         db.supervision_events.drop_index(feed_index_name(fields))
     for name in ("applications", "complaints"):

@@ -245,7 +245,7 @@ def test_housekeeping_purges_old_sent_rows(app, users, db):
     _deliver(app, FakeProvider())
     clock.advance(timedelta(days=8))
     report = Worker(app, FakeProvider()).run_once()
-    assert report.housekeeping == {"push_rows_purged": 1}
+    assert report.housekeeping == {"push_rows_purged": 1, "orphan_attachments_removed": 0}
     assert db.push_outbox.count_documents({}) == 0
 
 

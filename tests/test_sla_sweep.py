@@ -107,6 +107,9 @@ def test_a_sweeper_that_died_after_raising_is_completed_without_duplicates(app, 
     _sweep(app)
     assert db.supervision_events.count_documents({}) == 1
     assert db.applications.find_one({"_id": overdue["_id"]})["overdue_at"] is None
+    assert _inbox(db, head) == []  # the sweep did not raise it, so it did not notify...
+    Worker(app).run_once()  # ...the worker's notification step does, once
+    Worker(app).run_once()
     assert _inbox(db, head) == ["application_overdue"]
 
 
@@ -180,3 +183,40 @@ def test_sweep_queries_use_their_indexes(app, users, db):
             assert "COLLSCAN" not in plan, (coll.name, field)
     query = {"department": "AMR-330100", "role": "staff", "duties": "head"}
     assert "COLLSCAN" not in str(db.users.find(query).explain()["queryPlanner"])
+    pending = db.supervision_events.find({"type": "bad_rating", "notified_at": None}).sort("_id", 1)
+    assert "COLLSCAN" not in str(pending.explain()["queryPlanner"])
+
+
+def test_events_raised_by_requests_are_notified_once_by_the_worker(app, users, db):
+    head = users.staff("AMR-330100", duties=("head",))
+    reviewer = users.staff("AMR-330100", duties=("reviewer",))
+    clock.freeze(NOW)
+    rated = case(app)
+    with app.app_context():  # as the rating endpoint of issue 3 raises it
+        for event_type in ("bad_rating", "public_report", "extra_visit"):
+            raise_event(
+                event_type,
+                subject_kind="application",
+                subject_id=rated["_id"],
+                tracking_no=rated["tracking_no"],
+                region="330100",
+                department="AMR-330100",
+                summary="rated 1/5",
+            )
+    barrier = threading.Barrier(2)
+
+    def worker():
+        barrier.wait()
+        Worker(app).run_once()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _inbox(db, head) == ["bad_rating"]
+    assert _inbox(db, reviewer) == []
+    assert db.supervision_events.count_documents({"notified_at": None}) == 2  # not for heads
+    (note,) = db.notifications.find({"user_id": ObjectId(head.id)})
+    assert note["subject"] == {"kind": "application", "id": str(rated["_id"])}
+    assert rated["tracking_no"] in note["title"]

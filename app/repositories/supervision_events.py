@@ -33,6 +33,11 @@ def claim_notification(event_id: ObjectId, at: Any) -> bool:
     return result.modified_count == 1
 
 
+def not_notified(event_type: str, limit: int) -> list[dict[str, Any]]:
+    """Events of EVENT_TYPE whose notifications nobody has claimed (index type_notified)."""
+    return list(coll().find({"type": event_type, "notified_at": None}).sort("_id", 1).limit(limit))
+
+
 def feed(
     region: str,
     *,

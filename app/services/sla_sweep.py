@@ -4,11 +4,10 @@ notifications to the people who must act.
 
 Exactly once, with any number of sweepers and crashes anywhere: for each due case
   1. raise the event (its unique (type, subject) key makes a second insert a no-op);
-  2. claim the event's notifications with a CAS on `notified_at` (one claimant notifies);
-  3. null the case's clock field with a CAS on the value read (the case leaves the sweep).
-Each step is idempotent, so a sweeper that dies between steps leaves work the next pass
-completes without duplicating anything. (A crash right after step 2 loses that event's
-notifications: the event itself, which is what supervisors act on, is never lost.)"""
+  2. null the case's clock field with a CAS on the value read (the case leaves the sweep).
+A sweeper dying between the steps leaves the clock set; the next pass re-raises (a no-op)
+and clears it. Notifications go out once per event through app.services.event_notifications
+(CAS on the event's `notified_at`), right after the raise or from the worker's next pass."""
 
 from __future__ import annotations
 
@@ -16,14 +15,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bson import ObjectId
-
 from app import clock
 from app.events import raise_event
-from app.notify import notify
 from app.repositories import cases as cases_repo
-from app.repositories import supervision_events as events_repo
-from app.repositories import users as users_repo
+from app.services import event_notifications
 from app.workcalendar import CHINA_TZ
 
 log = logging.getLogger("onevisit.sweep")
@@ -49,40 +44,8 @@ def summary(kind: str, event_type: str, case: dict[str, Any]) -> str:
     return f"{what} is overdue (due {_local(case.get('due_at'))} CST)."
 
 
-def recipients(event_type: str, case: dict[str, Any]) -> list[ObjectId]:
-    """Overdue: the department head(s). Warning: the assigned staff member, or else the
-    department's staff (whoever picks the case up next)."""
-    department = case.get("department") or ""
-    if event_type != "sla_warning":
-        return [u["_id"] for u in users_repo.staff_of_department(department, "head")]
-    assigned = case.get("assigned_to") or (case.get("assignee") or {}).get("id")
-    if assigned:
-        return [assigned if isinstance(assigned, ObjectId) else ObjectId(str(assigned))]
-    return [u["_id"] for u in users_repo.staff_of_department(department)]
-
-
-def _notify_once(event: dict[str, Any], kind: str, case: dict[str, Any]) -> int:
-    if not events_repo.claim_notification(event["_id"], clock.now()):
-        return 0
-    people = recipients(event["type"], case) if case.get("department") else []
-    title = (
-        f"Time limit nearly used: {case.get('tracking_no')}"
-        if event["type"] == "sla_warning"
-        else f"Overdue: {case.get('tracking_no')}"
-    )
-    for user_id in people:
-        notify(
-            user_id,
-            event["type"],
-            title,
-            event["summary"],
-            subject={"kind": kind, "id": str(case["_id"])},
-        )
-    return len(people)
-
-
 def sweep_one(kind: str, clock_field: str, event_type: str, case: dict[str, Any]) -> bool:
-    """Raise, notify and clear for one due case; True when this call cleared the clock."""
+    """Raise (and notify) and clear for one due case; True when this call cleared the clock."""
     event = raise_event(
         event_type,
         subject_kind=kind,
@@ -91,9 +54,11 @@ def sweep_one(kind: str, clock_field: str, event_type: str, case: dict[str, Any]
         region=case.get("region"),
         department=case.get("department"),
         summary=summary(kind, event_type, case),
-    ) or events_repo.by_dedupe_key(f"{event_type}:{kind}:{case['_id']}")
+    )
     if event is not None:
-        _notify_once(event, kind, case)
+        # Tell who must act right away; the worker's notification step would otherwise do it
+        # on its next pass (and does, if this process dies here).
+        event_notifications.notify_event(event)
     return cases_repo.clear_clock(kind, case["_id"], clock_field, case[clock_field])
 
 
