@@ -171,10 +171,9 @@ def reopen_complaint(app, doc, at) -> None:
     from app.services import kpi_rebuild
 
     with app.app_context():
-        undo = kpi_rebuild.reopening_increments(doc)
-    _record(app, doc, doc["resolved_at"], undo)
-    doc.update(status="reopened", resolved_at=None, outcome=None)
-    doc["reopen_count"] += 1
-    doc["timeline"].append({"at": at, "action": "reopen", "to_status": "reopened"})
+        kept = kpi_rebuild.reopening_record(doc)
+    doc.update(status="reopened", resolved_at=None, outcome=None, clock_started_at=at)
+    doc.setdefault("reopens", []).append({"at": at, **kept})
+    doc["reopen_count"] = doc.get("reopen_count", 0) + 1
     _save(app, "complaint", doc)
     _record(app, doc, at, {"complaints_reopened": 1})

@@ -1,23 +1,26 @@
 """`flask --app wsgi kpi rebuild`: recompute every daily KPI counter from the source case
 documents. It must agree with the increments the transitions record (a test proves
-rebuilt == incremental); the rules below are the definition both follow.
+rebuilt == recorded); the rules below are the definition both follow.
 
 Applications (department = lead department, day = China-local day of the moment named):
   applications_received      +1 on submitted_at
   applications_rejected      +1 on the rejection (timeline entry to `rejected`)
   applications_completed     +1 on completed_at, and on that day:
     completed_online (0 visits), completed_one_visit (<= 1 visit),
-    completed_on_time (completed_at <= due_at, or no due_at),
+    completed_on_time (a due_at, and completed_at <= due_at),
     processing_hours_sum and processing_hours_hist.<bucket> of the working hours from
     submitted_at to completed_at (app.services.calendar)
   ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at
-Complaints (department = the department or organisation responsible):
-  complaints_received +1 on created_at; complaints_repeat +1 then when repeat_of is set
-  complaints_resolved +1 on resolved_at (the current resolution; a reopened and re-resolved
-    complaint counts once, on its last resolution), and on that day:
-    complaints_on_time (resolved_at <= due_at), complaint_hours_sum (working hours from
-    created_at), and for disputes disputes_resolved / disputes_settled (outcome settled)
-  complaints_reopened +reopen_count, on each reopening's day (timeline `reopen` entries)
+Complaints (department = the one responsible at that moment):
+  complaints_received +1 on created_at, to the department it was filed with (`hotline`);
+    complaints_repeat +1 then when repeat_of is set
+  complaints_resolved +1 on every resolution (a reopened and re-resolved complaint counts
+    twice), and on that day: complaints_on_time (a due_at, and resolved_at <= due_at),
+    complaint_hours_sum (working hours the clock ran: clock_started_at to resolved_at minus
+    clock_excluded_seconds), for disputes disputes_resolved / disputes_settled.
+    The current resolution is recomputed from the document; earlier ones (undone by a
+    reopening) from what the reopening kept in `reopens[]`: resolved_at, department, kpi.
+  complaints_reopened +1 on each reopening's day (reopens[].at)
   complaint_ratings / complaint_ratings_satisfied on rating.at
 """
 
@@ -104,7 +107,7 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
     """What completing an application adds (shared with the `complete` transition)."""
     visits = len(doc.get("visits") or [])
     due_at, completed_at = doc.get("due_at"), doc["completed_at"]
-    hours = round(calendar.working_hours_between(doc["submitted_at"], completed_at), 4)
+    hours = calendar.working_hours_between(doc["submitted_at"], completed_at)
     inc: dict[str, float] = {
         "applications_completed": 1,
         "processing_hours_sum": hours,
@@ -114,7 +117,7 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
         inc["completed_online"] = 1
     if visits <= 1:
         inc["completed_one_visit"] = 1
-    if due_at is None or completed_at <= due_at:
+    if due_at is not None and completed_at <= due_at:
         inc["completed_on_time"] = 1
     return inc
 
@@ -138,13 +141,15 @@ def rating_increments(score: int, kind: str) -> dict[str, float]:
 def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
     """What resolving a complaint adds (shared with the `resolve` transition)."""
     resolved_at, due_at = doc["resolved_at"], doc.get("due_at")
+    started = doc.get("clock_started_at") or doc["created_at"]
+    handled = calendar.working_hours_between(started, resolved_at) - (
+        float(doc.get("clock_excluded_seconds") or 0.0) / 3600
+    )
     inc: dict[str, float] = {
         "complaints_resolved": 1,
-        "complaint_hours_sum": round(
-            calendar.working_hours_between(doc["created_at"], resolved_at), 4
-        ),
+        "complaint_hours_sum": round(max(handled, 0.0), 3),
     }
-    if due_at is None or resolved_at <= due_at:
+    if due_at is not None and resolved_at <= due_at:
         inc["complaints_on_time"] = 1
     if doc.get("kind") == "dispute":
         inc["disputes_resolved"] = 1
@@ -153,10 +158,14 @@ def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
     return inc
 
 
-def reopening_increments(doc: dict[str, Any]) -> dict[str, float]:
-    """What reopening takes back from the day of the resolution it undoes (the `reopen`
-    transition records these on the old resolved_at, plus complaints_reopened=1 today)."""
-    return {name: -value for name, value in resolution_increments(doc).items()}
+def reopening_record(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a reopening must keep of the resolution it undoes (in its `reopens[]` entry), so
+    a rebuild can still count that resolution once its fields are overwritten."""
+    return {
+        "resolved_at": doc["resolved_at"],
+        "department": doc["department"],
+        "kpi": resolution_increments(doc),
+    }
 
 
 def complaint_increments(doc: dict[str, Any], counters: Counters) -> None:
@@ -164,12 +173,18 @@ def complaint_increments(doc: dict[str, Any], counters: Counters) -> None:
     received: dict[str, float] = {"complaints_received": 1}
     if doc.get("repeat_of"):
         received["complaints_repeat"] = 1
-    counters.add(dept, region, doc.get("created_at"), **received)
+    counters.add(doc.get("hotline") or dept, region, doc.get("created_at"), **received)
+    for reopening in doc.get("reopens") or []:
+        if reopening.get("resolved_at") is not None and reopening.get("kpi"):
+            counters.add(
+                reopening.get("department") or dept,
+                region,
+                reopening["resolved_at"],
+                **reopening["kpi"],
+            )
+        counters.add(dept, region, reopening.get("at"), complaints_reopened=1)
     if doc.get("resolved_at") is not None:
         counters.add(dept, region, doc["resolved_at"], **resolution_increments(doc))
-    reopenings = list(_timeline_times(doc, action="reopen"))
-    for at in reopenings[: doc.get("reopen_count") or len(reopenings)]:
-        counters.add(dept, region, at, complaints_reopened=1)
     rating = _rating(doc)
     if rating:
         counters.add(dept, region, rating[1], **rating_increments(rating[0], "complaint"))
