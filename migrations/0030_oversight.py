@@ -25,6 +25,14 @@ def feed_index_name(fields):
     return "feed_" + "_".join(fields)
 
 
+def _ensure_clock_index(coll, field, name):
+    """One index on FIELD whatever its name: the case migrations may have made it already
+    (MongoDB refuses a second index on the same key under another name)."""
+    if any(info["key"] == [(field, 1)] for info in coll.index_information().values()):
+        return
+    coll.create_index(field, name=name)
+
+
 def upgrade(db):
     db.notifications.create_index(
         [("user_id", ASCENDING), ("read_at", ASCENDING), ("_id", DESCENDING)],
@@ -56,8 +64,8 @@ def upgrade(db):
     # migration (0010s/0020s or this one) creates the collection first, the index lands.
     for name in ("applications", "complaints"):
         ensure_collection(db, name)
-        getattr(db, name).create_index("warn_at", name="sla_warn_due")
-        getattr(db, name).create_index("overdue_at", name="sla_overdue_due")
+        _ensure_clock_index(db[name], "warn_at", "sla_warn_due")
+        _ensure_clock_index(db[name], "overdue_at", "sla_overdue_due")
 
 
 def downgrade(db):

@@ -3,7 +3,7 @@ shared case conventions (COMMON.md), the way the applications/complaints feature
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
@@ -14,6 +14,35 @@ from app.events import raise_event
 from app.regions import ancestors
 
 _seq = iter(range(1, 10_000_000))
+
+APPLICATION_DEFAULTS: dict[str, Any] = {
+    "applicant_id": ObjectId("0" * 24),
+    "applicant": {"name": "R***", "kind": "person"},
+    "matter": {
+        "code": "ZJ-TEST",
+        "version": 1,
+        "name": "Test matter",
+        "time_limit": {"value": 1, "unit": "working_days"},
+        "max_visits": 1,
+    },
+    "form": {},
+    "materials": [],
+    "delivery": "electronic",
+    "co_departments": [],
+    "reviews": [],
+    "visits": [],
+    "visit_count": 0,
+    "inbox_keys": [],
+    "submitted_at": datetime(2026, 11, 2, tzinfo=UTC),
+}
+COMPLAINT_DEFAULTS: dict[str, Any] = {
+    "kind": "complaint",
+    "category": "test",
+    "title": "Test complaint",
+    "description": "A test complaint",
+    "source": "app",
+    "hotline": "HOTLINE-330100",
+}
 
 
 def event(
@@ -67,6 +96,8 @@ def case(
         "warn_at": warn_at,
         "overdue_at": overdue_at,
         "clock_paused_at": None,
+        # What the case collections' validators require beyond the shared conventions.
+        **(APPLICATION_DEFAULTS if case_kind == "application" else COMPLAINT_DEFAULTS),
         **fields,
     }
     with app.app_context():
@@ -114,6 +145,7 @@ def complete_application(app, doc, completed_at, visits=0) -> None:
         status="completed",
         completed_at=completed_at,
         visits=[{"at": completed_at, "purpose": "collect"} for _ in range(visits)],
+        visit_count=visits,
     )
     _save(app, "application", doc)
     with app.app_context():
@@ -143,6 +175,7 @@ def file_complaint(app, created_at, kind="complaint", repeat_of=None, **fields) 
         created_at=created_at,
         status="assigned",
         kind=kind,
+        hotline=fields.get("department", "AMR-330100"),  # filed straight with it
         repeat_of=repeat_of,
         reopen_count=0,
         resolved_at=None,
@@ -172,7 +205,7 @@ def reopen_complaint(app, doc, at) -> None:
 
     with app.app_context():
         kept = kpi_rebuild.reopening_record(doc)
-    doc.update(status="reopened", resolved_at=None, outcome=None, clock_started_at=at)
+    doc.update(status="assigned", resolved_at=None, outcome=None, clock_started_at=at)
     doc.setdefault("reopens", []).append({"at": at, **kept})
     doc["reopen_count"] = doc.get("reopen_count", 0) + 1
     _save(app, "complaint", doc)
