@@ -73,7 +73,7 @@ def case(
     *,
     region: str = "330100",
     department: str = "AMR-330100",
-    status: str = "in_review",
+    status: str | None = None,
     warn_at: datetime | None = None,
     overdue_at: datetime | None = None,
     due_at: datetime | None = None,
@@ -84,7 +84,7 @@ def case(
     doc: dict[str, Any] = {
         "_id": ObjectId(),
         "tracking_no": f"{'ZJ' if case_kind == 'application' else 'TS'}2026{next(_seq):010d}",
-        "status": status,
+        "status": status or ("in_review" if case_kind == "application" else "assigned"),
         "version": 1,
         "timeline": [],
         "region": region,

@@ -80,11 +80,12 @@ def test_overdue_cases_raise_their_event_once_and_tell_the_department_head(app, 
     assert _inbox(db, window) == []
 
 
-def test_a_complaint_warning_goes_to_the_assigned_staff_member(app, users, db):
-    assignee = users.staff("CA-330100", duties=("reviewer",))
-    colleague = users.staff("CA-330100", duties=("reviewer",))
+def test_a_dispute_warning_goes_to_its_mediator(app, users, db):
+    assignee = users.staff("MED-330100", duties=("reviewer",), kind="mediation")
+    colleague = users.staff("MED-330100", duties=("reviewer",), kind="mediation")
     clock.freeze(NOW)
-    case(app, "complaint", department="CA-330100", warn_at=PAST, assigned_to=ObjectId(assignee.id))
+    mediator = {"id": assignee.id, "name": "Mediator", "department": "MED-330100"}
+    case(app, "complaint", department="MED-330100", warn_at=PAST, mediator=mediator)
     _sweep(app)
     assert _inbox(db, assignee) == ["sla_warning"]
     assert _inbox(db, colleague) == []
