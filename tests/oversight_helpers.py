@@ -204,9 +204,10 @@ def reopen_complaint(app, doc, at) -> None:
     from app.services import kpi_rebuild
 
     with app.app_context():
-        kept = kpi_rebuild.reopening_record(doc)
-    doc.update(status="assigned", resolved_at=None, outcome=None, clock_started_at=at)
-    doc.setdefault("reopens", []).append({"at": at, **kept})
+        undo = kpi_rebuild.reopening_increments(doc)
+    _record(app, doc, doc["resolved_at"], undo)
+    doc.update(status="assigned", resolved_at=None, outcome=None)
+    doc.setdefault("reopens", []).append({"at": at, "reason": "again"})
     doc["reopen_count"] = doc.get("reopen_count", 0) + 1
     _save(app, "complaint", doc)
     _record(app, doc, at, {"complaints_reopened": 1})

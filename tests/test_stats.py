@@ -39,9 +39,9 @@ def scenario(app):
       applications: received 6 (A1-A5, B1), completed 4 (A1 2 h, A2 24 h, A3 24 h over a
       weekend, B1 1 h), online 2/4, one visit 3/4, on time 3/4, mean 12.75 h, p90 24 h;
       ratings 5, 2, 4 (applications) and 5 (complaint): satisfaction 3/4;
-      complaints: received 3 (C1, C2 repeat of C1, C3 dispute); 3 resolutions (C1 24 h; C3 not
-      settled after 24 h, reopened, then settled 19 h after the reopening restarted its
-      clock), all on time: mean 67/3 h, on time 1.0, repeat 1/3, reopen 1/3, mediation 1/2.
+      complaints: received 3 (C1, C2 repeat of C1, C3 dispute), resolved 2 (C1 24 h on time;
+      C3 not settled, reopened - which takes that resolution back - then settled 48 h after
+      filing, on time): mean 36 h, on time 1.0, repeat 1/3, reopen 1/2, mediation 1/1.
     """
     for code, region, kind in (
         ("AMR-330100", "330100", "government"),
@@ -104,13 +104,13 @@ HANGZHOU = {
     "ratings": 4,
     "satisfaction_rate": 0.75,
     "complaints_received": 3,
-    "complaints_resolved": 3,
-    "avg_complaint_hours": 22.33,
+    "complaints_resolved": 2,
+    "avg_complaint_hours": 36.0,
     "complaint_on_time_rate": 1.0,
     "repeat_rate": 0.3333,
-    "reopen_rate": 0.3333,
-    "disputes_resolved": 2,
-    "mediation_success_rate": 0.5,
+    "reopen_rate": 0.5,
+    "disputes_resolved": 1,
+    "mediation_success_rate": 1.0,
 }
 
 
@@ -128,8 +128,8 @@ def test_overview_of_a_county_a_department_and_a_narrower_range(app, users, scen
     tonglu = sup.get(f"/api/v1/stats/overview?region=330122&{RANGE}").get_json()
     assert tonglu["applications_received"] == 1 and tonglu["online_rate"] == 1.0
     assert tonglu["avg_processing_hours"] == 1.0 and tonglu["p90_processing_hours"] == 1.0
-    assert tonglu["complaints_resolved"] == 2 and tonglu["reopen_rate"] == 0.5
-    assert tonglu["mediation_success_rate"] == 0.5 and tonglu["avg_complaint_hours"] == 21.5
+    assert tonglu["complaints_resolved"] == 1 and tonglu["reopen_rate"] == 1.0
+    assert tonglu["mediation_success_rate"] == 1.0 and tonglu["avg_complaint_hours"] == 48.0
 
     amr = sup.get(f"/api/v1/stats/overview?department=AMR-330100&{RANGE}").get_json()
     assert amr["department"] == "AMR-330100"
@@ -144,12 +144,12 @@ def test_overview_of_a_county_a_department_and_a_narrower_range(app, users, scen
     assert amr["complaints_received"] == 0 and amr["repeat_rate"] is None
 
     # The 24th alone (China-local): A4 (07:00 local, still the 23rd in UTC) and A5 arrive;
-    # A2 completes; C2 arrives; C1 and C3 (the first time) resolve; C3 reopens.
+    # A2 completes; C2 arrives; C1 resolves; C3's first resolution was taken back.
     day = sup.get("/api/v1/stats/overview?from=2026-11-24&to=2026-11-24").get_json()
     assert day["applications_received"] == 2 and day["applications_completed"] == 1
     assert day["on_time_rate"] == 0.0
-    assert day["complaints_received"] == 1 and day["complaints_resolved"] == 2
-    assert day["reopen_rate"] == 0.5 and day["mediation_success_rate"] == 0.0
+    assert day["complaints_received"] == 1 and day["complaints_resolved"] == 1
+    assert day["reopen_rate"] == 1.0 and day["mediation_success_rate"] is None
 
 
 def test_the_province_and_the_public_see_ningbo_too(app, users, scenario):
@@ -172,7 +172,7 @@ def test_departments_ranking_sorts_by_any_kpi(app, users, scenario):
     assert set(rows) == {"AMR-330100", "CA-330100", "TAX-330122", "MED-330122"}
     assert [r["department"] for r in body["items"]][:2] == ["AMR-330100", "TAX-330122"]
     assert rows["CA-330100"]["complaints_received"] == 2 and rows["CA-330100"]["name"]
-    assert rows["MED-330122"]["mediation_success_rate"] == 0.5
+    assert rows["MED-330122"]["mediation_success_rate"] == 1.0
 
     by_online = sup.get(f"/api/v1/stats/departments?sort=-online_rate&{RANGE}").get_json()
     assert [r["department"] for r in by_online["items"]] == [

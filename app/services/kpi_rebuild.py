@@ -14,12 +14,11 @@ Applications (department = lead department, day = China-local day of the moment 
 Complaints (department = the one responsible at that moment):
   complaints_received +1 on created_at, to the department it was filed with (`hotline`);
     complaints_repeat +1 then when repeat_of is set
-  complaints_resolved +1 on every resolution (a reopened and re-resolved complaint counts
-    twice), and on that day: complaints_on_time (a due_at, and resolved_at <= due_at),
-    complaint_hours_sum (working hours the clock ran: clock_started_at to resolved_at minus
-    clock_excluded_seconds), for disputes disputes_resolved / disputes_settled.
-    The current resolution is recomputed from the document; earlier ones (undone by a
-    reopening) from what the reopening kept in `reopens[]`: resolved_at, department, kpi.
+  complaints_resolved +1 on resolved_at, and on that day: complaints_on_time (no due_at, or
+    resolved_at <= due_at), complaint_hours_sum (working hours from created_at: the
+    complainant's wait), for disputes disputes_resolved / disputes_settled. A reopening takes
+    its resolution back (the transition records the negated increments on the old day), so a
+    complaint resolved, reopened and resolved again counts once, on its last resolution.
   complaints_reopened +1 on each reopening's day (reopens[].at)
   complaint_ratings / complaint_ratings_satisfied on rating.at
 """
@@ -139,17 +138,15 @@ def rating_increments(score: int, kind: str) -> dict[str, float]:
 
 
 def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
-    """What resolving a complaint adds (shared with the `resolve` transition)."""
+    """What resolving a complaint adds (the same rule as the complaints service's)."""
     resolved_at, due_at = doc["resolved_at"], doc.get("due_at")
-    started = doc.get("clock_started_at") or doc["created_at"]
-    handled = calendar.working_hours_between(started, resolved_at) - (
-        float(doc.get("clock_excluded_seconds") or 0.0) / 3600
-    )
     inc: dict[str, float] = {
         "complaints_resolved": 1,
-        "complaint_hours_sum": round(max(handled, 0.0), 3),
+        "complaint_hours_sum": round(
+            calendar.working_hours_between(doc["created_at"], resolved_at), 4
+        ),
     }
-    if due_at is not None and resolved_at <= due_at:
+    if due_at is None or resolved_at <= due_at:
         inc["complaints_on_time"] = 1
     if doc.get("kind") == "dispute":
         inc["disputes_resolved"] = 1
@@ -158,14 +155,9 @@ def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
     return inc
 
 
-def reopening_record(doc: dict[str, Any]) -> dict[str, Any]:
-    """What a reopening must keep of the resolution it undoes (in its `reopens[]` entry), so
-    a rebuild can still count that resolution once its fields are overwritten."""
-    return {
-        "resolved_at": doc["resolved_at"],
-        "department": doc["department"],
-        "kpi": resolution_increments(doc),
-    }
+def reopening_increments(doc: dict[str, Any]) -> dict[str, float]:
+    """What a reopening takes back, on the day of the resolution it undoes."""
+    return {name: -value for name, value in resolution_increments(doc).items()}
 
 
 def complaint_increments(doc: dict[str, Any], counters: Counters) -> None:
@@ -175,13 +167,6 @@ def complaint_increments(doc: dict[str, Any], counters: Counters) -> None:
         received["complaints_repeat"] = 1
     counters.add(doc.get("hotline") or dept, region, doc.get("created_at"), **received)
     for reopening in doc.get("reopens") or []:
-        if reopening.get("resolved_at") is not None and reopening.get("kpi"):
-            counters.add(
-                reopening.get("department") or dept,
-                region,
-                reopening["resolved_at"],
-                **reopening["kpi"],
-            )
         counters.add(dept, region, reopening.get("at"), complaints_reopened=1)
     if doc.get("resolved_at") is not None:
         counters.add(dept, region, doc["resolved_at"], **resolution_increments(doc))
