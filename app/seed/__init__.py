@@ -12,9 +12,11 @@ from typing import Any
 from app import clock
 from app.regions import ancestors
 from app.repositories import departments as departments_repo
+from app.repositories import matters as matters_repo
 from app.repositories import regions as regions_repo
 from app.repositories import users as users_repo
-from app.services import accounts
+from app.services import accounts, catalogue, certificates
+from schemas.matters import MatterDefinitionSchema
 
 log = logging.getLogger("onevisit.seed")
 DATA = Path(__file__).resolve().parent / "data"
@@ -131,8 +133,65 @@ def seed_users() -> None:
             accounts.register({**resident, "password": DEMO_PASSWORD})
 
 
+def seed_matters() -> None:
+    """The service catalogue, through the same validation as POST /admin/matters."""
+    schema = MatterDefinitionSchema()
+    for item in load("matters.json"):
+        if matters_repo.get_current(item["code"]) is None:
+            catalogue.create_matter(schema.load(item), None)
+
+
+def seed_wallets() -> None:
+    """The demo resident's ID card and the demo enterprise's business licence."""
+    issued = clock.now()
+    holders = [users_repo.find_by_phone(r["phone"]) for r in DEMO_RESIDENTS]
+    if None in holders:
+        raise RuntimeError("seed_wallets runs after seed_users")
+    resident, enterprise = (holder for holder in holders if holder is not None)
+    for holder, cert_type, issuer, data, years in (
+        (
+            resident,
+            "resident_id_card",
+            "PSB-330100",
+            {
+                "name": resident["name"],
+                "id_number": resident["id_number"],
+                "sex": "male",
+                "birth_date": "1990-01-01",
+                "address": "No. 18 Wensan Road, Xihu District, Hangzhou",
+            },
+            20,
+        ),
+        (
+            enterprise,
+            "business_licence",
+            "AMR-330100",
+            {
+                "name": enterprise["enterprise"]["name"],
+                "credit_code": enterprise["enterprise"]["credit_code"],
+                "legal_representative": "Zhang Wei",
+                "registered_capital": 1000000,
+                "business_scope": "software",
+                "established_on": "2024-03-18",
+            },
+            None,
+        ),
+    ):
+        if not certificates.holds(holder["_id"], cert_type):
+            valid_until = issued.replace(year=issued.year + years) if years else None
+            certificates.issue(
+                holder["_id"], holder["name"], cert_type, issuer, data, None, valid_until
+            )
+
+
 # Later features append their steps (catalogue, complaint categories, ...).
-STEPS: list[Callable[[], None]] = [seed_regions, seed_departments, seed_users]
+STEPS: list[Callable[[], None]] = [
+    seed_regions,
+    seed_departments,
+    seed_users,
+    seed_matters,
+    seed_wallets,
+]
 
 
 def is_empty() -> bool:

@@ -1,0 +1,61 @@
+"""The certificate wallet (`certificates`) and its read log (`certificate_access`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bson import ObjectId
+
+from app.db import collection
+from app.pagination import Page, paginate
+
+
+def insert(doc: dict[str, Any]) -> None:
+    collection("certificates").insert_one(doc)
+
+
+def get(certificate_id: ObjectId) -> dict[str, Any] | None:
+    return collection("certificates").find_one({"_id": certificate_id})
+
+
+def get_owned(holder_id: ObjectId, certificate_id: ObjectId) -> dict[str, Any] | None:
+    return collection("certificates").find_one({"_id": certificate_id, "holder_id": holder_id})
+
+
+def owned(holder_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    return {
+        doc["_id"]: doc
+        for doc in collection("certificates").find(
+            {"_id": {"$in": list(ids)}, "holder_id": holder_id}
+        )
+    }
+
+
+def page_of_holder(
+    holder_id: ObjectId, cert_type: str | None, limit: int, cursor: str | None
+) -> Page:
+    query: dict[str, Any] = {"holder_id": holder_id}
+    if cert_type:
+        query["type"] = cert_type
+    return paginate(collection("certificates"), query, limit=limit, cursor=cursor)
+
+
+def has_type(holder_id: ObjectId, cert_type: str) -> bool:
+    found = collection("certificates").find_one(
+        {"holder_id": holder_id, "type": cert_type}, {"_id": 1}
+    )
+    return found is not None
+
+
+def log_access(entry: dict[str, Any]) -> None:
+    collection("certificate_access").insert_one(entry)
+
+
+def access_page(certificate_id: ObjectId, limit: int, cursor: str | None) -> Page:
+    return paginate(
+        collection("certificate_access"),
+        {"certificate_id": certificate_id},
+        limit=limit,
+        cursor=cursor,
+    )

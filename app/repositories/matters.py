@@ -1,0 +1,69 @@
+"""Service items (matters): one document per version, exactly one of them `current`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.cursor import Cursor
+
+from app.db import collection, get_client
+
+
+def _coll():
+    return collection("matters")
+
+
+def get_current(code: str) -> dict[str, Any] | None:
+    """The version new applications are submitted under, or None for an unknown code."""
+    return _coll().find_one({"code": code, "current": True})
+
+
+def get_version(code: str, version: int) -> dict[str, Any] | None:
+    """One exact version (applications keep the version they were submitted under)."""
+    return _coll().find_one({"code": code, "version": version})
+
+
+def insert_first(doc: dict[str, Any]) -> None:
+    """Version 1 of a new code; DuplicateKeyError when the code exists already."""
+    _coll().insert_one(doc)
+
+
+def replace_current(previous: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """Make DOC (version previous+1) the current one, in one transaction so readers always see
+    exactly one current version. False when PREVIOUS is no longer current (a concurrent save
+    won); DuplicateKeyError when another save already took DOC's version number."""
+
+    def swap(session: Any) -> bool:
+        demoted = _coll().update_one(
+            {"_id": previous["_id"], "current": True, "version": previous["version"]},
+            {"$set": {"current": False}},
+            session=session,
+        )
+        if demoted.modified_count != 1:
+            session.abort_transaction()
+            return False
+        _coll().insert_one(doc, session=session)
+        return True
+
+    with get_client().start_session() as session:
+        return session.with_transaction(swap)
+
+
+# Listing: both read current versions in code order from an index whose leading fields are
+# exactly the filter's (current, key) equalities followed by the code range of the cursor.
+_LISTED = {"search_keys": 0}
+
+
+def current_by_facet(facet: str, after_code: str | None, limit: int) -> Cursor[Any]:
+    query: dict[str, Any] = {"current": True, "facets": facet}
+    if after_code is not None:
+        query["code"] = {"$gt": after_code}
+    return _coll().find(query, _LISTED).sort("code", ASCENDING).limit(limit)
+
+
+def current_by_search_key(term: str, after_code: str | None) -> Cursor[Any]:
+    query: dict[str, Any] = {"current": True, "search_keys": term}
+    if after_code is not None:
+        query["code"] = {"$gt": after_code}
+    return _coll().find(query, _LISTED).sort("code", ASCENDING).batch_size(100)

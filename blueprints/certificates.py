@@ -1,0 +1,53 @@
+"""The certificate wallet: the holder's certificates and who read each one, through which case."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app.api import Blueprint
+from app.auth import current_user
+from app.services import certificates
+from schemas.base import PageArgs, page_of
+from schemas.certificates import CertificateAccessSchema, CertificateListArgs, CertificateSchema
+
+blp = Blueprint(
+    "certificates",
+    __name__,
+    url_prefix="/api/v1/me/certificates",
+    description="My certificate wallet",
+)
+
+
+@blp.route("")
+class Wallet(MethodView):
+    @blp.auth()
+    @blp.arguments(CertificateListArgs, location="query")
+    @blp.response(200, page_of(CertificateSchema))
+    def get(self, args):
+        """My certificates, newest first"""
+        return certificates.wallet(
+            current_user(), args.get("type"), args["limit"], args["cursor"]
+        ).to_dict()
+
+
+@blp.route("/<string:certificate_id>")
+class CertificateById(MethodView):
+    @blp.auth()
+    @blp.not_found
+    @blp.response(200, CertificateSchema)
+    def get(self, certificate_id):
+        """One of my certificates (another holder's id answers 404)"""
+        return certificates.get_own(current_user(), certificate_id)
+
+
+@blp.route("/<string:certificate_id>/access-log")
+class CertificateAccessLog(MethodView):
+    @blp.auth()
+    @blp.not_found
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_of(CertificateAccessSchema))
+    def get(self, page, certificate_id):
+        """Who read this certificate of mine, when, and for which case, newest first"""
+        return certificates.access_log(
+            current_user(), certificate_id, page["limit"], page["cursor"]
+        ).to_dict()

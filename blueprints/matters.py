@@ -1,0 +1,83 @@
+"""The service catalogue: anyone reads it; admins add service items and new versions."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app.api import Blueprint, etag_for, if_match_version
+from app.auth import current_user
+from app.services import catalogue
+from schemas.base import page_of
+from schemas.matters import (
+    MatterDefinitionSchema,
+    MatterListArgs,
+    MatterSchema,
+    MatterSummarySchema,
+    MatterUpdateSchema,
+    MatterVersionArgs,
+)
+
+blp = Blueprint(
+    "matters", __name__, url_prefix="/api/v1", description="Service items (the catalogue)"
+)
+ETAG = {
+    "ETag": {
+        "description": 'The version of the service item, e.g. "v3"; PUT takes it as If-Match',
+        "schema": {"type": "string"},
+    }
+}
+
+
+@blp.route("/matters")
+class Matters(MethodView):
+    @blp.arguments(MatterListArgs, location="query")
+    @blp.response(200, page_of(MatterSummarySchema))
+    def get(self, args):
+        """Current service items in code order; every filter narrows the list"""
+        return catalogue.list_matters(
+            q=args.get("q"),
+            category=args.get("category"),
+            audience=args.get("audience"),
+            max_visits=args.get("max_visits"),
+            region=args.get("region"),
+            limit=args["limit"],
+            cursor=args["cursor"],
+        ).to_dict()
+
+
+@blp.route("/matters/<string:code>")
+class MatterByCode(MethodView):
+    @blp.not_found
+    @blp.arguments(MatterVersionArgs, location="query")
+    @blp.response(200, MatterSchema, headers=ETAG)
+    def get(self, args, code):
+        """A service item's full definition: the current version, or `?version=N`"""
+        doc = catalogue.get_matter(code, args.get("version"))
+        return doc, 200, {"ETag": etag_for(doc["version"])}
+
+
+@blp.route("/admin/matters")
+class AdminMatters(MethodView):
+    @blp.auth("admin")
+    @blp.idempotent
+    @blp.arguments(MatterDefinitionSchema)
+    @blp.response(201, MatterSchema, headers=ETAG)
+    @blp.alt_response(409, description="A service item with this code exists already")
+    def post(self, definition):
+        """Add a service item (version 1)"""
+        doc = catalogue.create_matter(definition, current_user())
+        return doc, 201, {"ETag": etag_for(doc["version"])}
+
+
+@blp.route("/admin/matters/<string:code>")
+class AdminMatterByCode(MethodView):
+    @blp.auth("admin")
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(MatterUpdateSchema)
+    @blp.response(200, MatterSchema, headers=ETAG)
+    def put(self, definition, code):
+        """Save a new version of a service item; earlier versions stay readable, and
+        applications keep the version they were submitted under"""
+        doc = catalogue.update_matter(code, definition, current_user(), if_match_version())
+        return doc, 200, {"ETag": etag_for(doc["version"])}

@@ -1,0 +1,261 @@
+"""Service items (matters): the definition admins write, the catalogue everyone reads."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from app.services.catalogue import (
+    AUDIENCES,
+    CATEGORIES,
+    DELIVERY_CHANNELS,
+    MAX_SEARCH_LENGTH,
+    TIME_UNITS,
+)
+from app.services.certificates import CERTIFICATE_TYPES
+from app.services.forms import FIELD_TYPES
+from schemas.base import (
+    BaseSchema,
+    PageArgs,
+    QuerySchema,
+    StrictBoolean,
+    StrictInteger,
+    StrictString,
+    UTCDateTime,
+)
+
+MATTER_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
+KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use snake_case: a-z, 0-9 and _.")
+DEPARTMENT_CODE = validate.Regexp(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
+MAX_PATTERN_LENGTH = 200
+# A quantified group that itself contains a quantifier, like (a+)+ or (\d{2})*: such patterns
+# can backtrack for minutes on a crafted applicant input, so definitions may not use them.
+_QUANTIFIER = r"(?:[+*]|\{\d+,?\d*\})"
+_GROUP_BODY = r"(?:[^()\\]|\\.)*"
+NESTED_QUANTIFIER = re.compile(
+    r"\(" + _GROUP_BODY + _QUANTIFIER + _GROUP_BODY + r"\)" + _QUANTIFIER
+)
+
+
+class StrictNumeric(fields.Number):
+    """A JSON number kept as sent (an int stays an int); booleans, strings and objects refused."""
+
+    num_type = float
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Not a valid number.")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValidationError("Not a valid number.")
+        return value
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+def _unique(values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Items must be unique.")
+
+
+class MatterMaterialSchema(BaseSchema):
+    key = StrictString(required=True, validate=[validate.Length(max=64), KEY])
+    name = StrictString(required=True, validate=validate.Length(min=1, max=200))
+    required = StrictBoolean(required=True)
+    certificate_type = StrictString(
+        validate=validate.OneOf(CERTIFICATE_TYPES),
+        metadata={"description": "A wallet certificate of this type satisfies the material"},
+    )
+
+
+class FormFieldSchema(BaseSchema):
+    key = StrictString(required=True, validate=[validate.Length(max=64), KEY])
+    label = StrictString(required=True, validate=validate.Length(min=1, max=200))
+    type = StrictString(required=True, validate=validate.OneOf(FIELD_TYPES))
+    required = StrictBoolean(load_default=False)
+    min = StrictNumeric(metadata={"description": "number and integer fields only"})
+    max = StrictNumeric(metadata={"description": "number and integer fields only"})
+    max_length = StrictInteger(
+        validate=validate.Range(min=1, max=10_000), metadata={"description": "string fields only"}
+    )
+    pattern = StrictString(
+        strip=False,
+        validate=validate.Length(min=1, max=MAX_PATTERN_LENGTH),
+        metadata={"description": "string fields only; the whole value must match (Python re)"},
+    )
+    choices = fields.List(
+        StrictString(validate=validate.Length(min=1, max=200)),
+        validate=[validate.Length(min=1, max=200), _unique],
+        metadata={"description": "required for, and only for, choice fields"},
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _constraints_fit_the_type(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data["type"]
+        errors: dict[str, list[str]] = {}
+        numeric = kind in ("number", "integer")
+        for bound in ("min", "max"):
+            if bound not in data:
+                continue
+            if not numeric:
+                errors[bound] = ["Only number and integer fields take min/max."]
+            elif kind == "integer" and not float(data[bound]).is_integer():
+                errors[bound] = ["An integer field's bound must be an integer."]
+        if numeric and "min" in data and "max" in data and data["min"] > data["max"]:
+            errors.setdefault("min", []).append("min must not exceed max.")
+        if "max_length" in data and kind != "string":
+            errors["max_length"] = ["Only string fields take max_length."]
+        if "pattern" in data:
+            if kind != "string":
+                errors["pattern"] = ["Only string fields take a pattern."]
+            else:
+                try:
+                    re.compile(data["pattern"])
+                except re.error as exc:
+                    errors["pattern"] = [f"Not a valid regular expression: {exc}."]
+                else:
+                    if NESTED_QUANTIFIER.search(data["pattern"]):
+                        errors["pattern"] = [
+                            "Nested repetition like (a+)+ is refused: it can take exponential "
+                            "time on some inputs."
+                        ]
+        if kind == "choice" and "choices" not in data:
+            errors["choices"] = ["A choice field needs its choices."]
+        if kind != "choice" and "choices" in data:
+            errors["choices"] = ["Only choice fields take choices."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class TimeLimitSchema(BaseSchema):
+    value = StrictInteger(required=True, validate=validate.Range(min=1, max=10_000))
+    unit = StrictString(required=True, validate=validate.OneOf(TIME_UNITS))
+
+
+class MatterDefinitionSchema(BaseSchema):
+    """A service item as admins write it (PUT takes the same body; `code` may be left out)."""
+
+    code = StrictString(
+        required=True,
+        validate=[validate.Length(max=64), validate.Regexp(MATTER_CODE)],
+        metadata={"example": "ZJ-COMPANY-SETUP"},
+    )
+    name = StrictString(required=True, validate=validate.Length(min=1, max=200))
+    name_zh = StrictString(validate=validate.Length(min=1, max=200))
+    description = StrictString(validate=validate.Length(max=4000))
+    category = StrictString(required=True, validate=validate.OneOf(CATEGORIES))
+    audience = fields.List(
+        StrictString(validate=validate.OneOf(AUDIENCES)),
+        required=True,
+        validate=[validate.Length(min=1), _unique],
+    )
+    region = StrictString(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    lead_department = StrictString(
+        required=True, validate=[validate.Length(max=64), DEPARTMENT_CODE]
+    )
+    co_departments = fields.List(
+        StrictString(validate=[validate.Length(max=64), DEPARTMENT_CODE]),
+        load_default=list,
+        validate=[validate.Length(max=20), _unique],
+    )
+    materials = fields.List(
+        fields.Nested(MatterMaterialSchema), required=True, validate=validate.Length(max=50)
+    )
+    form = fields.List(
+        fields.Nested(FormFieldSchema), required=True, validate=validate.Length(max=50)
+    )
+    time_limit = fields.Nested(TimeLimitSchema, required=True)
+    max_visits = StrictInteger(
+        required=True,
+        validate=validate.Range(min=0, max=10),
+        metadata={"description": "0: fully online; 1: at most one visit"},
+    )
+    fee = StrictNumeric(required=True, validate=validate.Range(min=0))
+    delivery = fields.List(
+        StrictString(validate=validate.OneOf(DELIVERY_CHANNELS)),
+        required=True,
+        validate=[validate.Length(min=1), _unique],
+    )
+    issues_certificate = StrictString(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(CERTIFICATE_TYPES),
+        metadata={"description": "Certificate type put in the applicant's wallet on completion"},
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _keys_are_unique(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        for part in ("materials", "form"):
+            keys = [item["key"] for item in data.get(part, [])]
+            if len(set(keys)) != len(keys):
+                errors[part] = ["Each key may appear only once."]
+        if data.get("lead_department") in data.get("co_departments", []):
+            errors["co_departments"] = ["The lead department is not also a co-department."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class MatterUpdateSchema(MatterDefinitionSchema):
+    code = StrictString(
+        validate=validate.Regexp(MATTER_CODE),
+        metadata={"description": "Optional; when given it must equal the code in the path"},
+    )
+
+
+class MatterSchema(MatterDefinitionSchema):
+    """A service item as the catalogue shows it: one version of its definition."""
+
+    version = fields.Integer(required=True)
+    current = fields.Boolean(
+        required=True, metadata={"description": "Whether new applications use this version"}
+    )
+    created_at = UTCDateTime(required=True)
+
+
+class MatterSummarySchema(BaseSchema):
+    code = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    name_zh = fields.String()
+    category = fields.String(required=True)
+    audience = fields.List(fields.String(), required=True)
+    region = fields.String(required=True)
+    lead_department = fields.String(required=True)
+    time_limit = fields.Nested(TimeLimitSchema, required=True)
+    max_visits = fields.Integer(required=True)
+    fee = StrictNumeric(required=True)
+    issues_certificate = fields.String(allow_none=True, required=True)
+
+
+class MatterListArgs(PageArgs):
+    q = StrictString(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Words or characters of the name (English or Chinese), matched "
+            "case-insensitively from the start of a word (anywhere in Chinese text); only "
+            f"the first {MAX_SEARCH_LENGTH} characters count"
+        },
+    )
+    category = StrictString(validate=validate.OneOf(CATEGORIES))
+    audience = StrictString(validate=validate.OneOf(AUDIENCES))
+    max_visits = fields.Integer(
+        validate=validate.Range(min=0, max=10),
+        metadata={"description": "Items allowing exactly this many visits (0: fully online)"},
+    )
+    region = StrictString(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={
+            "description": "Items a resident of this region can apply for: those of the region "
+            "itself and of every region above it (province-wide items apply everywhere)"
+        },
+    )
+
+
+class MatterVersionArgs(QuerySchema):
+    version = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "An older version; the current one by default"},
+    )

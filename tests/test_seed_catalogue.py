@@ -1,0 +1,41 @@
+"""The demo catalogue and demo wallets load through the same rules as the admin API."""
+
+import json
+
+from app.seed import DATA, DEMO_PASSWORD, DEMO_RESIDENTS, seed_demo
+
+
+def login(client, phone):
+    response = client.post("/api/v1/auth/login", json={"phone": phone, "password": DEMO_PASSWORD})
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def test_demo_data_loads_the_whole_catalogue_and_both_demo_wallets(app, client, db):
+    with app.app_context():
+        assert seed_demo() is True
+    expected = json.loads((DATA / "matters.json").read_text(encoding="utf-8"))
+    assert db.matters.count_documents({"current": True, "version": 1}) == len(expected) == 44
+    company = client.get("/api/v1/matters/ZJ-COMPANY-SETUP").get_json()
+    source = next(m for m in expected if m["code"] == "ZJ-COMPANY-SETUP")
+    for key, value in source.items():
+        assert company[key] == value, key
+    assert company["region"] == "330100"
+    assert company["time_limit"] == {"value": 1, "unit": "working_days"}
+
+    resident, enterprise = (login(client, r["phone"]) for r in DEMO_RESIDENTS)
+    (id_card,) = client.get("/api/v1/me/certificates", headers=resident).get_json()["items"]
+    assert id_card["type"] == "resident_id_card"
+    assert id_card["data"]["id_number"] == DEMO_RESIDENTS[0]["id_number"]
+    assert id_card["valid_until"] is not None
+    (licence,) = client.get("/api/v1/me/certificates", headers=enterprise).get_json()["items"]
+    assert licence["type"] == "business_licence"
+    assert licence["data"]["credit_code"] == DEMO_RESIDENTS[1]["enterprise"]["credit_code"]
+
+
+def test_demo_catalogue_is_browsable_by_region_and_visits(app, client):
+    with app.app_context():
+        seed_demo()
+    tonglu = client.get("/api/v1/matters?region=330122&limit=100").get_json()["items"]
+    assert {m["region"] for m in tonglu} == {"330000", "330100", "330122"}
+    online = client.get("/api/v1/matters?max_visits=0&limit=100").get_json()["items"]
+    assert len(online) >= 22 and all(m["max_visits"] == 0 for m in online)
