@@ -9,10 +9,10 @@ from app.auth import current_user
 from app.services import stats as service
 from schemas.stats import (
     DepartmentRankingSchema,
-    DepartmentsArgs,
-    OverviewArgs,
-    OverviewSchema,
-    PublicArgs,
+    KpiDepartmentsArgs,
+    KpiOverviewArgs,
+    KpiOverviewSchema,
+    PublicKpiArgs,
 )
 
 blp = Blueprint(
@@ -23,8 +23,8 @@ blp = Blueprint(
 @blp.route("/stats/overview")
 class Overview(MethodView):
     @blp.auth("supervisor")
-    @blp.arguments(OverviewArgs, location="query")
-    @blp.response(200, OverviewSchema)
+    @blp.arguments(KpiOverviewArgs, location="query")
+    @blp.response(200, KpiOverviewSchema)
     def get(self, args):
         """KPIs of my region (or a region or department inside it) over China-local days"""
         return service.overview(current_user(), args)
@@ -33,7 +33,7 @@ class Overview(MethodView):
 @blp.route("/stats/departments")
 class Departments(MethodView):
     @blp.auth("supervisor")
-    @blp.arguments(DepartmentsArgs, location="query")
+    @blp.arguments(KpiDepartmentsArgs, location="query")
     @blp.response(200, DepartmentRankingSchema)
     def get(self, args):
         """One KPI row per department of the region, ranked by `sort`"""
@@ -42,8 +42,8 @@ class Departments(MethodView):
 
 @blp.route("/public/stats")
 class PublicStats(MethodView):
-    @blp.arguments(PublicArgs, location="query")
-    @blp.response(200, OverviewSchema)
+    @blp.arguments(PublicKpiArgs, location="query")
+    @blp.response(200, KpiOverviewSchema)
     def get(self, args):
         """Aggregate KPIs for anyone (no personal data); the whole platform without `region`"""
         return service.public(args)

@@ -12,12 +12,12 @@ from app.services import supervision as service
 from app.services import supervision_stream as stream_service
 from schemas.base import page_of
 from schemas.supervision import (
-    CloseSchema,
+    EventCloseSchema,
+    EventNoteBodySchema,
     EventSchema,
-    FeedArgs,
-    NoteSchema,
-    ReportSchema,
-    StreamArgs,
+    PublicReportSchema,
+    SupervisionFeedArgs,
+    SupervisionStreamArgs,
 )
 
 blp = Blueprint(
@@ -35,7 +35,7 @@ def _single(event):
 @blp.route("/feed")
 class Feed(MethodView):
     @blp.auth("supervisor")
-    @blp.arguments(FeedArgs, location="query")
+    @blp.arguments(SupervisionFeedArgs, location="query")
     @blp.response(200, page_of(EventSchema))
     def get(self, args):
         """Events in my region and below, newest first (cursor pages stay correct while new
@@ -46,7 +46,7 @@ class Feed(MethodView):
 @blp.route("/stream")
 class Stream(MethodView):
     @blp.auth("supervisor")
-    @blp.arguments(StreamArgs, location="query")
+    @blp.arguments(SupervisionStreamArgs, location="query")
     @blp.doc(
         parameters=[
             {
@@ -116,7 +116,7 @@ class Notes(MethodView):
     @blp.auth("supervisor")
     @blp.if_match
     @blp.not_found
-    @blp.arguments(NoteSchema)
+    @blp.arguments(EventNoteBodySchema)
     @blp.response(200, EventSchema)
     def post(self, data, event_id):
         """Add a follow-up note (author and time recorded) to an open or acknowledged event"""
@@ -128,7 +128,7 @@ class Close(MethodView):
     @blp.auth("supervisor")
     @blp.if_match
     @blp.not_found
-    @blp.arguments(CloseSchema)
+    @blp.arguments(EventCloseSchema)
     @blp.response(200, EventSchema)
     def post(self, data, event_id):
         """Close an acknowledged event with its finding (acknowledged → closed)"""
@@ -139,7 +139,7 @@ class Close(MethodView):
 class Reports(MethodView):
     @blp.auth()
     @blp.idempotent
-    @blp.arguments(ReportSchema)
+    @blp.arguments(PublicReportSchema)
     @blp.response(201, EventSchema)
     @blp.alt_response(429, description="Too many reports; see Retry-After")
     def post(self, data):

@@ -47,7 +47,7 @@ class KpiSchema(Schema):
     mediation_success_rate = _rate("Disputes settled / disputes resolved")
 
 
-class OverviewSchema(KpiSchema):
+class KpiOverviewSchema(KpiSchema):
     region = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
     from_ = fields.String(data_key="from", attribute="from", metadata={"example": "2026-11-01"})
@@ -69,7 +69,7 @@ class DepartmentRankingSchema(Schema):
 SORTABLE = (*KpiSchema._declared_fields, "department")
 
 
-class RangeArgs(QuerySchema):
+class KpiRangeArgs(QuerySchema):
     region = StrictString(
         validate=validate.Regexp(r"^\d{6}$"),
         metadata={"description": "This region and everything below it"},
@@ -82,11 +82,11 @@ class RangeArgs(QuerySchema):
     to = fields.Date(metadata={"description": "Last China-local day, inclusive (default today)"})
 
 
-class OverviewArgs(RangeArgs):
+class KpiOverviewArgs(KpiRangeArgs):
     department = StrictString(validate=validate.Length(min=1, max=64))
 
 
-class DepartmentsArgs(RangeArgs):
+class KpiDepartmentsArgs(KpiRangeArgs):
     sort = StrictString(
         validate=validate.OneOf([*SORTABLE, *(f"-{f}" for f in SORTABLE)]),
         metadata={
@@ -96,5 +96,5 @@ class DepartmentsArgs(RangeArgs):
     )
 
 
-class PublicArgs(RangeArgs):
+class PublicKpiArgs(KpiRangeArgs):
     pass

@@ -52,7 +52,7 @@ class EventSchema(Schema):
     version = fields.Integer(required=True)
 
 
-class FeedArgs(PageArgs):
+class SupervisionFeedArgs(PageArgs):
     type = StrictString(validate=validate.OneOf(EVENT_TYPES))
     state = StrictString(validate=validate.OneOf(EVENT_STATES))
     department = StrictString(validate=validate.Length(min=1, max=64))
@@ -62,15 +62,15 @@ class FeedArgs(PageArgs):
     )
 
 
-class NoteSchema(BaseSchema):
+class EventNoteBodySchema(BaseSchema):
     note = StrictString(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class CloseSchema(BaseSchema):
+class EventCloseSchema(BaseSchema):
     finding = StrictString(required=True, validate=validate.Length(min=1, max=4000))
 
 
-class ReportSchema(BaseSchema):
+class PublicReportSchema(BaseSchema):
     department = StrictString(validate=validate.Length(min=1, max=64))
     related_application_id = Id()
     region = StrictString(
@@ -80,7 +80,7 @@ class ReportSchema(BaseSchema):
     description = StrictString(required=True, validate=validate.Length(min=10, max=4000))
 
 
-class StreamArgs(QuerySchema):
+class SupervisionStreamArgs(QuerySchema):
     region = StrictString(
         validate=validate.Regexp(r"^\d{6}$"),
         metadata={"description": "Your region or one below it (403 outside your scope)"},
