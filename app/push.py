@@ -19,6 +19,11 @@ class InvalidToken(PushError):
     """The provider says this device token will never work again: forget it."""
 
 
+class Unsupported(PushError):
+    """This provider cannot deliver to the token's platform: dead-letter the push at once
+    (retrying cannot help) but keep the token (another provider may serve it)."""
+
+
 @dataclass(frozen=True)
 class PushMessage:
     platform: str  # "fcm" or "apns"
@@ -56,8 +61,9 @@ class LoggingProvider:
 
 
 class FcmProvider:
-    """Firebase Cloud Messaging through firebase-admin (FCM also relays to APNs for iOS apps
-    registered with Firebase, so both platforms' tokens go through it)."""
+    """Firebase Cloud Messaging through firebase-admin. iOS apps registered with Firebase send
+    FCM registration tokens (platform "fcm"); raw APNs device tokens (platform "apns") need an
+    APNs provider, which this one is not."""
 
     name = "fcm"
 
@@ -74,6 +80,8 @@ class FcmProvider:
         self._app = firebase_admin.initialize_app(cred, name=f"onevisit-{id(self)}")
 
     def send(self, message: PushMessage) -> None:
+        if message.platform != "fcm":
+            raise Unsupported(f"the FCM provider does not deliver to {message.platform} tokens")
         from firebase_admin import exceptions, messaging
 
         fcm_message = messaging.Message(

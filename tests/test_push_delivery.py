@@ -10,7 +10,14 @@ import pytest
 
 from app import clock
 from app.notify import notify
-from app.push import InvalidToken, LoggingProvider, PushError, PushMessage, provider_from_settings
+from app.push import (
+    InvalidToken,
+    LoggingProvider,
+    PushError,
+    PushMessage,
+    Unsupported,
+    provider_from_settings,
+)
 from app.repositories import push_outbox
 from app.services import push_delivery
 from app.worker import Worker
@@ -136,6 +143,21 @@ def test_an_invalid_token_is_removed_from_the_user_and_its_pushes_die(app, users
     _deliver(app, provider)
     assert sorted(m.title for m in provider.sent) == ["first", "second"]
     assert {m.token for m in provider.sent} == {"token-good-2"}
+
+
+def test_a_platform_the_provider_cannot_serve_is_dead_lettered_and_the_token_kept(app, users, db):
+    user = users.resident()
+    response = user.post("/api/v1/me/devices", json={"platform": "apns", "token": "apns-token-1"})
+    assert response.status_code == 204
+    clock.freeze(T0)
+    _notify(app, user)
+    provider = FakeProvider({"apns-token-1": [Unsupported("no APNs provider")]})
+    assert _deliver(app, provider).dead == 1
+    row = db.push_outbox.find_one()
+    assert (row["state"], row["attempts"]) == ("dead", 1)
+    assert [d["token"] for d in db.users.find_one({"_id": user.user["_id"]})["devices"]] == [
+        "apns-token-1"
+    ]
 
 
 def test_a_worker_dying_between_claim_and_mark_is_retried_only_after_the_lease(app, users, db):

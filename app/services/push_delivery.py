@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from app import clock
-from app.push import InvalidToken, Provider, PushError, PushMessage
+from app.push import InvalidToken, Provider, PushError, PushMessage, Unsupported
 from app.repositories import push_outbox as outbox
 from app.repositories import users as users_repo
 
@@ -85,6 +85,9 @@ def deliver_row(row: dict[str, Any], provider: Provider, settings: Any) -> str:
         outbox.mark_dead(row["_id"], attempts, clock.now(), f"invalid_token: {exc}")
         outbox.kill_pending_for_token(row["token"], clock.now(), "invalid_token")
         log.info("push token invalid; removed", extra={"users": removed})
+        return "dead"
+    except Unsupported as exc:
+        outbox.mark_dead(row["_id"], attempts, clock.now(), f"unsupported: {exc}")
         return "dead"
     except PushError as exc:
         if attempts >= settings.push_max_attempts:
