@@ -18,13 +18,17 @@ def register_blueprints(api: Api) -> None:
         health,
         matters,
         me,
+        notifications,
         staff,
+        stats,
+        supervision,
     )
 
     for module in (
         health,
         auth,
         me,
+        notifications,
         directory,
         admin,
         attachments,
@@ -34,5 +38,7 @@ def register_blueprints(api: Api) -> None:
         staff,
         complaints,
         complaint_admin,
+        supervision,
+        stats,
     ):
         api.register_blueprint(module.blp)
