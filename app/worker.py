@@ -1,5 +1,6 @@
 """The background worker (`flask --app wsgi worker`): push delivery from the outbox, SLA
-sweeps, notifications for supervision events, housekeeping. Every step claims its work with
+sweeps, notifications for supervision events, closing unconfirmed complaint resolutions,
+housekeeping. Every step claims its work with
 compare-and-set writes, so any number of copies may run at once (docs/operations.md); each
 pass handles bounded batches; SIGTERM finishes the row in hand and exits."""
 
@@ -26,12 +27,15 @@ class PassReport:
     push: dict[str, int] = field(default_factory=dict)
     sweep: dict[str, int] = field(default_factory=dict)
     notify: dict[str, int] = field(default_factory=dict)
+    auto_close: dict[str, int] = field(default_factory=dict)
     housekeeping: dict[str, int] = field(default_factory=dict)
 
     @property
     def busy(self) -> bool:
         """A full batch somewhere: there may be more waiting, so do not sleep."""
-        return any(step.get("full") for step in (self.push, self.sweep, self.notify))
+        return any(
+            step.get("full") for step in (self.push, self.sweep, self.notify, self.auto_close)
+        )
 
 
 class Worker:
@@ -65,6 +69,14 @@ class Worker:
             self.settings.worker_batch_size, self.stop_event.is_set
         )
 
+    def close_unconfirmed(self) -> dict[str, int]:
+        from app import clock
+        from app.services import complaints
+
+        limit = self.settings.worker_batch_size
+        closed = complaints.auto_close_due(clock.now(), limit)
+        return {"closed": closed, "full": int(closed >= limit)}
+
     def housekeeping(self) -> dict[str, int]:
         from app.services import attachments, push_delivery
 
@@ -82,6 +94,7 @@ class Worker:
                 ("push", self.deliver_push),
                 ("sweep", self.sweep_sla),
                 ("notify", self.notify_events),
+                ("auto_close", self.close_unconfirmed),
             ]
             due = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS
             if force_housekeeping or due:
