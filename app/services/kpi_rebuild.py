@@ -138,21 +138,11 @@ def rating_increments(score: int, kind: str) -> dict[str, float]:
 
 
 def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
-    """What resolving a complaint adds (the same rule as the complaints service's)."""
-    resolved_at, due_at = doc["resolved_at"], doc.get("due_at")
-    inc: dict[str, float] = {
-        "complaints_resolved": 1,
-        "complaint_hours_sum": round(
-            calendar.working_hours_between(doc["created_at"], resolved_at), 4
-        ),
-    }
-    if due_at is None or resolved_at <= due_at:
-        inc["complaints_on_time"] = 1
-    if doc.get("kind") == "dispute":
-        inc["disputes_resolved"] = 1
-        if doc.get("outcome") == "settled":
-            inc["disputes_settled"] = 1
-    return inc
+    """What resolving a complaint adds: the complaints service's own rule, so the resolve
+    transition and the rebuild cannot drift apart."""
+    from app.services import complaints
+
+    return complaints.resolution_increments(doc)
 
 
 def reopening_increments(doc: dict[str, Any]) -> dict[str, float]:
