@@ -6,7 +6,39 @@ from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
-    from blueprints import admin, attachments, auth, certificates, directory, health, matters, me
+    from blueprints import (
+        admin,
+        applications,
+        attachments,
+        auth,
+        certificates,
+        complaint_admin,
+        complaints,
+        directory,
+        health,
+        matters,
+        me,
+        notifications,
+        staff,
+        stats,
+        supervision,
+    )
 
-    for module in (health, auth, me, directory, admin, attachments, matters, certificates):
+    for module in (
+        health,
+        auth,
+        me,
+        notifications,
+        directory,
+        admin,
+        attachments,
+        matters,
+        certificates,
+        applications,
+        staff,
+        complaints,
+        complaint_admin,
+        supervision,
+        stats,
+    ):
         api.register_blueprint(module.blp)

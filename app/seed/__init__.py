@@ -15,6 +15,7 @@ from app.repositories import departments as departments_repo
 from app.repositories import matters as matters_repo
 from app.repositories import regions as regions_repo
 from app.repositories import users as users_repo
+from app.seed.applications import seed_applications
 from app.services import accounts, catalogue, certificates
 from schemas.matters import MatterDefinitionSchema
 
@@ -184,6 +185,12 @@ def seed_wallets() -> None:
             )
 
 
+def seed_complaint_categories() -> None:
+    from app.services import complaint_categories
+
+    complaint_categories.seed(load("complaint_categories.json"))
+
+
 # Later features append their steps (catalogue, complaint categories, ...).
 STEPS: list[Callable[[], None]] = [
     seed_regions,
@@ -191,6 +198,8 @@ STEPS: list[Callable[[], None]] = [
     seed_users,
     seed_matters,
     seed_wallets,
+    seed_complaint_categories,
+    seed_applications,
 ]
 
 
