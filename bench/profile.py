@@ -34,13 +34,36 @@ def cases(ctx: dict[str, Any]) -> dict[str, tuple[str, str, Any, str]]:
     return found
 
 
+def approved_pool(service: Any, ctx: dict[str, Any], count: int) -> list[str]:
+    """Applications ready to complete: submitted, accepted and approved by every department."""
+    pool = []
+    for n in range(count):
+        app_id = seed.submit_one(service, ctx, n % len(ctx["submissions"]))
+        url = f"{service.url}/api/v1/applications/{app_id}"
+        seed.http_json(url + "/accept", "POST", {}, token=ctx["window_token"])
+        for department in ctx["review_departments"]:
+            seed.http_json(
+                f"{url}/reviews/{department}",
+                "POST",
+                {"decision": "approve", "opinion": "ok"},
+                token=ctx["reviewer_tokens"][department],
+            )
+        pool.append(app_id)
+    return pool
+
+
 def run(app: Any, method: str, path: str, body: Any, token: str) -> tuple[float, str]:
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
+    pool = iter(body) if "{id}" in path else None  # one application per request
 
     def one() -> int:
         extra = {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {}
-        return client.open(path, method=method, json=body, headers={**headers, **extra}).status_code
+        target = path.replace("{id}", next(pool)) if pool else path
+        payload = {} if pool else body
+        return client.open(
+            target, method=method, json=payload, headers={**headers, **extra}
+        ).status_code
 
     for _ in range(20):
         one()
@@ -64,7 +87,16 @@ def main() -> None:
         ctx = seed.context(service, data)
         if seed.prepare_applications(service, app, ctx):
             ctx["profile_application"] = seed.submit_one(service, ctx)
-        for name, (method, path, body, token) in cases(ctx).items():
+        found = cases(ctx)
+        if ctx.get("submission") and (not wanted or "complete" in wanted):
+            pool = approved_pool(service, ctx, REQUESTS + 20)
+            found["complete"] = (
+                "POST",
+                "/api/v1/applications/{id}/complete",
+                pool,
+                ctx["head_token"],
+            )
+        for name, (method, path, body, token) in found.items():
             if wanted and name not in wanted.split(","):
                 continue
             if name == "me":

@@ -91,7 +91,12 @@ def main() -> int:
     print(
         f"setup: gunicorn {WORKERS} gthread workers x {THREADS} threads; load generator: "
         f"{CONCURRENCY} concurrent keep-alive clients in 2 processes; {SECONDS:.0f} s per phase; "
-        "embedded SecantusDB with --sync-on-commit"
+        "embedded SecantusDB "
+        + (
+            "with --sync-on-commit"
+            if os.environ.get("BENCH_SYNC", "1") != "0"
+            else "WITHOUT --sync-on-commit (BENCH_SYNC=0)"
+        )
     )
     errors = 0
     figures: dict[str, dict[str, float]] = {}
@@ -239,9 +244,11 @@ def overhead(
         pairs = [("GET /me", "me", "baseline_me", "raw_me", "GET", "/api/v1/me", None)]
     report.header("overhead: OneVisit vs bare Flask + pymongo vs raw pymongo (same DB server)")
     summary = []
+    # The probe speaks as the owner of the application it reads (else it would be a 404).
+    probe_token = ctx["owned"][0][1] if applications else ctx["resident_tokens"][0]
     for label, ours, bare, raw, method, path, body in pairs:
         with app.app_context():
-            commands = database_commands(app, method, path, ctx["resident_tokens"][0], body)
+            commands = database_commands(app, method, path, probe_token, body)
         results = {}
         for kind, scenario, url in (
             ("OneVisit", ours, service.url),

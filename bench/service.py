@@ -191,7 +191,9 @@ def running_service(
     """The whole stack on a fresh data directory; everything stopped on exit."""
     workdir = Path(tempfile.mkdtemp(prefix="onevisit-bench-")) if storage is None else storage
     workdir.mkdir(parents=True, exist_ok=True)
-    db = EmbeddedServer(workdir / "db", log_file=workdir / "db.log", sync_on_commit=True).start()
+    # Durable commits, as production runs the embedded server; BENCH_SYNC=0 shows their cost.
+    sync = os.environ.get("BENCH_SYNC", "1") != "0"
+    db = EmbeddedServer(workdir / "db", log_file=workdir / "db.log", sync_on_commit=sync).start()
     jwt_keys = json.dumps([{"kid": "bench", "secret": secrets.token_hex(32), "verify_until": None}])
     service = Service(workdir=workdir, db=db, env=service_env(db.uri, jwt_keys))
     service.env.update(extra_env or {})

@@ -27,10 +27,10 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import Users
 
-EXAMPLES = int(os.environ.get("ONEVISIT_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("ONEVISIT_FUZZ_EXAMPLES", "5"))
 # A role the operation does not admit (x-roles) only ever reaches the 401/403 check: a few
 # examples prove that, the full count is spent where the role gets past it.
-REFUSED_EXAMPLES = 2
+REFUSED_EXAMPLES = 1
 ROLES = ("anonymous", "resident", "enterprise", "staff", "supervisor", "admin")
 
 
@@ -63,11 +63,6 @@ CHECKS = [
     negative_data_rejection,
     ignored_auth,
 ]
-
-# Operations whose success changes what the rest of the run can do: fuzzing logout with the
-# role's own refresh token is harmless (it is never sent), but these would sign the role out
-# or throttle every later example, which tests the rate limiter, not the operation.
-SKIPPED: set[tuple[str, str]] = set()
 
 
 @pytest.fixture
@@ -134,8 +129,6 @@ def test_every_operation_survives_fuzzing(app: Flask, users: Users, role: str) -
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if (operation.method.upper(), operation.path) in SKIPPED:
-            continue
         _run_operation(operation, role, headers, failures)
     assert not failures, f"{len(failures)} operation(s) failed as {role}:\n\n" + "\n\n".join(
         failures

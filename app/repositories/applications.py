@@ -30,6 +30,11 @@ def owned_by(application_id: ObjectId, applicant_id: ObjectId) -> dict[str, Any]
     return coll().find_one({"_id": application_id, "applicant_id": applicant_id})
 
 
+def get_by_idempotency_key(key: str) -> dict[str, Any] | None:
+    """The application a request with this (caller-scoped) Idempotency-Key created."""
+    return coll().find_one({"idempotency_key": key})
+
+
 def get_by_tracking_no(tracking_no: str) -> dict[str, Any] | None:
     return coll().find_one({"tracking_no": tracking_no})
 

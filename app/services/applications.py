@@ -11,10 +11,11 @@ from typing import Any, TypeVar
 
 from bson import ObjectId
 from flask import current_app
+from pymongo.errors import DuplicateKeyError
 
 from app import application_workflow as wf
-from app import audit, clock, events, kpi, workflow
-from app.auth import Principal
+from app import audit, clock, events, idempotency, kpi, workflow
+from app.auth import Principal, current_user_document
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.identity import mask_name, mask_phone, mask_resident_id
 from app.notify import notify
@@ -233,7 +234,9 @@ def _material_errors(
 
 
 def _applicant_snapshot(user: Principal) -> dict[str, Any]:
-    doc = users_repo.get(user.oid) or {}
+    doc = current_user_document()  # read once per request, by authentication
+    if doc is None or doc["_id"] != user.oid:
+        doc = users_repo.get(user.oid) or {}
     enterprise = doc.get("enterprise")
     return {
         "kind": doc.get("kind") or user.kind or "person",
@@ -330,7 +333,18 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     doc["timeline"] = [workflow.timeline_entry(user, "submit", None, wf.SUBMITTED, at=now)]
     doc["inbox_keys"] = wf.inbox_keys(doc)
     doc["inbox_at"] = now
-    repo.insert(doc)
+    key = idempotency.current_key()
+    if key:
+        # A retry that reruns this request after a crash (see app/idempotency.py) meets the
+        # unique index of migration 0041 and answers with the application its first run made.
+        doc["idempotency_key"] = key
+    try:
+        repo.insert(doc)
+    except DuplicateKeyError:
+        earlier = repo.get_by_idempotency_key(key) if key else None
+        if earlier is None:
+            raise
+        return earlier
     attachments.cite(
         [m["attachment_id"] for m in materials if "attachment_id" in m],
         user.oid,
