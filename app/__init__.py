@@ -71,6 +71,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_blueprints(api)
     app.extensions["api"] = api
 
+    from blueprints import open311  # GeoReport v2: outside /api/v1 and its OpenAPI document
+
+    open311.init_app(app)
+
     from app import cli
 
     cli.init_app(app)

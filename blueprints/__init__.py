@@ -12,17 +12,23 @@ def register_blueprints(api: Api) -> None:
         attachments,
         auth,
         certificates,
+        complaint_admin,
+        complaints,
         directory,
         health,
         matters,
         me,
+        notifications,
         staff,
+        stats,
+        supervision,
     )
 
     for module in (
         health,
         auth,
         me,
+        notifications,
         directory,
         admin,
         attachments,
@@ -30,5 +36,9 @@ def register_blueprints(api: Api) -> None:
         certificates,
         applications,
         staff,
+        complaints,
+        complaint_admin,
+        supervision,
+        stats,
     ):
         api.register_blueprint(module.blp)

@@ -16,14 +16,13 @@ from schemas.applications import (
     ApplicationListArgs,
     ApplicationSchema,
     ApplicationSummarySchema,
-    RatingSchema,
-    ReasonSchema,
     ReviewDecisionSchema,
     SupplementRequestSchema,
     SupplementSchema,
     VisitSchema,
 )
 from schemas.base import page_of
+from schemas.cases import RatingSchema, ReasonSchema
 from schemas.certificates import CertificateSchema
 
 blp = Blueprint(

@@ -11,10 +11,10 @@ from schemas.base import (
     BaseSchema,
     Id,
     PageArgs,
-    StrictInteger,
     StrictString,
     UTCDateTime,
 )
+from schemas.cases import TimelineEntrySchema
 
 # ------------------------------------------------------------------ requests
 
@@ -49,10 +49,6 @@ class ApplicationCreateSchema(BaseSchema):
     delivery = StrictString(required=True, validate=validate.Length(min=1, max=32))
 
 
-class ReasonSchema(BaseSchema):
-    reason = StrictString(required=True, validate=validate.Length(min=1, max=2000))
-
-
 class ReviewDecisionSchema(BaseSchema):
     decision = StrictString(required=True, validate=validate.OneOf(["approve", "reject"]))
     opinion = StrictString(load_default=None, validate=validate.Length(max=2000))
@@ -78,11 +74,6 @@ class SupplementSchema(BaseSchema):
         fields.Nested(MaterialRefSchema), required=True, validate=validate.Length(min=1, max=50)
     )
     note = StrictString(load_default=None, validate=validate.Length(max=2000))
-
-
-class RatingSchema(BaseSchema):
-    score = StrictInteger(required=True, validate=validate.Range(min=1, max=5))
-    comment = StrictString(load_default=None, validate=validate.Length(max=2000))
 
 
 class VisitSchema(BaseSchema):
@@ -150,22 +141,6 @@ class VisitViewSchema(Schema):
     at = UTCDateTime()
     purpose = fields.String()
     staff = fields.Nested(StaffRefSchema)
-
-
-class ActorSchema(Schema):
-    id = fields.String(allow_none=True)
-    role = fields.String()
-    name = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
-
-
-class TimelineEntrySchema(Schema):
-    at = UTCDateTime()
-    actor = fields.Nested(ActorSchema)
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
 
 
 class RatingViewSchema(Schema):

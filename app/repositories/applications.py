@@ -25,6 +25,11 @@ def get(application_id: ObjectId) -> dict[str, Any] | None:
     return coll().find_one({"_id": application_id})
 
 
+def owned_by(application_id: ObjectId, applicant_id: ObjectId) -> dict[str, Any] | None:
+    """The application if it is APPLICANT_ID's own (others' look like missing ones)."""
+    return coll().find_one({"_id": application_id, "applicant_id": applicant_id})
+
+
 def get_by_tracking_no(tracking_no: str) -> dict[str, Any] | None:
     return coll().find_one({"tracking_no": tracking_no})
 

@@ -35,3 +35,14 @@ def page(region: str | None, kind: str | None, limit: int, cursor: str | None) -
 
 def count() -> int:
     return _coll().estimated_document_count()
+
+
+def of_kind_in_regions(kind: str, regions: list[str]) -> list[dict[str, Any]]:
+    """Departments of KIND whose own region is one of REGIONS (e.g. the hotlines above a
+    complaint's region)."""
+    return list(_coll().find({"kind": kind, "region": {"$in": regions}}))
+
+
+def in_region(region: str) -> dict[str, dict[str, Any]]:
+    """Every department of REGION and below, by code (index region_path)."""
+    return {doc["_id"]: doc for doc in _coll().find({"region_path": region})}

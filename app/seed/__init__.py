@@ -185,6 +185,12 @@ def seed_wallets() -> None:
             )
 
 
+def seed_complaint_categories() -> None:
+    from app.services import complaint_categories
+
+    complaint_categories.seed(load("complaint_categories.json"))
+
+
 # Later features append their steps (catalogue, complaint categories, ...).
 STEPS: list[Callable[[], None]] = [
     seed_regions,
@@ -192,6 +198,7 @@ STEPS: list[Callable[[], None]] = [
     seed_users,
     seed_matters,
     seed_wallets,
+    seed_complaint_categories,
     seed_applications,
 ]
 

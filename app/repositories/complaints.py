@@ -1,0 +1,141 @@
+"""Complaints (`complaints`): the queries of lists, repeat detection, sweeps and Open311.
+
+Every query here is answered by an index of migrations/0021 covering its whole filter (no
+`$or`: the embedded server would scan the collection for it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.collection import Collection
+
+from app.db import collection
+from app.pagination import Page, paginate
+
+EARTH_RADIUS_M = 6378100.0
+
+
+def coll() -> Collection[Any]:
+    return collection("complaints")
+
+
+def insert(doc: dict[str, Any]) -> None:
+    coll().insert_one(doc)
+
+
+def get(complaint_id: ObjectId) -> dict[str, Any] | None:
+    return coll().find_one({"_id": complaint_id})
+
+
+def get_by_tracking_nos(tracking_nos: Iterable[str]) -> list[dict[str, Any]]:
+    return list(coll().find({"tracking_no": {"$in": list(tracking_nos)}}))
+
+
+def by_token(token: str) -> dict[str, Any] | None:
+    return coll().find_one({"open311.token": token})
+
+
+def page(
+    scope_field: str,
+    scope_value: Any,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """A newest-first page of one scope: complainant_id, department, hotline or region_path."""
+    query: dict[str, Any] = {scope_field: scope_value}
+    if status:
+        query["status"] = status
+    return paginate(coll(), query, limit=limit, cursor=cursor)
+
+
+def inbox_page(
+    department: str,
+    overdue: bool | None,
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """Open complaints held by DEPARTMENT, earliest due first; OVERDUE compares due_at with
+    NOW. One index range on (open_department, due_at): no status `$in` beside the range."""
+    query: dict[str, Any] = {"open_department": department}
+    if overdue is True:
+        query["due_at"] = {"$lt": now}
+    elif overdue is False:
+        query["due_at"] = {"$gte": now}
+    return paginate(
+        coll(), query, sort_field="due_at", descending=False, limit=limit, cursor=cursor
+    )
+
+
+def same_complainant_candidates(
+    complainant_id: ObjectId, category: str, since: datetime
+) -> list[dict[str, Any]]:
+    query = {"complainant_id": complainant_id, "category": category, "created_at": {"$gte": since}}
+    return list(coll().find(query, {"_id": 1, "tracking_no": 1, "created_at": 1}).limit(50))
+
+
+def nearby_candidates(
+    category: str,
+    lng: float,
+    lat: float,
+    radius_m: float,
+    since: datetime,
+) -> list[dict[str, Any]]:
+    """Complaints of CATEGORY within RADIUS_M of the point since SINCE ($geoWithin +
+    $centerSphere on the 2dsphere index; the radius is in radians of the earth's radius)."""
+    return list(coll().find(nearby_query(category, lng, lat, radius_m, since)).limit(50))
+
+
+def nearby_query(
+    category: str,
+    lng: float,
+    lat: float,
+    radius_m: float,
+    since: datetime,
+) -> dict[str, Any]:
+    return {
+        "category": category,
+        "location": {"$geoWithin": {"$centerSphere": [[lng, lat], radius_m / EARTH_RADIUS_M]}},
+        "created_at": {"$gte": since},
+    }
+
+
+def repeats_of(complaint_id: ObjectId, limit: int = 50) -> list[dict[str, Any]]:
+    return list(
+        coll()
+        .find({"repeat_of": complaint_id}, {"_id": 1, "tracking_no": 1, "created_at": 1})
+        .sort("_id", 1)
+        .limit(limit)
+    )
+
+
+def due_for_auto_close(now: datetime, batch: int) -> list[dict[str, Any]]:
+    return list(
+        coll()
+        .find({"status": "resolved", "auto_close_at": {"$lte": now}})
+        .sort("auto_close_at", 1)
+        .limit(batch)
+    )
+
+
+def open311_query(
+    *,
+    start: datetime,
+    end: datetime,
+    service_code: str | None,
+    states: Iterable[str] | None,
+) -> dict[str, Any]:
+    query: dict[str, Any] = {"open311_public": True, "created_at": {"$gte": start, "$lte": end}}
+    if service_code:
+        query["category"] = service_code
+    if states is not None:
+        query["status"] = {"$in": list(states)}
+    return query
+
+
+def open311_requests(query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    return list(coll().find(query).sort("created_at", -1).limit(limit))

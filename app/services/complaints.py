@@ -1,0 +1,932 @@
+"""Complaints, inquiries, suggestions and disputes (12345 hotline / "At Most One Stop"):
+submission with repeat detection, routing by the hotline, refusal back to its queue, replies,
+mediation, resolution, confirmation, reopening, auto-close and ratings, with the SLA clock.
+
+Clock rules (fields as in the shared case conventions):
+- The clock starts at submission: `due_at` = the category's time limit in working days.
+- A refused assignment is charged to nobody: the working time between the assignment and the
+  refusal is added to `clock_excluded_seconds`, and `due_at`/`warn_at` move back by it (time
+  in the hotline queue still counts: routing is part of handling).
+- `resolve` stops the clock (`warn_at`/`overdue_at` null, `due_at` kept for KPIs).
+- `reopen` restarts it from the reopening with a fresh time limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from flask import current_app
+
+from app import audit, clock, events, kpi, workflow
+from app.auth import Principal
+from app.complaint_workflow import MACHINE, OWNER_ROLES
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.identity import mask_name, mask_phone
+from app.notify import notify
+from app.pagination import Page
+from app.regions import ancestors
+from app.repositories import applications as applications_repo
+from app.repositories import complaints as repo
+from app.repositories import departments as departments_repo
+from app.repositories import regions as regions_repo
+from app.repositories import users as users_repo
+from app.services import attachments, calendar
+from app.services import complaint_categories as categories
+from app.tracking import next_tracking_no
+
+log = logging.getLogger("onevisit.complaints")
+TRACKING_PREFIX = "RX"
+SECONDS_PER_WORKING_DAY = 86400
+
+
+def rules():
+    return current_app.extensions["settings"].rules
+
+
+# ----------------------------------------------------------------------------- who sees what
+
+
+def _department(code: str | None) -> dict[str, Any] | None:
+    return departments_repo.get(code) if code else None
+
+
+def is_owner(user: Principal, doc: dict[str, Any]) -> bool:
+    return user.role in OWNER_ROLES and doc.get("complainant_id") == user.oid
+
+
+def is_handling_staff(user: Principal, doc: dict[str, Any]) -> bool:
+    return user.role == "staff" and user.department == doc.get("department")
+
+
+def is_hotline_staff(user: Principal, doc: dict[str, Any]) -> bool:
+    return user.role == "staff" and user.department == doc.get("hotline")
+
+
+def is_mediation_staff(user: Principal, doc: dict[str, Any]) -> bool:
+    return (
+        is_handling_staff(user, doc)
+        and doc.get("mediation_org") is not None
+        and doc.get("mediation_org") == doc.get("department")
+    )
+
+
+def visible(user: Principal, doc: dict[str, Any]) -> bool:
+    if user.role == "supervisor":
+        return user.region is not None and user.region in doc.get("region_path", [])
+    return is_owner(user, doc) or is_handling_staff(user, doc) or is_hotline_staff(user, doc)
+
+
+def _staff_case_access(user: Principal, case_id: ObjectId) -> bool:
+    """Attachments cited by a complaint: staff of its department or its hotline may read them."""
+    doc = repo.get(case_id)
+    return doc is not None and (is_handling_staff(user, doc) or is_hotline_staff(user, doc))
+
+
+attachments.register_case_access("complaint", _staff_case_access)
+
+
+def load_visible(user: Principal, complaint_id: str) -> dict[str, Any]:
+    return workflow.load(repo.coll(), complaint_id, lambda doc: visible(user, doc))
+
+
+def list_for(user: Principal, status: str | None, limit: int, cursor: str | None) -> Page:
+    """Owners: their own; staff: assigned to their department (hotline staff: their hotline's
+    queue, whoever holds each case now); supervisors: their region and below."""
+    if user.role in OWNER_ROLES:
+        return repo.page("complainant_id", user.oid, status, limit, cursor)
+    if user.role == "staff":
+        dept = _department(user.department)
+        if dept is not None and dept.get("kind") == "hotline":
+            return repo.page("hotline", user.department, status, limit, cursor)
+        return repo.page("department", user.department, status, limit, cursor)
+    if user.role == "supervisor" and user.region:
+        return repo.page("region_path", user.region, status, limit, cursor)
+    return Page([], None)
+
+
+# ----------------------------------------------------------------------------- the SLA clock
+
+
+def _limit_seconds(doc: dict[str, Any]) -> float:
+    return float(doc["time_limit"]["value"]) * SECONDS_PER_WORKING_DAY
+
+
+def _clock_fields(
+    started_at: datetime, limit_seconds: float, excluded: float
+) -> dict[str, datetime]:
+    cal = calendar.work_calendar()
+    due = cal.add_working_time(started_at, limit_seconds + excluded)
+    warn = cal.add_working_time(started_at, limit_seconds * rules().sla_warning_fraction + excluded)
+    return {"due_at": due, "warn_at": warn}
+
+
+def is_overdue(doc: dict[str, Any], now: datetime | None = None) -> bool:
+    due = doc.get("due_at")
+    if due is None:
+        return False
+    if doc.get("resolved_at") is not None:
+        return doc["resolved_at"] > due
+    if doc["status"] in ("resolved", "closed"):
+        return False
+    return (now or clock.now()) > due
+
+
+# ----------------------------------------------------------------------------- submission
+
+
+def _hotline_for(region_path: list[str]) -> dict[str, Any]:
+    hotlines = departments_repo.of_kind_in_regions("hotline", region_path)
+    if not hotlines:
+        raise ValidationFailed(
+            "No 12345 hotline serves this region yet.",
+            errors={"region": ["No hotline department in this region or above it."]},
+        )
+    # The nearest one: the deepest region on the path.
+    return max(hotlines, key=lambda d: region_path.index(d["region"]))
+
+
+def _regional_counterpart(code: str, region_path: list[str]) -> str:
+    """The category's default department as seen from the complaint's region: the same kind of
+    department (code prefix) in the nearest region on the path, else the default itself."""
+    prefix = code.rsplit("-", 1)[0]
+    for region in reversed(region_path):
+        candidate = f"{prefix}-{region}"
+        if departments_repo.get(candidate) is not None:
+            return candidate
+    return code
+
+
+def find_repeat(
+    complainant_id: ObjectId | None,
+    category: str,
+    point: tuple[float, float] | None,
+    now: datetime,
+) -> tuple[dict[str, Any], str] | None:
+    """The most recent complaint of the same category within the repeat window that was filed
+    by the same complainant or lies within the repeat radius; with the reason it matched.
+
+    "Another complaint that is open or was resolved" is every state of the lifecycle (a closed
+    complaint was resolved first), so the queries carry no status filter - which also keeps
+    them on their indexes. Two queries, not one `$or`: the embedded server scans for `$or`."""
+    since = now - timedelta(days=rules().repeat_window_days)
+    found: list[tuple[dict[str, Any], str]] = []
+    if complainant_id is not None:
+        found += [
+            (doc, "same_complainant")
+            for doc in repo.same_complainant_candidates(complainant_id, category, since)
+        ]
+    if point is not None:
+        found += [
+            (doc, "nearby")
+            for doc in repo.nearby_candidates(
+                category,
+                point[0],
+                point[1],
+                rules().repeat_radius_m,
+                since,
+            )
+        ]
+    if not found:
+        return None
+    return max(found, key=lambda pair: (pair[0]["created_at"], pair[0]["_id"]))
+
+
+def _check_answers(category: dict[str, Any], answers: dict[str, Any], enforce_required: bool):
+    questions = {q["code"]: q for q in category.get("questions", [])}
+    errors: dict[str, list[str]] = {}
+    for code, value in answers.items():
+        question = questions.get(code)
+        if question is None:
+            errors[code] = ["Not a question of this category."]
+            continue
+        problem = answer_problem(question, value)
+        if problem:
+            errors[code] = [problem]
+    if enforce_required:
+        for code, question in questions.items():
+            if question.get("required") and answers.get(code) in (None, "", []):
+                errors[code] = ["This question needs an answer."]
+    if errors:
+        raise ValidationFailed("Some answers do not fit the category's questions.", errors=errors)
+
+
+def answer_problem(question: dict[str, Any], value: Any) -> str | None:
+    """Why VALUE is not an answer to QUESTION (None when it is)."""
+    datatype = question["datatype"]
+    keys = {v["key"] for v in question.get("values") or []}
+    if datatype in ("string", "text"):
+        return None if isinstance(value, str) and len(value) <= 2000 else "Expected text."
+    if datatype == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else "Expected a number."
+    if datatype == "datetime":
+        if not isinstance(value, str):
+            return "Expected an ISO 8601 date-time."
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return "Expected an ISO 8601 date-time."
+        return None
+    if datatype == "singlevaluelist":
+        return None if isinstance(value, str) and value in keys else "Not one of the values."
+    if datatype == "multivaluelist":
+        listed = isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+        return None if listed and set(value) <= keys else "Expected a list of the values."
+    return "Unknown question type."
+
+
+def submit(
+    user: Principal | None,
+    data: dict[str, Any],
+    *,
+    source: str = "app",
+    contact: dict[str, Any] | None = None,
+    open311: dict[str, Any] | None = None,
+    enforce_required_answers: bool = False,
+) -> dict[str, Any]:
+    """File a complaint (USER None: an Open311 client on behalf of an anonymous reporter)."""
+    now = clock.now()
+    try:
+        category = categories.get(data["category"])
+    except NotFound:
+        raise ValidationFailed(
+            "Unknown complaint category.", errors={"category": ["No such category."]}
+        ) from None
+    if regions_repo.get(data["region"]) is None:
+        raise ValidationFailed("Unknown region.", errors={"region": ["No such region."]})
+    region_path = ancestors(data["region"])
+    kind = data.get("kind", "complaint")
+    parties = data.get("parties") or []
+    if kind == "dispute" and not parties:
+        raise ValidationFailed(
+            "A dispute names its parties.", errors={"parties": ["At least one party."]}
+        )
+    if kind != "dispute" and parties:
+        raise ValidationFailed(
+            "Only disputes have parties.", errors={"parties": ["Only for kind dispute."]}
+        )
+    answers = data.get("answers") or {}
+    _check_answers(category, answers, enforce_required_answers)
+    owner_id = user.oid if user is not None else None
+    attachment_ids = list(dict.fromkeys(data.get("attachments") or []))
+    if attachment_ids:
+        if owner_id is None:
+            raise ValidationFailed("Attachments need an account.")
+        owned = attachments.require_owned(owner_id, attachment_ids)
+        missing = [str(a) for a in attachment_ids if a not in owned]
+        if missing:
+            raise ValidationFailed(
+                "Some attachments are not yours or do not exist.",
+                errors={"attachments": [f"Unknown attachment {a}." for a in missing]},
+            )
+    related = data.get("related_application_id")
+    if related is not None:
+        _check_related_application(user, related)
+
+    location = data.get("location") or {}
+    point = (
+        (float(location["lng"]), float(location["lat"]))
+        if location.get("lat") is not None and location.get("lng") is not None
+        else None
+    )
+    hotline = _hotline_for(region_path)
+    repeat = find_repeat(owner_id, category["_id"], point, now)
+    limit = categories.time_limit(category)
+    clock_fields = _clock_fields(now, limit["value"] * SECONDS_PER_WORKING_DAY, 0.0)
+    doc: dict[str, Any] = {
+        "_id": ObjectId(),
+        "tracking_no": next_tracking_no(TRACKING_PREFIX),
+        "kind": kind,
+        "category": category["_id"],
+        "category_name": category["name"],
+        "time_limit": limit,
+        "title": data["title"],
+        "description": data["description"],
+        "answers": answers,
+        "address": location.get("address"),
+        "region": data["region"],
+        "region_path": region_path,
+        "complainant_id": owner_id,
+        "contact": contact,
+        "source": source,
+        "related_application_id": related,
+        "attachments": attachment_ids,
+        "parties": parties,
+        "status": "submitted",
+        "version": 1,
+        "timeline": [workflow.timeline_entry(user, "submit", None, "submitted", at=now)],
+        "hotline": hotline["_id"],
+        "department": hotline["_id"],
+        # The department whose inbox holds it while it is open (null once resolved).
+        "open_department": hotline["_id"],
+        "mediation_org": None,
+        "mediator": None,
+        "suggested_department": _regional_counterpart(category["default_department"], region_path),
+        "assigned_at": None,
+        "refusals": [],
+        "replies": [],
+        "sessions": [],
+        "resolution": None,
+        "resolved_at": None,
+        "outcome": None,
+        "agreement": None,
+        "referral": None,
+        "closed_at": None,
+        "close_reason": None,
+        "reopens": [],
+        "rating": None,
+        "repeat_of": repeat[0]["_id"] if repeat else None,
+        "repeat_of_tracking_no": repeat[0]["tracking_no"] if repeat else None,
+        "repeat_reason": repeat[1] if repeat else None,
+        "clock_started_at": now,
+        "clock_excluded_seconds": 0.0,
+        "due_at": clock_fields["due_at"],
+        "warn_at": clock_fields["warn_at"],
+        "overdue_at": clock_fields["due_at"],
+        "clock_paused_at": None,
+        "auto_close_at": None,
+        # Open311 GET requests publishes complaints but never disputes (private mediation).
+        "open311_public": kind != "dispute",
+        "created_at": now,
+        "updated_at": now,
+    }
+    if point is not None:
+        doc["location"] = {"type": "Point", "coordinates": [point[0], point[1]]}
+    if open311 is not None:
+        doc["open311"] = open311
+    repo.insert(doc)
+    if attachment_ids and owner_id is not None:
+        attachments.cite(attachment_ids, owner_id, "complaint", doc["_id"])
+    audit.record(
+        "complaint.submit",
+        "complaint",
+        doc["_id"],
+        after={"status": "submitted", "version": 1, "kind": kind, "category": category["_id"]},
+        detail={"source": source, "repeat_of": str(doc["repeat_of"]) if repeat else None},
+    )
+    kpi.record(
+        doc["department"],
+        doc["region"],
+        now,
+        complaints_received=1,
+        **({"complaints_repeat": 1} if repeat else {}),
+    )
+    if repeat:
+        events.raise_event(
+            "repeat_complaint",
+            subject_kind="complaint",
+            subject_id=doc["_id"],
+            tracking_no=doc["tracking_no"],
+            region=doc["region"],
+            department=doc["department"],
+            summary=(
+                f"Complaint {doc['tracking_no']} ({category['name']}) repeats "
+                f"{repeat[0]['tracking_no']} ({repeat[1].replace('_', ' ')})."
+            ),
+            extra={"related": {"kind": "complaint", "id": str(repeat[0]["_id"])}},
+        )
+    return doc
+
+
+def _check_related_application(user: Principal | None, application_id: ObjectId) -> None:
+    """Only one of the complainant's own applications may be named (others look unknown)."""
+    doc = applications_repo.owned_by(application_id, user.oid) if user is not None else None
+    if doc is None:
+        raise ValidationFailed(
+            "The related application is not one of yours.",
+            errors={"related_application_id": ["No such application of yours."]},
+        )
+
+
+# ----------------------------------------------------------------------------- transitions
+
+
+def _fire(
+    doc: dict[str, Any],
+    action: str,
+    user: Principal | None,
+    expected_version: int | None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    return workflow.apply(
+        repo.coll(),
+        doc,
+        MACHINE,
+        action,
+        user,
+        expected_version=expected_version,
+        subject_kind="complaint",
+        **kwargs,
+    )
+
+
+def _actor_ref(user: Principal) -> dict[str, Any]:
+    return {"id": user.id, "name": user.name, "department": user.department}
+
+
+def _require_handler(user: Principal, doc: dict[str, Any], what: str) -> None:
+    if not is_handling_staff(user, doc):
+        raise Forbidden(f"Only staff of the department the complaint is assigned to may {what}.")
+
+
+def _notify_complainant(doc: dict[str, Any], title: str, body: str) -> None:
+    if doc.get("complainant_id") is not None:
+        notify(
+            doc["complainant_id"],
+            "complaint",
+            title,
+            body,
+            subject={"kind": "complaint", "id": str(doc["_id"])},
+        )
+
+
+def assign(
+    user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
+) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    MACHINE.check("assign", doc["status"], user)
+    if not is_hotline_staff(user, doc):
+        raise Forbidden("Only staff of the hotline whose queue holds the complaint may route it.")
+    if bool(data.get("department")) == bool(data.get("mediation_org")):
+        raise ValidationFailed(
+            "Name either a department or a mediation organisation.",
+            errors={"department": ["Give department or mediation_org, not both or neither."]},
+        )
+    field = "mediation_org" if data.get("mediation_org") else "department"
+    target = _department(data[field])
+    if target is None:
+        raise ValidationFailed("Unknown department.", errors={field: ["No such department."]})
+    if field == "mediation_org" and target.get("kind") != "mediation":
+        raise ValidationFailed(
+            "That is not a mediation organisation.",
+            errors={"mediation_org": ["Not a department of kind mediation."]},
+        )
+    if field == "department" and target.get("kind") == "mediation":
+        raise ValidationFailed(
+            "Route to a mediation organisation with mediation_org.",
+            errors={"department": ["A mediation organisation; use mediation_org."]},
+        )
+    if target["_id"] in {r["department"] for r in doc.get("refusals", [])}:
+        raise ValidationFailed(
+            "That department has refused this complaint already.",
+            errors={field: ["Refused it before; route it elsewhere."]},
+        )
+    now = clock.now()
+    after = _fire(
+        doc,
+        "assign",
+        user,
+        version,
+        set_fields={
+            "department": target["_id"],
+            "open_department": target["_id"],
+            "mediation_org": target["_id"] if field == "mediation_org" else None,
+            "mediator": None,
+            "assigned_at": now,
+        },
+        note=f"to {target['_id']}",
+        audit_detail={field: target["_id"]},
+    )
+    for staff in users_repo.staff_of_department(target["_id"]):
+        notify(
+            staff["_id"],
+            "complaint_assigned",
+            f"Complaint {after['tracking_no']} assigned to you",
+            after["title"],
+            subject={"kind": "complaint", "id": str(after["_id"])},
+        )
+    return after
+
+
+def refuse(user: Principal, complaint_id: str, reason: str, version: int | None) -> dict[str, Any]:
+    """Wrong department: back to the hotline queue; the time held here is charged to nobody."""
+    doc = load_visible(user, complaint_id)
+    MACHINE.check("refuse", doc["status"], user)
+    _require_handler(user, doc, "refuse it")
+    if doc["department"] == doc["hotline"]:
+        raise Conflict("The hotline holds this complaint; route it instead of refusing it.")
+    now = clock.now()
+    held = calendar.work_calendar().working_seconds_between(doc["assigned_at"] or now, now)
+    excluded = float(doc.get("clock_excluded_seconds") or 0.0) + held
+    fields = _clock_fields(doc["clock_started_at"], _limit_seconds(doc), excluded)
+    return _fire(
+        doc,
+        "refuse",
+        user,
+        version,
+        set_fields={
+            "department": doc["hotline"],
+            "open_department": doc["hotline"],
+            "mediation_org": None,
+            "mediator": None,
+            "assigned_at": None,
+            "clock_excluded_seconds": excluded,
+            "due_at": fields["due_at"],
+            # A warning or overdue event already raised stays raised (null); pending ones move.
+            "warn_at": fields["warn_at"] if doc.get("warn_at") is not None else None,
+            "overdue_at": fields["due_at"] if doc.get("overdue_at") is not None else None,
+        },
+        extra_update={
+            "$push": {
+                "refusals": {
+                    "department": doc["department"],
+                    "reason": reason,
+                    "at": now,
+                    "by": _actor_ref(user),
+                    "held_seconds": held,
+                }
+            }
+        },
+        note=reason,
+        audit_detail={"department": doc["department"], "reason": reason},
+    )
+
+
+def take(user: Principal, complaint_id: str, version: int | None) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    MACHINE.check("take", doc["status"], user)
+    if not is_mediation_staff(user, doc):
+        raise Forbidden("Only staff of the assigned mediation organisation may take it.")
+    if doc.get("mediator") is not None:
+        if doc["mediator"]["id"] == user.id:
+            return doc
+        raise Conflict("Another mediator has taken this case.")
+    return _fire(
+        doc,
+        "take",
+        user,
+        version,
+        set_fields={"mediator": _actor_ref(user)},
+        extra_filter={"mediator": None},
+    )
+
+
+def record_session(
+    user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
+) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    MACHINE.check("record_session", doc["status"], user)
+    if not is_mediation_staff(user, doc):
+        raise Forbidden("Only staff of the assigned mediation organisation record sessions.")
+    if doc.get("mediator") is not None and doc["mediator"]["id"] != user.id:
+        raise Forbidden("Only the mediator who took the case records its sessions.")
+    now = clock.now()
+    session = {
+        "id": ObjectId(),
+        "held_at": data.get("held_at") or now,
+        "notes": data["notes"],
+        "attendees": data.get("attendees") or [],
+        "by": _actor_ref(user),
+        "recorded_at": now,
+    }
+    set_fields = {} if doc.get("mediator") else {"mediator": _actor_ref(user)}
+    return _fire(
+        doc,
+        "record_session",
+        user,
+        version,
+        set_fields=set_fields,
+        extra_update={"$push": {"sessions": session}},
+    )
+
+
+def reply(user: Principal, complaint_id: str, message: str, version: int | None) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    MACHINE.check("reply", doc["status"], user)
+    _require_handler(user, doc, "reply")
+    after = _fire(
+        doc,
+        "reply",
+        user,
+        version,
+        extra_update={
+            "$push": {"replies": {"at": clock.now(), "by": _actor_ref(user), "message": message}}
+        },
+        note=message[:200],
+    )
+    _notify_complainant(after, f"Reply to your complaint {after['tracking_no']}", message)
+    return after
+
+
+def resolve(
+    user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
+) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    MACHINE.check("resolve", doc["status"], user)
+    _require_handler(user, doc, "resolve it")
+    if doc.get("mediator") and is_mediation_staff(user, doc) and doc["mediator"]["id"] != user.id:
+        raise Forbidden("Only the mediator who took the case resolves it.")
+    outcome = data.get("outcome")
+    if doc["kind"] == "dispute":
+        if outcome is None:
+            raise ValidationFailed(
+                "A dispute is resolved with an outcome.",
+                errors={"outcome": ["Required for disputes: settled or not_settled."]},
+            )
+        needed = "agreement" if outcome == "settled" else "referral"
+        if not data.get(needed):
+            raise ValidationFailed(
+                f"A {outcome.replace('_', ' ')} dispute needs the {needed}.",
+                errors={needed: [f"Required when the outcome is {outcome}."]},
+            )
+        wrong = "referral" if outcome == "settled" else "agreement"
+        if data.get(wrong):
+            raise ValidationFailed(
+                f"A {outcome.replace('_', ' ')} dispute has no {wrong}.",
+                errors={wrong: [f"Not allowed when the outcome is {outcome}."]},
+            )
+    else:
+        extra = [k for k in ("outcome", "agreement", "referral") if data.get(k)]
+        if extra:
+            raise ValidationFailed(
+                "Only disputes have an outcome.",
+                errors={k: ["Only for disputes."] for k in extra},
+            )
+    now = clock.now()
+    set_fields: dict[str, Any] = {
+        "resolution": data["resolution"],
+        "resolved_at": now,
+        "outcome": outcome,
+        "agreement": data.get("agreement"),
+        "referral": data.get("referral"),
+        "warn_at": None,
+        "open_department": None,
+        "overdue_at": None,
+        "auto_close_at": now + timedelta(days=rules().auto_close_days),
+    }
+    if is_mediation_staff(user, doc) and not doc.get("mediator"):
+        set_fields["mediator"] = _actor_ref(user)
+    after = _fire(
+        doc,
+        "resolve",
+        user,
+        version,
+        set_fields=set_fields,
+        note=data["resolution"][:200],
+        audit_detail={"outcome": outcome} if outcome else None,
+    )
+    kpi.record(after["department"], after["region"], now, **resolution_increments(after))
+    _notify_complainant(
+        after, f"Your complaint {after['tracking_no']} is resolved", data["resolution"]
+    )
+    return after
+
+
+def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
+    """The KPI counters a resolution adds, on the day of `resolved_at`, for the department
+    that resolved it. The same rule as the oversight feature's `kpi rebuild` (handling time:
+    working hours from submission, as the complainant waited; on time: by `due_at`)."""
+    resolved_at, due_at = doc["resolved_at"], doc.get("due_at")
+    inc: dict[str, float] = {
+        "complaints_resolved": 1,
+        "complaint_hours_sum": round(
+            calendar.working_hours_between(doc["created_at"], resolved_at), 4
+        ),
+    }
+    if due_at is None or resolved_at <= due_at:
+        inc["complaints_on_time"] = 1
+    if doc.get("kind") == "dispute":
+        inc["disputes_resolved"] = 1
+        if doc.get("outcome") == "settled":
+            inc["disputes_settled"] = 1
+    return inc
+
+
+def _require_owner(user: Principal, doc: dict[str, Any], what: str) -> None:
+    if not is_owner(user, doc):
+        raise Forbidden(f"Only the complainant may {what}.")
+
+
+def confirm(user: Principal, complaint_id: str, version: int | None) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    _require_owner(user, doc, "confirm the resolution")
+    return _fire(
+        doc,
+        "confirm",
+        user,
+        version,
+        set_fields={"closed_at": clock.now(), "close_reason": "confirmed", "auto_close_at": None},
+    )
+
+
+def reopen(user: Principal, complaint_id: str, reason: str, version: int | None) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    _require_owner(user, doc, "reopen it")
+    MACHINE.check("reopen", doc["status"], user)
+    now = clock.now()
+    window = timedelta(days=rules().reopen_window_days)
+    if now > doc["resolved_at"] + window:
+        raise Conflict(
+            f"A complaint can be reopened within {rules().reopen_window_days} days of its "
+            "resolution; that time has passed.",
+            errors={"status": ["The reopen window has ended."]},
+        )
+    fields = _clock_fields(now, _limit_seconds(doc), 0.0)
+    after = _fire(
+        doc,
+        "reopen",
+        user,
+        version,
+        set_fields={
+            "assigned_at": now,
+            "open_department": doc["department"],
+            "resolution": None,
+            "resolved_at": None,
+            "outcome": None,
+            "agreement": None,
+            "referral": None,
+            "auto_close_at": None,
+            "clock_started_at": now,
+            "clock_excluded_seconds": 0.0,
+            "due_at": fields["due_at"],
+            "warn_at": fields["warn_at"],
+            "overdue_at": fields["due_at"],
+        },
+        extra_update={
+            "$push": {
+                "reopens": {
+                    "at": now,
+                    "reason": reason,
+                    "previous_resolution": doc.get("resolution"),
+                    "previous_outcome": doc.get("outcome"),
+                }
+            }
+        },
+        note=reason,
+    )
+    # The resolution it undoes no longer counts (taken back on its own day); the reopening
+    # counts today. A complaint resolved, reopened and resolved again counts once, at the end.
+    undone = {name: -value for name, value in resolution_increments(doc).items()}
+    kpi.record(doc["department"], doc["region"], doc["resolved_at"], **undone)
+    kpi.record(after["department"], after["region"], now, complaints_reopened=1)
+    events.raise_event(
+        "complaint_reopened",
+        subject_kind="complaint",
+        subject_id=after["_id"],
+        tracking_no=after["tracking_no"],
+        region=after["region"],
+        department=after["department"],
+        summary=f"Complaint {after['tracking_no']} ({after['category_name']}) was reopened.",
+    )
+    return after
+
+
+def rate(
+    user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
+) -> dict[str, Any]:
+    doc = load_visible(user, complaint_id)
+    _require_owner(user, doc, "rate it")
+    MACHINE.check("rate", doc["status"], user)
+    if doc.get("rating") is not None:
+        raise Conflict("This complaint has been rated already.")
+    now = clock.now()
+    score = data["score"]
+    after = _fire(
+        doc,
+        "rate",
+        user,
+        version,
+        set_fields={"rating": {"score": score, "comment": data.get("comment"), "at": now}},
+        extra_filter={"rating": None},
+        audit_detail={"score": score},
+    )
+    kpi.record(
+        after["department"],
+        after["region"],
+        now,
+        complaint_ratings=1,
+        **({"complaint_ratings_satisfied": 1} if score >= 4 else {}),
+    )
+    if score <= 2:
+        events.raise_event(
+            "bad_rating",
+            subject_kind="complaint",
+            subject_id=after["_id"],
+            tracking_no=after["tracking_no"],
+            region=after["region"],
+            department=after["department"],
+            summary=f"Complaint {after['tracking_no']} was rated {score} of 5.",
+        )
+    return after
+
+
+def auto_close_due(now: datetime, batch: int = 200) -> int:
+    """Close resolutions the complainant left unconfirmed for the auto-close period. One
+    compare-and-set per complaint (a concurrent confirm or reopen wins, and is skipped here);
+    at most BATCH per call, read on the (status, auto_close_at) index. Returns how many."""
+    closed = 0
+    for doc in repo.due_for_auto_close(now, batch):
+        try:
+            _fire(
+                doc,
+                "auto_close",
+                None,
+                None,
+                set_fields={"closed_at": now, "close_reason": "auto", "auto_close_at": None},
+                note=f"not confirmed within {rules().auto_close_days} days",
+            )
+        except Conflict:
+            continue
+        closed += 1
+    if closed:
+        log.info("unconfirmed resolutions auto-closed", extra={"count": closed})
+    return closed
+
+
+# ----------------------------------------------------------------------------- presentation
+
+
+def _mask_party(party: dict[str, Any]) -> dict[str, Any]:
+    contact = party.get("contact")
+    return {
+        "name": mask_name(party.get("name")),
+        "role": party.get("role"),
+        "contact": mask_phone(contact) if contact else None,
+    }
+
+
+def _mask_contact(contact: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not contact:
+        return None
+    return {
+        "first_name": mask_name(contact.get("first_name")),
+        "last_name": mask_name(contact.get("last_name")),
+        "email": "***" if contact.get("email") else None,
+        "phone": mask_phone(contact["phone"]) if contact.get("phone") else None,
+    }
+
+
+def _complainant(doc: dict[str, Any], unmasked: bool) -> dict[str, Any] | None:
+    """Who filed it, so the people handling it can call back; masked for everyone else."""
+    if doc.get("complainant_id") is None:
+        return None
+    account = users_repo.get(doc["complainant_id"]) or {}
+    name, phone = account.get("name"), account.get("phone")
+    if not unmasked:
+        name, phone = mask_name(name), mask_phone(phone) if phone else None
+    return {"id": doc["complainant_id"], "name": name, "phone": phone}
+
+
+def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
+    """The complaint as USER may see it: parties unmasked only for the complainant and the
+    assigned mediation staff; the repeat pair (`repeats`) only for staff and supervisors."""
+    view = dict(doc)
+    full_parties = is_owner(user, doc) or is_mediation_staff(user, doc)
+    if not full_parties:
+        view["parties"] = [_mask_party(p) for p in doc.get("parties") or []]
+    in_charge = is_handling_staff(user, doc) or is_hotline_staff(user, doc) or is_owner(user, doc)
+    if not in_charge:
+        view["contact"] = _mask_contact(doc.get("contact"))
+    view["complainant"] = _complainant(doc, unmasked=in_charge)
+    coords = (doc.get("location") or {}).get("coordinates")
+    if coords or doc.get("address"):
+        view["location"] = {
+            "lng": coords[0] if coords else None,
+            "lat": coords[1] if coords else None,
+            "address": doc.get("address"),
+        }
+    else:
+        view["location"] = None
+    view["overdue"] = is_overdue(doc)
+    view["submitted_at"] = doc["created_at"]
+    if user.role in ("staff", "supervisor"):
+        view["repeats"] = [
+            {"id": r["_id"], "tracking_no": r["tracking_no"], "created_at": r["created_at"]}
+            for r in repo.repeats_of(doc["_id"])
+        ]
+    else:
+        view["repeats"] = None
+    return view
+
+
+def _register_inbox_provider() -> None:
+    """Serve kind=complaints in the staff inbox (GET /staff/inbox)."""
+    from app.services import inbox as inbox_registry
+
+    inbox_registry.register_provider("complaints", inbox)
+
+
+def inbox(user: Principal, overdue: bool | None, limit: int, cursor: str | None) -> Page:
+    """Staff inbox kind=complaints: open complaints held by the caller's department (for a
+    hotline, its queue awaiting routing), most urgent (earliest due) first. Items have the
+    shape of the staff inbox (kind, tracking_no, status, title, due_at, overdue, ...)."""
+    if user.role != "staff" or not user.department:
+        return Page([], None)
+    page = repo.inbox_page(user.department, overdue, clock.now(), limit, cursor)
+    items = [
+        {
+            **doc,
+            "kind": "complaint",
+            "complaint_kind": doc["kind"],
+            "submitted_at": doc["created_at"],
+            "overdue": is_overdue(doc),
+        }
+        for doc in page.items
+    ]
+    return Page(items, page.next_cursor)
+
+
+_register_inbox_provider()

@@ -1,0 +1,360 @@
+"""Complaints, complaint categories and Open311 keys: request bodies and responses."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.complaint_workflow import STATES
+from schemas.base import (
+    BaseSchema,
+    Id,
+    PageArgs,
+    QuerySchema,
+    StrictBoolean,
+    StrictInteger,
+    StrictNumber,
+    StrictString,
+    UTCDateTime,
+)
+from schemas.cases import TimelineEntrySchema
+
+KINDS = ("complaint", "inquiry", "suggestion", "dispute")
+OUTCOMES = ("settled", "not_settled")
+QUESTION_TYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="Use lower-case snake_case.")
+DEPARTMENT_CODE = validate.Regexp(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
+
+
+# ----------------------------------------------------------------------------- categories
+
+
+class QuestionValueSchema(BaseSchema):
+    key = StrictString(required=True, validate=validate.Length(min=1, max=64))
+    name = StrictString(required=True, validate=validate.Length(min=1, max=200))
+
+
+class QuestionSchema(BaseSchema):
+    """One question of a category; Open311 serves it as a service attribute."""
+
+    code = StrictString(required=True, validate=CODE)
+    datatype = StrictString(required=True, validate=validate.OneOf(QUESTION_TYPES))
+    required = StrictBoolean(required=True)
+    description = StrictString(required=True, validate=validate.Length(min=1, max=500))
+    datatype_description = StrictString(validate=validate.Length(max=500))
+    values = fields.List(
+        fields.Nested(QuestionValueSchema), validate=validate.Length(max=50), load_default=None
+    )
+
+
+class QuestionOutSchema(Schema):
+    code = fields.String()
+    datatype = fields.String(metadata={"enum": list(QUESTION_TYPES)})
+    required = fields.Boolean()
+    description = fields.String()
+    datatype_description = fields.String()
+    # A plain dict has a .values method: read the key, never the attribute.
+    values = fields.Function(
+        lambda q: q.get("values"), metadata={"type": "array", "items": {"type": "object"}}
+    )
+
+
+class CategoryBodySchema(BaseSchema):
+    name = StrictString(required=True, validate=validate.Length(min=1, max=200))
+    name_zh = StrictString(validate=validate.Length(max=200), allow_none=True)
+    description = StrictString(load_default="", validate=validate.Length(max=2000))
+    group = StrictString(validate=validate.Length(max=100), allow_none=True)
+    keywords = fields.List(StrictString(validate=validate.Length(max=50)), load_default=list)
+    time_limit_days = StrictInteger(
+        load_default=None,
+        validate=validate.Range(min=1, max=60),
+        metadata={"description": "Working days; the platform default (4) when omitted"},
+    )
+    default_department = StrictString(required=True, validate=DEPARTMENT_CODE)
+    questions = fields.List(
+        fields.Nested(QuestionSchema), load_default=list, validate=validate.Length(max=30)
+    )
+    active = StrictBoolean(load_default=True)
+
+
+class CategoryCreateSchema(CategoryBodySchema):
+    code = StrictString(required=True, validate=CODE, metadata={"example": "noise"})
+
+
+class CategorySchema(Schema):
+    code = fields.String(attribute="_id")
+    name = fields.String()
+    name_zh = fields.String(allow_none=True)
+    description = fields.String()
+    group = fields.String(allow_none=True)
+    keywords = fields.List(fields.String())
+    time_limit = fields.Function(
+        lambda doc: {"value": doc["time_limit_days"], "unit": "working_days"},
+        metadata={"description": "{value, unit: working_days}"},
+    )
+    time_limit_days = fields.Integer()
+    default_department = fields.String()
+    questions = fields.List(fields.Nested(QuestionOutSchema))
+    active = fields.Boolean()
+    version = fields.Integer()
+    updated_at = UTCDateTime()
+
+
+class CategoryListSchema(Schema):
+    items = fields.List(fields.Nested(CategorySchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+# ----------------------------------------------------------------------------- complaints
+
+
+class LocationInSchema(BaseSchema):
+    lat = StrictNumber(required=True, validate=validate.Range(min=-90, max=90))
+    lng = StrictNumber(required=True, validate=validate.Range(min=-180, max=180))
+    address = StrictString(validate=validate.Length(max=300), allow_none=True)
+
+
+class PartyInSchema(BaseSchema):
+    name = StrictString(required=True, validate=validate.Length(min=1, max=100))
+    role = StrictString(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"example": "respondent"},
+    )
+    contact = StrictString(validate=validate.Length(max=100), allow_none=True)
+
+
+class ComplaintCreateSchema(BaseSchema):
+    kind = StrictString(required=True, validate=validate.OneOf(KINDS))
+    category = StrictString(required=True, validate=CODE)
+    title = StrictString(required=True, validate=validate.Length(min=1, max=200))
+    description = StrictString(required=True, validate=validate.Length(min=1, max=5000))
+    location = fields.Nested(LocationInSchema, allow_none=True)
+    region = StrictString(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    related_application_id = Id(allow_none=True)
+    attachments = fields.List(Id(), validate=validate.Length(max=20), load_default=list)
+    parties = fields.List(
+        fields.Nested(PartyInSchema),
+        validate=validate.Length(max=10),
+        load_default=list,
+        metadata={"description": "Disputes only: the people involved (at least one)"},
+    )
+    answers = fields.Dict(
+        keys=StrictString(validate=CODE),
+        values=fields.Raw(),
+        load_default=dict,
+        metadata={"description": "Answers to the category's questions, by question code"},
+    )
+
+
+class ComplaintListArgs(PageArgs):
+    status = StrictString(validate=validate.OneOf(STATES))
+
+
+class AssignSchema(BaseSchema):
+    department = StrictString(validate=DEPARTMENT_CODE)
+    mediation_org = StrictString(
+        validate=DEPARTMENT_CODE,
+        metadata={"description": "A department code of kind mediation"},
+    )
+
+
+class ReplySchema(BaseSchema):
+    message = StrictString(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ResolveSchema(BaseSchema):
+    resolution = StrictString(required=True, validate=validate.Length(min=1, max=5000))
+    outcome = StrictString(
+        validate=validate.OneOf(OUTCOMES), metadata={"description": "Required for disputes"}
+    )
+    agreement = StrictString(
+        validate=validate.Length(min=1, max=10000),
+        metadata={"description": "The agreement text; required when outcome is settled"},
+    )
+    referral = StrictString(
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "Where it goes next (e.g. court); required when not_settled"},
+    )
+
+
+class SessionInSchema(BaseSchema):
+    notes = StrictString(required=True, validate=validate.Length(min=1, max=10000))
+    held_at = UTCDateTime(metadata={"description": "When it took place; now when omitted"})
+    attendees = fields.List(
+        StrictString(validate=validate.Length(max=100)),
+        validate=validate.Length(max=20),
+        load_default=list,
+    )
+
+
+class ActorRefSchema(Schema):
+    id = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
+class LocationSchema(Schema):
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    address = fields.String(allow_none=True)
+
+
+class PartySchema(Schema):
+    name = fields.String()
+    role = fields.String()
+    contact = fields.String(allow_none=True)
+
+
+class ContactSchema(Schema):
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class ComplainantSchema(Schema):
+    id = Id()
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class RefusalSchema(Schema):
+    department = fields.String()
+    reason = fields.String()
+    at = UTCDateTime()
+    by = fields.Nested(ActorRefSchema)
+
+
+class ReplyOutSchema(Schema):
+    at = UTCDateTime()
+    by = fields.Nested(ActorRefSchema)
+    message = fields.String()
+
+
+class SessionSchema(Schema):
+    id = Id()
+    held_at = UTCDateTime()
+    notes = fields.String()
+    attendees = fields.List(fields.String())
+    by = fields.Nested(ActorRefSchema)
+    recorded_at = UTCDateTime()
+
+
+class ReopenSchema(Schema):
+    at = UTCDateTime()
+    reason = fields.String()
+
+
+class RatingOutSchema(Schema):
+    score = fields.Integer()
+    comment = fields.String(allow_none=True)
+    at = UTCDateTime()
+
+
+class RepeatRefSchema(Schema):
+    id = Id()
+    tracking_no = fields.String()
+    created_at = UTCDateTime()
+
+
+class ComplaintSchema(Schema):
+    id = Id(attribute="_id")
+    tracking_no = fields.String()
+    kind = fields.String(metadata={"enum": list(KINDS)})
+    category = fields.String()
+    category_name = fields.String()
+    title = fields.String()
+    description = fields.String()
+    answers = fields.Dict()
+    location = fields.Nested(LocationSchema, allow_none=True)
+    region = fields.String()
+    related_application_id = Id(allow_none=True)
+    attachments = fields.List(Id())
+    parties = fields.List(
+        fields.Nested(PartySchema),
+        metadata={"description": "Masked except for the complainant and the mediation staff"},
+    )
+    complainant = fields.Nested(
+        ComplainantSchema,
+        allow_none=True,
+        metadata={"description": "Masked except for the complainant and the staff in charge"},
+    )
+    contact = fields.Nested(
+        ContactSchema,
+        allow_none=True,
+        metadata={"description": "Open311 reporters' contact details (masked likewise)"},
+    )
+    source = fields.String(metadata={"enum": ["app", "open311"]})
+    status = fields.String(metadata={"enum": list(STATES)})
+    hotline = fields.String(metadata={"description": "The 12345 hotline whose queue it is in"})
+    department = fields.String(metadata={"description": "Who holds it now"})
+    mediation_org = fields.String(allow_none=True)
+    mediator = fields.Nested(ActorRefSchema, allow_none=True)
+    suggested_department = fields.String(allow_none=True)
+    repeat_of = Id(allow_none=True)
+    repeat_of_tracking_no = fields.String(allow_none=True)
+    repeat_reason = fields.String(
+        allow_none=True, metadata={"enum": ["same_complainant", "nearby", None]}
+    )
+    repeats = fields.List(
+        fields.Nested(RepeatRefSchema),
+        allow_none=True,
+        metadata={"description": "Later complaints detected as repeats of this one (staff)"},
+    )
+    time_limit = fields.Dict()
+    submitted_at = UTCDateTime()
+    assigned_at = UTCDateTime(allow_none=True)
+    due_at = UTCDateTime(allow_none=True)
+    overdue = fields.Boolean()
+    refusals = fields.List(fields.Nested(RefusalSchema))
+    replies = fields.List(fields.Nested(ReplyOutSchema))
+    sessions = fields.List(fields.Nested(SessionSchema))
+    resolution = fields.String(allow_none=True)
+    resolved_at = UTCDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
+    agreement = fields.String(allow_none=True)
+    referral = fields.String(allow_none=True)
+    closed_at = UTCDateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True, metadata={"enum": ["confirmed", "auto", None]})
+    reopens = fields.List(fields.Nested(ReopenSchema))
+    rating = fields.Nested(RatingOutSchema, allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+    version = fields.Integer()
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+class ComplaintSummarySchema(Schema):
+    id = Id(attribute="_id")
+    tracking_no = fields.String()
+    kind = fields.String()
+    category = fields.String()
+    title = fields.String()
+    region = fields.String()
+    status = fields.String()
+    department = fields.String()
+    repeat_of = Id(allow_none=True)
+    due_at = UTCDateTime(allow_none=True)
+    overdue = fields.Boolean()
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+# ----------------------------------------------------------------------------- Open311 keys
+
+
+class Open311KeyCreateSchema(BaseSchema):
+    name = StrictString(required=True, validate=validate.Length(min=1, max=100))
+
+
+class Open311KeySchema(Schema):
+    id = Id(attribute="_id")
+    name = fields.String()
+    api_key = fields.String(metadata={"description": "Shown once, at creation"})
+    created_at = UTCDateTime()
+
+
+class InboxArgs(QuerySchema):
+    overdue = fields.Boolean()
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=512))
