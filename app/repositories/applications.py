@@ -91,5 +91,13 @@ def inbox_page(
     return Page(merged, next_cursor)
 
 
-def set_certificate(application_id: ObjectId, certificate_id: ObjectId) -> None:
-    coll().update_one({"_id": application_id}, {"$set": {"certificate_id": certificate_id}})
+def set_certificate(application_id: ObjectId, certificate_id: ObjectId) -> dict[str, Any]:
+    """Record the certificate a completion issued; a new representation, so a new version
+    (the ETag a client holds from before it no longer matches)."""
+    coll().update_one(
+        {"_id": application_id, "certificate_id": None},
+        {"$set": {"certificate_id": certificate_id}, "$inc": {"version": 1}},
+    )
+    doc = get(application_id)
+    assert doc is not None
+    return doc

@@ -694,8 +694,7 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
             },
             source={"kind": CASE_KIND, "id": after["_id"], "tracking_no": after["tracking_no"]},
         )
-        repo.set_certificate(after["_id"], certificate["_id"])
-        after["certificate_id"] = certificate["_id"]
+        after = repo.set_certificate(after["_id"], certificate["_id"])
     hours = calendar.working_hours_between(after["submitted_at"], now)
     visits = after["visit_count"]
     kpi.record(
