@@ -400,9 +400,8 @@ def _check_related_application(user: Principal | None, application_id: ObjectId)
             "Applications cannot be referenced yet.",
             errors={"related_application_id": ["No such application of yours."]},
         ) from None
-    owned = getattr(applications_repo, "owned_by", None)
-    doc = owned(application_id, user.oid) if (owned and user is not None) else None
-    if doc is None:
+    doc = applications_repo.get(application_id) if user is not None else None
+    if doc is None or user is None or doc.get("applicant_id") != user.oid:
         raise ValidationFailed(
             "The related application is not one of yours.",
             errors={"related_application_id": ["No such application of yours."]},
