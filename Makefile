@@ -37,3 +37,19 @@ openapi: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Measurements, not tests: each prints figures (see docs/benchmarks.md). A few minutes each.
+BENCH_INSTALL := $(VENV)/.installed-bench
+
+$(BENCH_INSTALL): $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[embedded,dev,bench]"
+	touch $(BENCH_INSTALL)
+
+bench: $(BENCH_INSTALL)
+	$(BIN)/python -m bench.run_bench
+
+bench-scale: $(BENCH_INSTALL)
+	$(BIN)/python -m bench.scale
+
+fault: $(BENCH_INSTALL)
+	$(BIN)/python -m bench.fault

@@ -80,7 +80,14 @@ def authenticate() -> Principal:
         raise Unauthorized("The access token is invalid or expired.")
     principal = Principal.from_document(doc)
     g.user = principal
+    g.user_document = doc
     return principal
+
+
+def current_user_document() -> dict[str, Any] | None:
+    """The caller's user document exactly as authenticate() read it for this request, so a
+    service that needs it (the profile, an applicant snapshot) does not read it again."""
+    return g.get("user_document")
 
 
 def optional_user() -> Principal | None:

@@ -1,5 +1,5 @@
 """Operator commands: `flask --app wsgi db upgrade|status|downgrade N`, `seed`, `bootstrap`,
-`keys rotate`."""
+`keys rotate`, `worker`, `kpi rebuild`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from app.db import get_db
 db_cli = AppGroup("db", help="Database migrations.")
 complaints_cli = AppGroup("complaints", help="Complaint handling jobs.")
 keys_cli = AppGroup("keys", help="JWT signing keys.")
+kpi_cli = AppGroup("kpi", help="KPI counters.")
 
 
 @db_cli.command("upgrade")
@@ -123,9 +124,34 @@ def complaints_auto_close(batch: int) -> None:
     click.echo(f"auto-closed: {complaints.auto_close_due(clock.now(), batch)}")
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass of every step, then exit (tests, cron).")
+def worker_command(once: bool) -> None:
+    """Background work: push delivery, SLA sweeps, housekeeping (safe to run several)."""
+    from app.worker import Worker
+
+    worker = Worker(current_app._get_current_object())  # type: ignore[attr-defined]
+    if once:
+        report = worker.run_once()
+        click.echo(json.dumps(report.__dict__))
+        return
+    worker.install_signal_handlers()
+    worker.run()
+
+
+@kpi_cli.command("rebuild")
+def kpi_rebuild() -> None:
+    """Recompute every daily KPI counter from the applications and complaints."""
+    from app.services import kpi_rebuild as rebuild
+
+    click.echo(f"kpi counters rebuilt: {rebuild.rebuild()} department-days")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(complaints_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(kpi_cli)

@@ -91,6 +91,22 @@ class Settings:
     register_limit_address: str = "10/3600"
     report_limit_user: str = "10/3600"
     open311_limit_key: str = "600/3600"
+    # Background worker and push delivery (docs/operations.md).
+    worker_interval_seconds: float = 2.0
+    worker_batch_size: int = 100
+    fcm_credentials: str | None = None
+    push_max_attempts: int = 8
+    push_backoff_seconds: int = 30
+    push_backoff_max_seconds: int = 3600
+    push_lease_seconds: int = 300
+    push_keep_days: int = 7
+    # Server-Sent Events of the supervision stream.
+    sse_heartbeat_seconds: float = 15.0
+    sse_max_lifetime_seconds: float = 300.0
+    sse_poll_seconds: float = 1.0
+    sse_settle_seconds: float = 2.0
+    sse_max_events: int = 0  # 0: unlimited (tests end a stream after N events)
+    sse_max_streams: int = 4  # per process; keep below gunicorn's threads (docs/operations.md)
     log_level: str = "INFO"
     admin_phone: str | None = None
     admin_password: str | None = None
@@ -128,6 +144,19 @@ class Settings:
             register_limit_address=_env("ONEVISIT_REGISTER_LIMIT_ADDRESS", "10/3600"),
             report_limit_user=_env("ONEVISIT_REPORT_LIMIT_USER", "10/3600"),
             open311_limit_key=_env("ONEVISIT_OPEN311_LIMIT_KEY", "600/3600"),
+            worker_interval_seconds=_float("ONEVISIT_WORKER_INTERVAL_SECONDS", 2.0),
+            worker_batch_size=_int("ONEVISIT_WORKER_BATCH_SIZE", 100),
+            fcm_credentials=_env("ONEVISIT_FCM_CREDENTIALS"),
+            push_max_attempts=_int("ONEVISIT_PUSH_MAX_ATTEMPTS", 8),
+            push_backoff_seconds=_int("ONEVISIT_PUSH_BACKOFF_SECONDS", 30),
+            push_backoff_max_seconds=_int("ONEVISIT_PUSH_BACKOFF_MAX_SECONDS", 3600),
+            push_lease_seconds=_int("ONEVISIT_PUSH_LEASE_SECONDS", 300),
+            push_keep_days=_int("ONEVISIT_PUSH_KEEP_DAYS", 7),
+            sse_heartbeat_seconds=_float("ONEVISIT_SSE_HEARTBEAT_SECONDS", 15.0),
+            sse_max_lifetime_seconds=_float("ONEVISIT_SSE_MAX_LIFETIME_SECONDS", 300.0),
+            sse_poll_seconds=_float("ONEVISIT_SSE_POLL_SECONDS", 1.0),
+            sse_settle_seconds=_float("ONEVISIT_SSE_SETTLE_SECONDS", 2.0),
+            sse_max_streams=_int("ONEVISIT_SSE_MAX_STREAMS", 4),
             log_level=(_env("ONEVISIT_LOG_LEVEL", "INFO") or "INFO").upper(),
             admin_phone=_env("ONEVISIT_ADMIN_PHONE"),
             admin_password=_env("ONEVISIT_ADMIN_PASSWORD"),
@@ -151,6 +180,10 @@ class Settings:
             "open311_limit_key",
         ):
             parse_rate(getattr(self, name), name)
+        if self.push_max_attempts < 1 or self.worker_batch_size < 1:
+            raise ConfigError(
+                "ONEVISIT_PUSH_MAX_ATTEMPTS and ONEVISIT_WORKER_BATCH_SIZE must be at least 1"
+            )
         if self.production:
             missing = []
             if not self.mongo_uri:

@@ -4,6 +4,13 @@ The first request with a key claims it by inserting a record (unique _id = scope
 a concurrent twin finds the claim and gets 409; a finished request stores its response,
 which any retry with the same body replays; a different body under the same key gets 422.
 A request that fails releases its claim, so the client's retry runs again.
+
+One window is left by this alone: a process (or the database) dying after the view's own
+write committed but before the response was stored. The claim then goes stale, a retry takes
+it over and runs the view again. A creating service closes that window by stamping its
+document with `current_key()` under a unique sparse index: the second run's insert hits the
+index, and the service answers with the document the first run created (`make fault`
+proves it by killing the database under load).
 """
 
 from __future__ import annotations
@@ -65,6 +72,11 @@ def _replay(record: dict[str, Any]) -> Response:
     return response
 
 
+def current_key() -> str | None:
+    """The claimed Idempotency-Key of this request (scoped to its caller), or None."""
+    return g.get("idempotency_key")
+
+
 def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -98,11 +110,14 @@ def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
                         "A request with this Idempotency-Key is still being processed.",
                         headers={"Retry-After": "1"},
                     ) from None
+        g.idempotency_key = record_id
         try:
             response = current_app.make_response(func(*args, **kwargs))
         except BaseException:
             repo.release(record_id)
             raise
+        finally:
+            g.pop("idempotency_key", None)
         if 200 <= response.status_code < 300:
             headers = {h: response.headers[h] for h in _REPLAYED_HEADERS if h in response.headers}
             repo.complete(record_id, response.status_code, response.get_data(as_text=True), headers)

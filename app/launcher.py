@@ -1,5 +1,5 @@
 """`make run`: the embedded database (when MONGO_URI is unset), migrations, demo data, then
-gunicorn (and the background worker, when there is one) as child processes. Ctrl-C or
+gunicorn and the background worker as child processes. Ctrl-C or
 SIGTERM stops the children first and the database last, leaving nothing behind."""
 
 from __future__ import annotations
@@ -33,12 +33,8 @@ def _children_commands(port: str, workers: str) -> list[list[str]]:
         "--workers",
         workers,
     ]
-    commands = [gunicorn]
-    from app import cli
-
-    if getattr(cli, "HAS_WORKER", False):
-        commands.append([sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
-    return commands
+    worker = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
+    return [gunicorn, worker]
 
 
 def main() -> int:

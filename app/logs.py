@@ -65,6 +65,7 @@ def init_request_logging(app: Flask) -> None:
     def assign_request_id() -> None:
         # Per-request state never outlives its request, even where an app context is reused.
         g.pop("user", None)
+        g.pop("user_document", None)
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.started = time.perf_counter()

@@ -112,11 +112,13 @@ def apply(
     subject_kind: str | None = None,
     audit_detail: dict[str, Any] | None = None,
     check: bool = True,
+    status_field: str = "status",
 ) -> dict[str, Any]:
     """Fire ACTION on DOC (as read by the caller) with one compare-and-set write; returns the
     document as it is after the write. `target` overrides the table's target (e.g. a review
-    that decides the case); `actor=None` is the system (sweeps), which skips role checks."""
-    status = doc["status"]
+    that decides the case); `actor=None` is the system (sweeps), which skips role checks.
+    `status_field` names the field holding the state (supervision events call it `state`)."""
+    status = doc[status_field]
     transition = machine.transition(action)
     if check and actor is not None:
         machine.check(action, status, actor)
@@ -128,7 +130,7 @@ def apply(
     now = clock.now()
     entry = timeline_entry(actor, action, status, new_status, note, at=now)
     update: dict[str, Any] = {
-        "$set": {"status": new_status, "updated_at": now, **(set_fields or {})},
+        "$set": {status_field: new_status, "updated_at": now, **(set_fields or {})},
         "$inc": {"version": 1},
         "$push": {"timeline": entry},
     }
@@ -139,7 +141,7 @@ def apply(
             update[op] = values
     filter_ = {
         "_id": doc["_id"],
-        "status": status,
+        status_field: status,
         "version": doc["version"],
         **(extra_filter or {}),
     }

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 from app.api import Api
 
 
 def register_blueprints(api: Api) -> None:
     from blueprints import (
         admin,
+        applications,
         attachments,
         auth,
         certificates,
@@ -19,24 +18,27 @@ def register_blueprints(api: Api) -> None:
         health,
         matters,
         me,
+        notifications,
+        staff,
+        stats,
+        supervision,
     )
 
     for module in (
         health,
         auth,
         me,
+        notifications,
         directory,
         admin,
         attachments,
         matters,
         certificates,
+        applications,
+        staff,
         complaints,
         complaint_admin,
+        supervision,
+        stats,
     ):
         api.register_blueprint(module.blp)
-    if importlib.util.find_spec("app.services.inbox") is None:
-        # Until the applications feature brings the staff inbox, complaints serve their own
-        # kind of it at the same path (blueprints/complaint_inbox.py).
-        from blueprints import complaint_inbox
-
-        api.register_blueprint(complaint_inbox.blp)

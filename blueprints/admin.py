@@ -93,12 +93,14 @@ class Audit(MethodView):
 @blp.route("/calendar/<int:year>")
 class AdminCalendar(MethodView):
     @blp.auth("admin")
+    @blp.not_found
     @blp.response(200, CalendarSchema)
     def get(self, year):
         """A year's official holidays and adjusted working days, and where they come from"""
         return calendar.year_view(_year(year))
 
     @blp.auth("admin")
+    @blp.not_found
     @blp.arguments(CalendarSchema)
     @blp.response(200, CalendarSchema)
     def put(self, data, year):

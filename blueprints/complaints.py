@@ -11,6 +11,7 @@ from app.auth import current_user
 from app.services import complaint_categories as categories
 from app.services import complaints
 from schemas.base import page_of
+from schemas.cases import RatingSchema, ReasonSchema
 from schemas.complaints import (
     AssignSchema,
     CategoryListSchema,
@@ -19,8 +20,6 @@ from schemas.complaints import (
     ComplaintListArgs,
     ComplaintSchema,
     ComplaintSummarySchema,
-    RatingSchema,
-    ReasonSchema,
     ReplySchema,
     ResolveSchema,
     SessionInSchema,

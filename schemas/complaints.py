@@ -16,6 +16,7 @@ from schemas.base import (
     StrictString,
     UTCDateTime,
 )
+from schemas.cases import TimelineEntrySchema
 
 KINDS = ("complaint", "inquiry", "suggestion", "dispute")
 OUTCOMES = ("settled", "not_settled")
@@ -157,10 +158,6 @@ class AssignSchema(BaseSchema):
     )
 
 
-class ReasonSchema(BaseSchema):
-    reason = StrictString(required=True, validate=validate.Length(min=1, max=1000))
-
-
 class ReplySchema(BaseSchema):
     message = StrictString(required=True, validate=validate.Length(min=1, max=5000))
 
@@ -180,11 +177,6 @@ class ResolveSchema(BaseSchema):
     )
 
 
-class RatingSchema(BaseSchema):
-    score = StrictInteger(required=True, validate=validate.Range(min=1, max=5))
-    comment = StrictString(validate=validate.Length(max=1000), allow_none=True)
-
-
 class SessionInSchema(BaseSchema):
     notes = StrictString(required=True, validate=validate.Length(min=1, max=10000))
     held_at = UTCDateTime(metadata={"description": "When it took place; now when omitted"})
@@ -199,15 +191,6 @@ class ActorRefSchema(Schema):
     id = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
-
-
-class TimelineEntrySchema(Schema):
-    at = UTCDateTime()
-    actor = fields.Dict()
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
 
 
 class LocationSchema(Schema):

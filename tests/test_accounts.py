@@ -229,3 +229,16 @@ def test_device_platform_must_be_fcm_or_apns(users):
         users.resident().post("/api/v1/me/devices", json={"platform": "sms", "token": "abcdefgh"}),
         422,
     )
+
+
+def test_my_profile_is_read_once_per_request(users, monkeypatch) -> None:
+    from app.repositories import users as users_repo
+
+    resident = users.resident()
+    reads = []
+    original = users_repo.get
+    monkeypatch.setattr(users_repo, "get", lambda oid: reads.append(oid) or original(oid))
+    response = resident.get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.get_json()["id"] == resident.id
+    assert len(reads) == 1  # authentication's read serves the profile too

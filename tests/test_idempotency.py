@@ -133,3 +133,47 @@ def _fingerprint_of(app, admin):
         "/api/v1/admin/departments", method="POST", json=department("TAX-330100")
     ):
         return request_fingerprint()
+
+
+def test_the_view_sees_its_claimed_key_so_a_rerun_can_find_its_first_record(app):
+    from app import idempotency
+
+    seen = []
+
+    @idempotency.idempotent
+    def create():
+        seen.append(idempotency.current_key())
+        return {"ok": True}, 201
+
+    app.add_url_rule("/test-idempotent-key", "test_idempotent_key", create, methods=["POST"])
+    client = app.test_client()
+    client.post("/test-idempotent-key", json={}, headers={"Idempotency-Key": "k-1"})
+    client.post("/test-idempotent-key", json={})
+    assert seen[0].endswith("|k-1")  # scoped to the caller (here: anonymous, by address)
+    assert seen[1] is None
+    with app.test_request_context():
+        assert idempotency.current_key() is None  # nothing leaks past the request
+
+
+def test_a_rerun_after_a_crash_answers_with_the_department_its_first_run_created(users, app, db):
+    """The first run's insert committed, then the process died before storing the reply:
+    the claim goes stale, the retry takes it over and runs again: it must answer 201 with
+    the same department, not 409 'exists already'."""
+    admin = users.admin()
+    with app.app_context():
+        ensure_department("AMR-330100")
+    headers = {"Idempotency-Key": "crash-1"}
+    first = admin.post("/api/v1/admin/departments", json=department("TAX-330100"), headers=headers)
+    assert first.status_code == 201
+    # Simulate the crash: the stored reply is gone, the claim is old.
+    db.idempotency_keys.update_many(
+        {}, {"$set": {"response": None, "locked_at": clock.now() - timedelta(hours=1)}}
+    )
+    again = admin.post("/api/v1/admin/departments", json=department("TAX-330100"), headers=headers)
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["code"] == "TAX-330100"
+    assert db.departments.count_documents({"_id": "TAX-330100"}) == 1
+    other = admin.post(
+        "/api/v1/admin/departments", json=department("TAX-330100"), headers={"Idempotency-Key": "x"}
+    )
+    assert_envelope(other, 409)  # another request still meets the unique code

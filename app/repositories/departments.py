@@ -41,3 +41,8 @@ def of_kind_in_regions(kind: str, regions: list[str]) -> list[dict[str, Any]]:
     """Departments of KIND whose own region is one of REGIONS (e.g. the hotlines above a
     complaint's region)."""
     return list(_coll().find({"kind": kind, "region": {"$in": regions}}))
+
+
+def in_region(region: str) -> dict[str, dict[str, Any]]:
+    """Every department of REGION and below, by code (index region_path)."""
+    return {doc["_id"]: doc for doc in _coll().find({"region_path": region})}

@@ -15,6 +15,7 @@ from app.repositories import departments as departments_repo
 from app.repositories import matters as matters_repo
 from app.repositories import regions as regions_repo
 from app.repositories import users as users_repo
+from app.seed.applications import seed_applications
 from app.services import accounts, catalogue, certificates
 from schemas.matters import MatterDefinitionSchema
 
@@ -198,6 +199,7 @@ STEPS: list[Callable[[], None]] = [
     seed_matters,
     seed_wallets,
     seed_complaint_categories,
+    seed_applications,
 ]
 
 

@@ -12,7 +12,7 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from app import audit, clock, passwords, tokens
-from app.auth import DUTIES, Principal
+from app.auth import DUTIES, Principal, current_user_document
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from app.identity import password_problems
 from app.regions import ancestors
@@ -223,7 +223,9 @@ def logout(user: Principal, refresh_token: str) -> None:
 
 
 def profile(user: Principal) -> dict[str, Any]:
-    doc = users_repo.get(user.oid)
+    doc = current_user_document()  # read once per request, by authentication
+    if doc is None or doc["_id"] != user.oid:
+        doc = users_repo.get(user.oid)
     if doc is None:
         raise NotFound()
     return doc

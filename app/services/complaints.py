@@ -13,7 +13,6 @@ Clock rules (fields as in the shared case conventions):
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +28,7 @@ from app.identity import mask_name, mask_phone
 from app.notify import notify
 from app.pagination import Page
 from app.regions import ancestors
+from app.repositories import applications as applications_repo
 from app.repositories import complaints as repo
 from app.repositories import departments as departments_repo
 from app.repositories import regions as regions_repo
@@ -393,15 +393,8 @@ def submit(
 
 def _check_related_application(user: Principal | None, application_id: ObjectId) -> None:
     """Only one of the complainant's own applications may be named (others look unknown)."""
-    try:  # the applications repository lands with issue 3
-        applications_repo = importlib.import_module("app.repositories.applications")
-    except ImportError:
-        raise ValidationFailed(
-            "Applications cannot be referenced yet.",
-            errors={"related_application_id": ["No such application of yours."]},
-        ) from None
-    doc = applications_repo.get(application_id) if user is not None else None
-    if doc is None or user is None or doc.get("applicant_id") != user.oid:
+    doc = applications_repo.owned_by(application_id, user.oid) if user is not None else None
+    if doc is None:
         raise ValidationFailed(
             "The related application is not one of yours.",
             errors={"related_application_id": ["No such application of yours."]},
@@ -910,12 +903,10 @@ def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _register_inbox_provider() -> None:
-    """Serve kind=complaints in the staff inbox of the applications feature, when present."""
-    try:
-        registry = importlib.import_module("app.services.inbox")
-    except ImportError:
-        return  # blueprints/complaint_inbox.py serves the path meanwhile
-    registry.register_provider("complaints", inbox)
+    """Serve kind=complaints in the staff inbox (GET /staff/inbox)."""
+    from app.services import inbox as inbox_registry
+
+    inbox_registry.register_provider("complaints", inbox)
 
 
 def inbox(user: Principal, overdue: bool | None, limit: int, cursor: str | None) -> Page:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock
+from app import audit, clock, idempotency
 from app.errors import Conflict, ValidationFailed
 from app.regions import ancestors
 from app.repositories import departments as departments_repo
@@ -18,9 +18,15 @@ def create_department(data: dict[str, Any]) -> dict[str, Any]:
     if region is None:
         raise ValidationFailed("Unknown region.", errors={"region": ["No such region."]})
     doc = {**data, "region_path": ancestors(data["region"]), "created_at": clock.now()}
+    key = idempotency.current_key()
+    if key:
+        doc["idempotency_key"] = key
     try:
         departments_repo.insert(doc)
     except DuplicateKeyError as exc:
+        existing = departments_repo.get(data["_id"])
+        if key and existing and existing.get("idempotency_key") == key:
+            return existing  # this request's earlier run created it, then died before replying
         raise Conflict(
             "A department with this code exists already.", errors={"code": ["Already exists."]}
         ) from exc

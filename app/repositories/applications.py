@@ -1,0 +1,90 @@
+"""The `applications` collection: the only code that queries it. State changes go through
+`app.workflow.apply` on `coll()`; this module holds the reads and the plain inserts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.collection import Collection
+
+from app.db import collection
+from app.pagination import Page, encode_cursor, paginate
+
+
+def coll() -> Collection[Any]:
+    return collection("applications")
+
+
+def insert(doc: dict[str, Any]) -> None:
+    coll().insert_one(doc)
+
+
+def get(application_id: ObjectId) -> dict[str, Any] | None:
+    return coll().find_one({"_id": application_id})
+
+
+def owned_by(application_id: ObjectId, applicant_id: ObjectId) -> dict[str, Any] | None:
+    """The application if it is APPLICANT_ID's own (others' look like missing ones)."""
+    return coll().find_one({"_id": application_id, "applicant_id": applicant_id})
+
+
+def get_by_tracking_no(tracking_no: str) -> dict[str, Any] | None:
+    return coll().find_one({"tracking_no": tracking_no})
+
+
+def applicant_query(applicant_id: ObjectId, status: str | None) -> dict[str, Any]:
+    query: dict[str, Any] = {"applicant_id": applicant_id}
+    if status:
+        query["status"] = status
+    return query
+
+
+def page_for_applicant(
+    applicant_id: ObjectId, status: str | None, limit: int, cursor: str | None
+) -> Page:
+    """The applicant's own applications, newest first."""
+    return paginate(coll(), applicant_query(applicant_id, status), limit=limit, cursor=cursor)
+
+
+def inbox_query(key: str, overdue: bool | None, now: datetime) -> dict[str, Any]:
+    """Cases filed under KEY (see application_workflow.inbox_keys). `inbox_at` is the due
+    time of cases in review, so the overdue filter is a range on the same index. One key per
+    query: the embedded server answers `$in` plus a range with a collection scan."""
+    query: dict[str, Any] = {"inbox_keys": key}
+    if overdue is True:
+        query["inbox_at"] = {"$lt": now}
+    elif overdue is False:
+        query["inbox_at"] = {"$gte": now}
+    return query
+
+
+def inbox_page(
+    keys: list[str], overdue: bool | None, now: datetime, limit: int, cursor: str | None
+) -> Page:
+    """Most urgent first: earliest inbox_at (due_at, or submitted_at awaiting acceptance).
+    Each key is read as its own index range from the same cursor, and the ranges merged."""
+    items: dict[Any, dict[str, Any]] = {}
+    more = False
+    for key in dict.fromkeys(keys):
+        page = paginate(
+            coll(),
+            inbox_query(key, overdue, now),
+            sort_field="inbox_at",
+            descending=False,
+            limit=limit,
+            cursor=cursor,
+        )
+        more = more or page.next_cursor is not None
+        for doc in page.items:
+            items.setdefault(doc["_id"], doc)
+    merged = sorted(items.values(), key=lambda doc: (doc["inbox_at"], doc["_id"]))
+    more = more or len(merged) > limit
+    merged = merged[:limit]
+    next_cursor = encode_cursor("inbox_at", merged[-1]) if more and merged else None
+    return Page(merged, next_cursor)
+
+
+def set_certificate(application_id: ObjectId, certificate_id: ObjectId) -> None:
+    coll().update_one({"_id": application_id}, {"$set": {"certificate_id": certificate_id}})

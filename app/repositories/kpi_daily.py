@@ -1,0 +1,42 @@
+"""Reads and the rebuild's writes of the daily KPI counters (app.kpi writes the increments)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from app.db import collection
+
+FIELDS = {"department": 1, "region_path": 1, "m": 1}
+
+
+def _coll():
+    return collection("kpi_daily")
+
+
+def for_region(region: str | None, first_day: str, last_day: str) -> Iterator[dict[str, Any]]:
+    """Counters of every department in REGION (and below; all when None) for the day range:
+    index region_day (or day_only)."""
+    query: dict[str, Any] = {"day": {"$gte": first_day, "$lte": last_day}}
+    if region:
+        query["region_path"] = region
+    return _coll().find(query, FIELDS)
+
+
+def for_department(department: str, first_day: str, last_day: str) -> Iterator[dict[str, Any]]:
+    return _coll().find(
+        {"department": department, "day": {"$gte": first_day, "$lte": last_day}}, FIELDS
+    )
+
+
+def replace_all(docs: Iterable[dict[str, Any]]) -> int:
+    """The rebuild: drop every counter and write the recomputed ones."""
+    docs = list(docs)
+    _coll().delete_many({})
+    if docs:
+        _coll().insert_many(docs, ordered=False)
+    return len(docs)
+
+
+def all_docs() -> list[dict[str, Any]]:
+    return list(_coll().find({}))

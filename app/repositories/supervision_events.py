@@ -1,0 +1,79 @@
+"""Supervision events (raised by app.events): the feed, the stream's catch-up reads, and the
+follow-up transitions' collection. Every read is scoped by one `region_path` equality, served
+by the feed indexes of migrations 0003/0030."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo.collection import Collection
+
+from app.db import collection
+from app.pagination import Page, paginate
+
+
+def coll() -> Collection[Any]:
+    return collection("supervision_events")
+
+
+def get(event_id: ObjectId) -> dict[str, Any] | None:
+    return coll().find_one({"_id": event_id})
+
+
+def by_dedupe_key(key: str) -> dict[str, Any] | None:
+    return coll().find_one({"dedupe_key": key})
+
+
+def claim_notification(event_id: ObjectId, at: Any) -> bool:
+    """The one caller that flips notified_at from unset notifies the people who must act."""
+    result = coll().update_one(
+        {"_id": event_id, "notified_at": None}, {"$set": {"notified_at": at}}
+    )
+    return result.modified_count == 1
+
+
+def not_notified(event_type: str, limit: int) -> list[dict[str, Any]]:
+    """Events of EVENT_TYPE whose notifications nobody has claimed (index type_notified)."""
+    return list(coll().find({"type": event_type, "notified_at": None}).sort("_id", 1).limit(limit))
+
+
+def feed(
+    region: str,
+    *,
+    event_type: str | None,
+    state: str | None,
+    department: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """Newest first by _id: an event raised while a client pages has a larger _id than every
+    page it has seen, so pages neither shift nor repeat."""
+    query: dict[str, Any] = {"region_path": region}
+    if event_type:
+        query["type"] = event_type
+    if state:
+        query["state"] = state
+    if department:
+        query["department"] = department
+    return paginate(coll(), query, limit=limit, cursor=cursor)
+
+
+def after(
+    region: str, last_id: ObjectId | None, before_id: ObjectId | None, limit: int
+) -> list[dict[str, Any]]:
+    """Events of REGION with last_id < _id < before_id, oldest first (the stream's reads)."""
+    bounds: dict[str, Any] = {}
+    if last_id is not None:
+        bounds["$gt"] = last_id
+    if before_id is not None:
+        bounds["$lt"] = before_id
+    query: dict[str, Any] = {"region_path": region}
+    if bounds:
+        query["_id"] = bounds
+    return list(coll().find(query).sort("_id", 1).limit(limit))
+
+
+def newest_id(region: str) -> ObjectId | None:
+    doc = coll().find_one({"region_path": region}, {"_id": 1}, sort=[("_id", -1)])
+    return doc["_id"] if doc else None

@@ -1,0 +1,786 @@
+"""Applications: what a submission must satisfy, the lifecycle transitions (rules in
+`app.application_workflow`, writes through `workflow.apply`), the SLA clock, visits, ratings,
+and who may read what. Every status change notifies the applicant; the KPI counters move
+with the transitions that change them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bson import ObjectId
+from flask import current_app
+
+from app import application_workflow as wf
+from app import audit, clock, events, kpi, workflow
+from app.auth import Principal
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.identity import mask_name, mask_phone, mask_resident_id
+from app.notify import notify
+from app.pagination import Page
+from app.regions import ancestors
+from app.repositories import applications as repo
+from app.repositories import matters as matters_repo
+from app.repositories import users as users_repo
+from app.services import attachments, calendar, certificates, forms, inbox
+from app.tracking import next_tracking_no
+
+TRACKING_PREFIX = "ZJ"
+CASE_KIND = "application"
+# Concurrent decisions by different departments are not conflicts: re-read and retry.
+RETRIES = 3
+
+T = TypeVar("T")
+
+
+def _rules():
+    return current_app.extensions["settings"].rules
+
+
+# ---------------------------------------------------------------- reading and visibility
+
+
+def load_visible(user: Principal, application_id: str | ObjectId) -> dict[str, Any]:
+    """The case if USER may see it; missing and invisible cases are the same 404."""
+    return workflow.load(repo.coll(), application_id, visible=lambda doc: wf.may_read(user, doc))
+
+
+def get(user: Principal, application_id: str | ObjectId) -> dict[str, Any]:
+    return load_visible(user, application_id)
+
+
+def track(user: Principal, tracking_no: str) -> dict[str, Any]:
+    doc = repo.get_by_tracking_no(tracking_no)
+    if doc is None or not wf.may_read(user, doc):
+        raise NotFound()
+    return doc
+
+
+def list_own(user: Principal, status: str | None, limit: int, cursor: str | None) -> Page:
+    """My applications, newest first, each with `overdue` computed."""
+    page = repo.page_for_applicant(user.oid, status, limit, cursor)
+    now = clock.now()
+    return Page([{**doc, "overdue": wf.overdue(doc, now)} for doc in page.items], page.next_cursor)
+
+
+def _staff_may_read_files(user: Principal, case_id: ObjectId) -> bool:
+    doc = repo.get(case_id)
+    return doc is not None and wf.is_involved_staff(user, doc)
+
+
+attachments.register_case_access(CASE_KIND, _staff_may_read_files)
+
+
+def read_certificate(user: Principal, application_id: str, key: str) -> dict[str, Any]:
+    """Involved staff read a certificate the applicant cited; the read is logged for the
+    holder. The owner reads it in the wallet; supervisors never read personal documents."""
+    case = load_visible(user, application_id)
+    if not wf.is_involved_staff(user, case):
+        raise Forbidden("Only staff handling the case read the certificates it cites.")
+    material = next((m for m in case["materials"] if m["key"] == key), None)
+    if material is None or material.get("certificate_id") is None:
+        raise NotFound("This case cites no certificate for that material.")
+    return certificates.read_through_case(
+        user, material["certificate_id"], CASE_KIND, case["_id"], case["tracking_no"]
+    )
+
+
+# ---------------------------------------------------------------- presenting
+
+
+def masked_applicant(applicant: dict[str, Any], applicant_id: ObjectId) -> dict[str, Any]:
+    enterprise = applicant.get("enterprise")
+    return {
+        "id": applicant_id,
+        "kind": applicant["kind"],
+        "name": mask_name(applicant.get("name")),
+        "phone": mask_phone(applicant.get("phone")) or None,
+        "id_number": mask_resident_id(applicant.get("id_number")) or None,
+        "enterprise": (
+            {
+                "name": enterprise.get("name"),
+                "credit_code": mask_resident_id(enterprise.get("credit_code")),
+            }
+            if enterprise
+            else None
+        ),
+    }
+
+
+def _actor_view(actor: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(actor)
+    if shown.get("role") in wf.APPLICANT_ROLES:
+        shown["name"] = mask_name(shown.get("name"))
+    return shown
+
+
+def present(doc: dict[str, Any]) -> dict[str, Any]:
+    """The API view of a case: personal data masked, `overdue` computed."""
+    view = dict(doc)
+    view["applicant"] = masked_applicant(doc["applicant"], doc["applicant_id"])
+    view["overdue"] = wf.overdue(doc, clock.now())
+    view["timeline"] = [{**e, "actor": _actor_view(e["actor"])} for e in doc["timeline"]]
+    if doc["status"] != wf.NEEDS_SUPPLEMENT:
+        view["supplement_request"] = None
+    return view
+
+
+def inbox_item(doc: dict[str, Any], department: str | None) -> dict[str, Any]:
+    task = next((r for r in doc.get("reviews", []) if r["department"] == department), None)
+    return {
+        "kind": CASE_KIND,
+        "_id": doc["_id"],
+        "tracking_no": doc["tracking_no"],
+        "status": doc["status"],
+        "title": doc["matter"]["name"],
+        "matter": doc["matter"],
+        "applicant": masked_applicant(doc["applicant"], doc["applicant_id"]),
+        "department": doc["department"],
+        "region": doc["region"],
+        "submitted_at": doc["submitted_at"],
+        "accepted_at": doc.get("accepted_at"),
+        "due_at": doc.get("due_at"),
+        "overdue": wf.overdue(doc, clock.now()),
+        "task": task,
+        "supplement_returned_at": (doc.get("supplements") or [{}])[-1].get("returned_at"),
+        "version": doc["version"],
+    }
+
+
+def _inbox_provider(kind: str) -> inbox.Provider:
+    def provider(user: Principal, overdue: bool | None, limit: int, cursor: str | None) -> Page:
+        if kind == "acceptance":
+            keys = wf.acceptance_keys(user)
+            if overdue is True:
+                return Page([], None)  # the clock starts at acceptance: nothing is overdue yet
+            overdue = None
+        else:
+            keys = wf.review_keys(user)
+        page = repo.inbox_page(keys, overdue, clock.now(), limit, cursor)
+        return Page([inbox_item(doc, user.department) for doc in page.items], page.next_cursor)
+
+    return provider
+
+
+inbox.register_provider("acceptance", _inbox_provider("acceptance"))
+inbox.register_provider("review", _inbox_provider("review"))
+
+
+# ---------------------------------------------------------------- submission
+
+
+def _material_errors(
+    owner_id: ObjectId,
+    matter: dict[str, Any],
+    materials: list[dict[str, Any]],
+    required_keys: Iterable[str],
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Check each cited material against the matter: known key, once, the applicant's own
+    attachment or a valid wallet certificate of the required type. Others' ids look exactly
+    like unknown ids."""
+    spec = {m["key"]: m for m in matter["materials"]}
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for item in materials:
+        key = item["key"]
+        if key not in spec:
+            errors.setdefault(key, []).append("This service item asks for no such material.")
+        elif key in seen:
+            errors.setdefault(key, []).append("Give each material once.")
+        seen.add(key)
+    for key in required_keys:
+        if key not in seen:
+            errors.setdefault(key, []).append("This material is required.")
+    attachment_ids = [m["attachment_id"] for m in materials if m.get("attachment_id")]
+    certificate_ids = [m["certificate_id"] for m in materials if m.get("certificate_id")]
+    own_files = attachments.require_owned(owner_id, attachment_ids) if attachment_ids else {}
+    own_certs = certificates.owned(owner_id, certificate_ids) if certificate_ids else {}
+    now = clock.now()
+    cleaned = []
+    for item in materials:
+        key = item["key"]
+        if key not in spec or key in errors:
+            continue
+        wanted = spec[key].get("certificate_type")
+        entry: dict[str, Any] = {"key": key, "name": spec[key].get("name")}
+        if item.get("attachment_id") is not None:
+            if item["attachment_id"] not in own_files:
+                errors.setdefault(key, []).append("No such attachment of yours.")
+                continue
+            entry["attachment_id"] = item["attachment_id"]
+        else:
+            cert = own_certs.get(item["certificate_id"])
+            if cert is None:
+                errors.setdefault(key, []).append("No such certificate in your wallet.")
+                continue
+            if not wanted:
+                errors.setdefault(key, []).append(
+                    "This material is not satisfied by a certificate; attach a file."
+                )
+                continue
+            if cert["type"] != wanted:
+                errors.setdefault(key, []).append(f"This material needs a {wanted} certificate.")
+                continue
+            if cert.get("status") != "valid" or (
+                cert.get("valid_until") is not None and cert["valid_until"] <= now
+            ):
+                errors.setdefault(key, []).append("This certificate is no longer valid.")
+                continue
+            entry.update(certificate_id=cert["_id"], certificate_type=cert["type"])
+        cleaned.append(entry)
+    return cleaned, errors
+
+
+def _applicant_snapshot(user: Principal) -> dict[str, Any]:
+    doc = users_repo.get(user.oid) or {}
+    enterprise = doc.get("enterprise")
+    return {
+        "kind": doc.get("kind") or user.kind or "person",
+        "name": doc.get("name") or user.name,
+        "phone": doc.get("phone"),
+        "id_number": doc.get("id_number"),
+        "enterprise": (
+            {"name": enterprise.get("name"), "credit_code": enterprise.get("credit_code")}
+            if enterprise
+            else None
+        ),
+    }
+
+
+def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate everything, report every problem at once, then file the case."""
+    if user.role not in wf.APPLICANT_ROLES:
+        raise Forbidden("Only residents and enterprises submit applications.")
+    matter = matters_repo.get_current(data["matter_code"])
+    if matter is None:
+        raise ValidationFailed(
+            "No such service item.", errors={"matter_code": ["No such service item."]}
+        )
+    applicant = _applicant_snapshot(user)
+    errors: dict[str, Any] = {}
+    # An account's kind (person / enterprise) is the audience it belongs to.
+    if applicant["kind"] not in matter["audience"]:
+        errors["matter_code"] = [
+            f"This service item is for {' and '.join(matter['audience'])} applicants."
+        ]
+    try:
+        form = forms.validate_form(matter["form"], data["form"])
+    except ValidationFailed as exc:
+        errors.update(exc.errors or {"form": [exc.message]})
+        form = {}
+    if data["delivery"] not in matter["delivery"]:
+        errors["delivery"] = [f"Choose one of: {', '.join(matter['delivery'])}."]
+    required = [m["key"] for m in matter["materials"] if m.get("required")]
+    materials, material_errors = _material_errors(user.oid, matter, data["materials"], required)
+    if material_errors:
+        errors["materials"] = material_errors
+    if errors:
+        raise ValidationFailed("The application is not valid; see errors.", errors=errors)
+
+    now = clock.now()
+    doc: dict[str, Any] = {
+        "_id": ObjectId(),
+        "tracking_no": next_tracking_no(TRACKING_PREFIX),
+        "status": wf.SUBMITTED,
+        "version": 1,
+        "applicant_id": user.oid,
+        "applicant": applicant,
+        # The definition as submitted: later catalogue versions do not change this case.
+        "matter": {
+            "code": matter["code"],
+            "version": matter["version"],
+            "name": matter["name"],
+            "category": matter.get("category"),
+            "time_limit": dict(matter["time_limit"]),
+            "max_visits": matter["max_visits"],
+            "issues_certificate": matter.get("issues_certificate"),
+            "delivery": list(matter["delivery"]),
+            "materials": [
+                {k: m[k] for k in ("key", "name", "required", "certificate_type") if k in m}
+                for m in matter["materials"]
+            ],
+        },
+        "form": form,
+        "materials": materials,
+        "delivery": data["delivery"],
+        "region": matter["region"],
+        "region_path": matter.get("region_path") or ancestors(matter["region"]),
+        "department": matter["lead_department"],
+        "co_departments": list(matter.get("co_departments") or []),
+        "reviews": [],
+        "supplement_request": None,
+        "supplements": [],
+        "visits": [],
+        "visit_count": 0,
+        "rating": None,
+        "certificate_id": None,
+        "submitted_at": now,
+        "accepted_at": None,
+        "due_at": None,
+        "warn_at": None,
+        "overdue_at": None,
+        "sla_warn_point": None,
+        "clock_paused_at": None,
+        "completed_at": None,
+        "closed_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    doc["timeline"] = [workflow.timeline_entry(user, "submit", None, wf.SUBMITTED, at=now)]
+    doc["inbox_keys"] = wf.inbox_keys(doc)
+    doc["inbox_at"] = now
+    repo.insert(doc)
+    attachments.cite(
+        [m["attachment_id"] for m in materials if "attachment_id" in m],
+        user.oid,
+        CASE_KIND,
+        doc["_id"],
+    )
+    audit.record(
+        "application.submit",
+        CASE_KIND,
+        doc["_id"],
+        after={"status": wf.SUBMITTED, "version": 1},
+        detail={"tracking_no": doc["tracking_no"], "matter": matter["code"]},
+    )
+    kpi.record(doc["department"], doc["region"], now, applications_received=1)
+    _tell_applicant(doc, "submit")
+    return doc
+
+
+# ---------------------------------------------------------------- transitions
+
+_MESSAGES = {
+    "submit": ("Application received", "We received your application {no} for {matter}."),
+    "accept": (
+        "Application accepted",
+        "Your application {no} for {matter} was accepted and is in review.",
+    ),
+    "reject": ("Application rejected", "Your application {no} for {matter} was rejected."),
+    "request_supplement": (
+        "Materials needed",
+        "Your application {no} for {matter} needs more materials: {detail}",
+    ),
+    "supplement": ("Back in review", "Your application {no} for {matter} is in review again."),
+    "approved": ("Application approved", "Your application {no} for {matter} was approved."),
+    "complete": (
+        "Application completed",
+        "Your application {no} for {matter} is completed; the result is in your wallet.",
+    ),
+    "withdraw": ("Application withdrawn", "Your application {no} for {matter} was withdrawn."),
+}
+
+
+def _tell_applicant(doc: dict[str, Any], what: str, detail: str = "") -> None:
+    title, body = _MESSAGES[what]
+    notify(
+        doc["applicant_id"],
+        f"application.{what}",
+        title,
+        body.format(no=doc["tracking_no"], matter=doc["matter"]["name"], detail=detail),
+        subject={"kind": CASE_KIND, "id": str(doc["_id"]), "tracking_no": doc["tracking_no"]},
+    )
+
+
+def _inbox_at(doc: dict[str, Any]) -> datetime | None:
+    if doc["status"] == wf.SUBMITTED:
+        return doc["submitted_at"]
+    if doc["status"] == wf.IN_REVIEW:
+        return doc.get("due_at")
+    return None
+
+
+def clock_fields(effect: str | None, case: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What a transition's clock effect (application_workflow.clock_effect) writes."""
+    time_limit = case["matter"]["time_limit"]
+    if effect == "start":
+        due = calendar.due_at(now, time_limit)
+        warn = calendar.warn_at(now, time_limit, _rules().sla_warning_fraction)
+        return {
+            "due_at": due,
+            "warn_at": warn,
+            "sla_warn_point": warn,  # the 80 % point, moved by pauses like due_at
+            "overdue_at": due,
+            "clock_paused_at": None,
+        }
+    if effect == "pause":
+        return {
+            "clock_paused_at": now,
+            # Which SLA events were still to be raised, to re-arm just those on resume.
+            "clock_pending": {
+                "warn": case.get("warn_at") is not None,
+                "overdue": case.get("overdue_at") is not None,
+            },
+            "warn_at": None,
+            "overdue_at": None,
+        }
+    if effect == "resume":
+        paused_from, unit = case["clock_paused_at"], time_limit["unit"]
+        due = calendar.extend_for_pause(case["due_at"], paused_from, now, unit)
+        warn_point = case.get("sla_warn_point")
+        if warn_point is not None:
+            warn_point = calendar.extend_for_pause(warn_point, paused_from, now, unit)
+        pending = case.get("clock_pending") or {"warn": True, "overdue": True}
+        return {
+            "due_at": due,
+            "sla_warn_point": warn_point,
+            "warn_at": warn_point if pending.get("warn") else None,
+            "overdue_at": due if pending.get("overdue") else None,
+            "clock_paused_at": None,
+            "clock_pending": None,
+        }
+    if effect == "stop":
+        # due_at stays for the KPIs; nothing is left for the SLA sweeps.
+        return {"warn_at": None, "overdue_at": None, "clock_paused_at": None, "closed_at": now}
+    return {}
+
+
+def _fire(
+    action: str,
+    user: Principal,
+    case: dict[str, Any],
+    expected_version: int | None,
+    set_fields: dict[str, Any] | None = None,
+    *,
+    target: str | None = None,
+    note: str | None = None,
+    extra_update: dict[str, Any] | None = None,
+    extra_filter: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+    audit_detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Check every rule, keep the inbox fields in step, then one compare-and-set write."""
+    transition = wf.check(action, user, case, **(context or {}))
+    new_status = target or transition.target or case["status"]
+    fields = clock_fields(wf.clock_effect(action, new_status), case, clock.now())
+    fields.update(set_fields or {})
+    prospective = {**case, **fields, "status": new_status}
+    fields["inbox_keys"] = wf.inbox_keys(prospective)
+    fields["inbox_at"] = _inbox_at(prospective)
+    return workflow.apply(
+        repo.coll(),
+        case,
+        wf.MACHINE,
+        action,
+        user,
+        expected_version=expected_version,
+        set_fields=fields,
+        extra_update=extra_update,
+        extra_filter=extra_filter,
+        target=target,
+        note=note,
+        subject_kind=CASE_KIND,
+        audit_detail=audit_detail,
+        check=False,
+    )
+
+
+def _retrying(
+    user: Principal,
+    application_id: str,
+    expected_version: int | None,
+    attempt: Callable[[dict[str, Any]], T],
+) -> T:
+    """Run ATTEMPT (rules + one compare-and-set) on a fresh read. When another write slipped
+    in between (another department's decision, a visit) and the client did not pin a version
+    with If-Match, read again and re-run the rules: a transition the new state no longer
+    allows (the other accept won) is then the 409 it should be."""
+    for remaining in range(RETRIES, 0, -1):
+        case = load_visible(user, application_id)
+        version_before = case["version"]
+        try:
+            return attempt(case)
+        except Conflict:
+            current = repo.get(case["_id"])
+            raced = current is not None and current["version"] != version_before
+            if expected_version is not None or not raced or remaining == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def accept(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        reviews = wf.open_reviews(wf.involved_departments(case))
+        fields = {"accepted_at": clock.now(), "reviews": reviews}
+        return _fire("accept", user, case, expected_version, fields)
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    _tell_applicant(after, "accept")
+    return after
+
+
+def reject(
+    user: Principal, application_id: str, reason: str, expected_version: int | None
+) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        fields = {"rejection_reason": reason}
+        return _fire("reject", user, case, expected_version, fields, note=reason)
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    kpi.record(after["department"], after["region"], after["closed_at"], applications_rejected=1)
+    _tell_applicant(after, "reject")
+    return after
+
+
+def review(
+    user: Principal,
+    application_id: str,
+    department: str,
+    decision: str,
+    opinion: str | None,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        wf.check("review", user, case, department=department)
+        if department not in [r["department"] for r in case["reviews"]]:
+            raise NotFound("This case has no review task for that department.")
+        now = clock.now()
+        reviews = []
+        for task in case["reviews"]:
+            if task["department"] == department:
+                if task["status"] != "pending":
+                    raise Conflict("Your department has decided this task already.")
+                task = {
+                    **task,
+                    "status": "approved" if decision == "approve" else "rejected",
+                    "opinion": opinion,
+                    "decided_at": now,
+                    "decided_by": {"id": user.id, "name": user.name},
+                }
+            reviews.append(task)
+        outcome = wf.review_outcome(reviews)
+        fields: dict[str, Any] = {"reviews": reviews}
+        if outcome == wf.REJECTED:
+            fields["rejection_reason"] = opinion
+        after = _fire(
+            "review",
+            user,
+            case,
+            expected_version,
+            fields,
+            target=outcome,
+            context={"department": department},
+            note=f"{department}: {decision}" + (f" — {opinion}" if opinion else ""),
+            audit_detail={"department": department, "decision": decision},
+        )
+        if outcome == wf.REJECTED:
+            kpi.record(after["department"], after["region"], now, applications_rejected=1)
+            _tell_applicant(after, "reject")
+        elif outcome == wf.APPROVED:
+            _tell_applicant(after, "approved")
+        return after
+
+    return _retrying(user, application_id, expected_version, attempt)
+
+
+def request_supplement(
+    user: Principal,
+    application_id: str,
+    material_keys: list[str],
+    reason: str,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    keys = list(dict.fromkeys(material_keys))
+
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        wf.check("request_supplement", user, case)
+        known = {m["key"] for m in case["matter"]["materials"]}
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            raise ValidationFailed(
+                "Ask only for materials of this service item.",
+                errors={"materials": [f"Unknown material: {k}." for k in unknown]},
+            )
+        task = next((r for r in case["reviews"] if r["department"] == user.department), None)
+        if task is None or task["status"] != "pending":
+            raise Conflict("Only a department whose review is pending may ask for materials.")
+        request = {
+            "materials": keys,
+            "reason": reason,
+            "department": user.department,
+            "requested_at": clock.now(),
+            "requested_by": {"id": user.id, "name": user.name},
+        }
+        fields = {"supplement_request": request}
+        return _fire("request_supplement", user, case, expected_version, fields, note=reason)
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    _tell_applicant(after, "request_supplement", f"{', '.join(keys)}. {reason}")
+    return after
+
+
+def supplement(
+    user: Principal,
+    application_id: str,
+    materials: list[dict[str, Any]],
+    note: str | None,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        wf.check("supplement", user, case)
+        request = case["supplement_request"] or {"materials": []}
+        # Checked against the materials of the version the case was submitted under.
+        cleaned, errors = _material_errors(
+            user.oid, case["matter"], materials, request["materials"]
+        )
+        if errors:
+            raise ValidationFailed(
+                "The supplement is not valid; see errors.", errors={"materials": errors}
+            )
+        now = clock.now()
+        by_key = {m["key"]: m for m in case["materials"]}
+        by_key.update({m["key"]: m for m in cleaned})
+        returned = {
+            **request,
+            "returned_at": now,
+            "paused_seconds": (now - case["clock_paused_at"]).total_seconds(),
+            "provided": [m["key"] for m in cleaned],
+            "note": note,
+        }
+        after = _fire(
+            "supplement",
+            user,
+            case,
+            expected_version,
+            {"materials": list(by_key.values()), "supplement_request": None},
+            extra_update={"$push": {"supplements": returned}},
+            note=note,
+        )
+        return after, cleaned
+
+    after, cleaned = _retrying(user, application_id, expected_version, attempt)
+    attachments.cite(
+        [m["attachment_id"] for m in cleaned if "attachment_id" in m],
+        user.oid,
+        CASE_KIND,
+        after["_id"],
+    )
+    _tell_applicant(after, "supplement")
+    return after
+
+
+def complete(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        return _fire("complete", user, case, expected_version, {"completed_at": clock.now()})
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    now = after["completed_at"]
+    cert_type = after["matter"].get("issues_certificate")
+    if cert_type:
+        certificate = certificates.issue(
+            holder_id=after["applicant_id"],
+            holder_name=after["applicant"]["name"],
+            cert_type=cert_type,
+            issuer=after["department"],
+            data={
+                "matter_code": after["matter"]["code"],
+                "matter_name": after["matter"]["name"],
+                **after["form"],
+            },
+            source={"kind": CASE_KIND, "id": after["_id"], "tracking_no": after["tracking_no"]},
+        )
+        repo.set_certificate(after["_id"], certificate["_id"])
+        after["certificate_id"] = certificate["_id"]
+    hours = calendar.working_hours_between(after["submitted_at"], now)
+    visits = after["visit_count"]
+    kpi.record(
+        after["department"],
+        after["region"],
+        now,
+        applications_completed=1,
+        completed_online=int(visits == 0),
+        completed_one_visit=int(visits <= 1),
+        completed_on_time=int(after["due_at"] is not None and now <= after["due_at"]),
+        processing_hours_sum=hours,
+        **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
+    )
+    _tell_applicant(after, "complete")
+    return after
+
+
+def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        return _fire("withdraw", user, case, expected_version)
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    _tell_applicant(after, "withdraw")
+    return after
+
+
+def rate(
+    user: Principal,
+    application_id: str,
+    score: int,
+    comment: str | None,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        wf.check("rate", user, case)
+        if case.get("rating") is not None:
+            raise Conflict("You rated this application already.")
+        return _fire(
+            "rate",
+            user,
+            case,
+            expected_version,
+            {"rating": {"score": score, "comment": comment, "at": clock.now()}},
+            extra_filter={"rating": None},
+            note=f"rated {score}/5",
+        )
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    kpi.record(
+        after["department"],
+        after["region"],
+        after["rating"]["at"],
+        ratings=1,
+        ratings_satisfied=int(score >= 4),
+        bad_ratings=int(score <= 2),
+    )
+    if score <= 2:
+        events.raise_event(
+            "bad_rating",
+            subject_kind=CASE_KIND,
+            subject_id=after["_id"],
+            tracking_no=after["tracking_no"],
+            region=after["region"],
+            department=after["department"],
+            summary=f"Application {after['tracking_no']} ({after['matter']['code']}) "
+            f"rated {score}/5.",
+        )
+    return after
+
+
+def record_visit(
+    user: Principal, application_id: str, purpose: str, expected_version: int | None
+) -> dict[str, Any]:
+    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+        visit = {
+            "at": clock.now(),
+            "purpose": purpose,
+            "staff": {"id": user.id, "name": user.name, "department": user.department},
+        }
+        return _fire(
+            "record_visit",
+            user,
+            case,
+            expected_version,
+            extra_update={"$push": {"visits": visit}, "$inc": {"visit_count": 1}},
+            note=purpose,
+        )
+
+    after = _retrying(user, application_id, expected_version, attempt)
+    allowed = after["matter"]["max_visits"]
+    if after["visit_count"] > allowed:
+        events.raise_event(
+            "extra_visit",
+            subject_kind=CASE_KIND,
+            subject_id=after["_id"],
+            tracking_no=after["tracking_no"],
+            region=after["region"],
+            department=after["department"],
+            summary=f"Application {after['tracking_no']} ({after['matter']['code']}) needed "
+            f"{after['visit_count']} visits; at most {allowed} allowed.",
+        )
+    return after

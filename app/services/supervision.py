@@ -1,0 +1,217 @@
+"""Supervision (Zhelidu): the event feed scoped to a supervisor's region, follow-up of each
+event (acknowledge, notes, close with a finding), and public reports about government work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from app import audit, clock, ratelimit, workflow
+from app.auth import Principal
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.event_workflow import EVENT_MACHINE
+from app.events import raise_event
+from app.pagination import Page
+from app.regions import ancestors
+from app.repositories import cases as cases_repo
+from app.repositories import departments as departments_repo
+from app.repositories import regions as regions_repo
+from app.repositories import supervision_events as repo
+
+
+def scope_of(user: Principal) -> str:
+    if not user.region:
+        raise Forbidden("Your account has no supervision region.")
+    return user.region
+
+
+def visible(user: Principal, event: dict[str, Any]) -> bool:
+    return user.region is not None and user.region in (event.get("region_path") or [])
+
+
+def feed_region(user: Principal, region: str | None) -> str:
+    """The region a listing reads: the caller's own, or one inside it (403 outside)."""
+    scope = scope_of(user)
+    if region is None:
+        return scope
+    try:
+        inside = scope in ancestors(region)
+    except ValueError:
+        inside = False
+    if not inside:
+        raise Forbidden(
+            "That region is outside your supervision scope.",
+            errors={"region": [f"Use {scope} or a region below it."]},
+        )
+    return region
+
+
+def feed(user: Principal, args: dict[str, Any]) -> Page:
+    return repo.feed(
+        feed_region(user, args.get("region")),
+        event_type=args.get("type"),
+        state=args.get("state"),
+        department=args.get("department"),
+        limit=args["limit"],
+        cursor=args.get("cursor"),
+    )
+
+
+def get_event(user: Principal, raw_id: str) -> dict[str, Any]:
+    if not ObjectId.is_valid(raw_id) or len(raw_id) != 24:
+        raise NotFound("No such event.")
+    doc = repo.get(ObjectId(raw_id))
+    if doc is None or not visible(user, doc):
+        raise NotFound("No such event.")
+    return doc
+
+
+def _fire(
+    user: Principal,
+    raw_id: str,
+    action: str,
+    expected_version: int | None,
+    **kw: Any,
+) -> dict[str, Any]:
+    event = get_event(user, raw_id)
+    return workflow.apply(
+        repo.coll(),
+        event,
+        EVENT_MACHINE,
+        action,
+        user,
+        expected_version=expected_version,
+        status_field="state",
+        subject_kind="supervision_event",
+        **kw,
+    )
+
+
+def _author(user: Principal) -> dict[str, Any]:
+    return {"id": user.id, "name": user.name, "role": user.role}
+
+
+def acknowledge(user: Principal, raw_id: str, expected_version: int | None) -> dict[str, Any]:
+    now = clock.now()
+    return _fire(
+        user,
+        raw_id,
+        "acknowledge",
+        expected_version,
+        set_fields={"acknowledged_at": now, "acknowledged_by": _author(user)},
+    )
+
+
+def add_note(
+    user: Principal, raw_id: str, note: str, expected_version: int | None
+) -> dict[str, Any]:
+    entry = {"at": clock.now(), "author": _author(user), "note": note}
+    return _fire(
+        user,
+        raw_id,
+        "add_note",
+        expected_version,
+        note=note,
+        extra_update={"$push": {"notes": entry}},
+        audit_detail={"note": note[:200]},
+    )
+
+
+def close(
+    user: Principal, raw_id: str, finding: str, expected_version: int | None
+) -> dict[str, Any]:
+    now = clock.now()
+    return _fire(
+        user,
+        raw_id,
+        "close",
+        expected_version,
+        note=finding,
+        set_fields={"finding": finding, "closed_at": now, "closed_by": _author(user)},
+        audit_detail={"finding": finding[:200]},
+    )
+
+
+def _report_target(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """Subject, region and department of a public report, from what the reporter named."""
+    department = None
+    if data.get("department"):
+        department = departments_repo.get(data["department"])
+        if department is None:
+            raise ValidationFailed(
+                "Unknown department.", errors={"department": ["No such department."]}
+            )
+    if data.get("related_application_id") is not None:
+        application = cases_repo.get("application", data["related_application_id"])
+        if application is None or not _reporter_may_cite(user, application):
+            raise ValidationFailed(
+                "Unknown application.",
+                errors={"related_application_id": ["No such application of yours."]},
+            )
+        return {
+            "subject_kind": "application",
+            "subject_id": application["_id"],
+            "tracking_no": application.get("tracking_no"),
+            "region": application.get("region"),
+            "department": department["_id"] if department else application.get("department"),
+        }
+    if department is not None:
+        return {
+            "subject_kind": "department",
+            "subject_id": department["_id"],
+            "tracking_no": None,
+            "region": department["region"],
+            "department": department["_id"],
+        }
+    region = data.get("region") or _top_region()
+    return {
+        "subject_kind": "region",
+        "subject_id": region,
+        "tracking_no": None,
+        "region": region,
+        "department": None,
+    }
+
+
+def _reporter_may_cite(user: Principal, application: dict[str, Any]) -> bool:
+    """Residents cite their own applications; officials may cite any they can name."""
+    if user.role in ("staff", "supervisor", "admin"):
+        return True
+    owner = application.get("applicant_id") or (application.get("applicant") or {}).get("id")
+    return str(owner) == user.id
+
+
+def _top_region() -> str:
+    provinces = [r["_id"] for r in regions_repo.all_regions() if r.get("level") == "province"]
+    if len(provinces) != 1:
+        raise ValidationFailed(
+            "Say which region the report is about.",
+            errors={"region": ["Give a department, an application or a region."]},
+        )
+    return provinces[0]
+
+
+def report(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    ratelimit.hit("public_report", user.id, ratelimit.rate("report_limit_user"))
+    if data.get("region") and regions_repo.get(data["region"]) is None:
+        raise ValidationFailed("Unknown region.", errors={"region": ["No such region."]})
+    target = _report_target(user, data)
+    what = (
+        f"application {target['tracking_no']}"
+        if target["subject_kind"] == "application"
+        else f"department {target['department']}"
+        if target["subject_kind"] == "department"
+        else f"government work in region {target['region']}"
+    )
+    event = raise_event(
+        "public_report",
+        summary=f"Public report about {what}",
+        dedupe=False,
+        # The reporter stays out of the feed (whistle-blowers); kept for audit and abuse.
+        extra={"description": data["description"], "reporter_id": user.oid},
+        **target,
+    )
+    assert event is not None  # dedupe=False never collides
+    audit.record("supervision_event.report", "supervision_event", event["_id"])
+    return event

@@ -1,0 +1,129 @@
+"""The live supervision stream (Server-Sent Events) for a supervisor's region.
+
+Why polling and not a change stream: the stream must resume exactly after `Last-Event-ID`
+(the event's ObjectId). A change stream's resume token is not that id, expires with the oplog,
+and needs a replica set in production; a query `region_path = R and _id > last` on the
+(region_path, _id) index answers both the catch-up after a reconnect and the live tail with
+the same code, costs one indexed read per poll per open stream, and works on any MongoDB.
+
+Why the settle delay: ObjectIds from different processes created in the same second are not
+ordered by insertion time, and an id is created a moment before its insert. A reader that
+sent id X and then moved on could miss an event with a smaller id inserted just after. So the
+stream only emits events whose id's second is at least `sse_settle_seconds` old (2 s by
+default, far longer than an insert takes): by then every event of that second is stored, and
+`_id > last` loses nothing and repeats nothing. Latency of the live feed: about 2-3 s.
+
+A connection lives at most `sse_max_lifetime_seconds` (then the client reconnects with
+Last-Event-ID and nothing is lost), so a gunicorn gthread worker thread is never held forever,
+and at most `sse_max_streams` streams run per process (503 + Retry-After beyond), so streams
+cannot take every thread from ordinary requests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+
+from app.errors import ServiceUnavailable, ValidationFailed
+from app.repositories import supervision_events as repo
+
+BATCH = 100
+_slots_lock = threading.Lock()
+_open_streams = 0
+
+
+def parse_last_event_id(raw: str | None) -> ObjectId | None:
+    if raw is None or raw.strip() == "":
+        return None
+    raw = raw.strip()
+    if not ObjectId.is_valid(raw) or len(raw) != 24:
+        raise ValidationFailed(
+            "Last-Event-ID must be the id of an event this stream sent.",
+            errors={"Last-Event-ID": ["Not an event id."]},
+        )
+    return ObjectId(raw)
+
+
+def acquire_slot(limit: int) -> Callable[[], None]:
+    """Count one open stream; returns its release function (safe to call twice)."""
+    global _open_streams
+    with _slots_lock:
+        if _open_streams >= limit:
+            raise ServiceUnavailable(
+                "Too many live streams on this server; retry shortly.",
+                headers={"Retry-After": "10"},
+            )
+        _open_streams += 1
+    released = False
+
+    def release() -> None:
+        global _open_streams
+        nonlocal released
+        with _slots_lock:
+            if not released:
+                released = True
+                _open_streams -= 1
+
+    return release
+
+
+def _settled_bound(settle_seconds: float) -> ObjectId | None:
+    if settle_seconds <= 0:
+        return None
+    cutoff = datetime.now(UTC) - timedelta(seconds=settle_seconds)
+    # ObjectIds carry whole seconds: everything from before cutoff's second is settled.
+    return ObjectId.from_datetime(cutoff)
+
+
+def starting_point(region: str, settle_seconds: float) -> ObjectId | None:
+    """Without Last-Event-ID a client wants what happens from now on: start after the newest
+    event, or (with a settle delay) at the settle boundary, so an event created just before
+    the connection but stored just after it is not skipped (it may also be in the feed page
+    the client read; clients merge by id)."""
+    bound = _settled_bound(settle_seconds)
+    return bound if bound is not None else repo.newest_id(region)
+
+
+def format_event(event_id: ObjectId, event_type: str, payload: dict[str, Any]) -> str:
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return f"id: {event_id}\nevent: {event_type}\ndata: {data}\n\n"
+
+
+def stream(
+    region: str,
+    last_id: ObjectId | None,
+    settings: Any,
+    serialize: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Iterator[str]:
+    """Yield SSE frames: events of REGION after LAST_ID, oldest first, then live ones."""
+    started = time.monotonic()
+    last_output = started
+    sent = 0
+    # Tell EventSource how soon to reconnect when this connection ends by design.
+    yield "retry: 2000\n\n"
+    while True:
+        batch = repo.after(region, last_id, _settled_bound(settings.sse_settle_seconds), BATCH)
+        for event in batch:
+            yield format_event(event["_id"], event["type"], serialize(event))
+            last_id = event["_id"]
+            last_output = time.monotonic()
+            sent += 1
+            if settings.sse_max_events and sent >= settings.sse_max_events:
+                return
+        now = time.monotonic()
+        if now - started >= settings.sse_max_lifetime_seconds:
+            return
+        if len(batch) == BATCH:
+            continue  # catching up: read the next batch at once
+        if now - last_output >= settings.sse_heartbeat_seconds:
+            # A comment line: keeps proxies from closing an idle connection, and lets the
+            # server notice a client that went away (the write fails).
+            yield ": heartbeat\n\n"
+            last_output = now
+        time.sleep(settings.sse_poll_seconds)

@@ -1,0 +1,86 @@
+"""Profile the hottest endpoints in-process with pyinstrument (same database server and data
+as `make bench`): prints ms per request and the call tree of each, so what dominates shows.
+
+    python -m bench.profile            # all of them
+    BENCH_PROFILE=submit python -m bench.profile
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any
+
+from pyinstrument import Profiler
+
+from bench import seed
+from bench.service import running_service
+
+REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "200"))
+
+
+def cases(ctx: dict[str, Any]) -> dict[str, tuple[str, str, Any, str]]:
+    token = ctx["resident_tokens"][0]
+    found = {"me": ("GET", "/api/v1/me", None, token)}
+    if ctx.get("submission"):
+        app_id = ctx["profile_application"]
+        found.update(
+            get=("GET", f"/api/v1/applications/{app_id}", None, token),
+            submit=("POST", "/api/v1/applications", ctx["submission"], token),
+            list_mine=("GET", "/api/v1/applications?limit=20", None, token),
+            inbox=("GET", "/api/v1/staff/inbox?kind=acceptance", None, ctx["window_token"]),
+        )
+    return found
+
+
+def run(app: Any, method: str, path: str, body: Any, token: str) -> tuple[float, str]:
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def one() -> int:
+        extra = {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {}
+        return client.open(path, method=method, json=body, headers={**headers, **extra}).status_code
+
+    for _ in range(20):
+        one()
+    profiler = Profiler(interval=0.0005)
+    started = time.perf_counter()
+    profiler.start()
+    statuses = {one() for _ in range(REQUESTS)}
+    profiler.stop()
+    per_request = (time.perf_counter() - started) * 1000 / REQUESTS
+    text = profiler.output_text(unicode=False, color=False)
+    return per_request, f"statuses {sorted(statuses)}\n{text}"
+
+
+def main() -> None:
+    wanted = os.environ.get("BENCH_PROFILE")
+    with running_service() as service:
+        app = service.flask_app()
+        data = seed.base(service, app, 4)
+        service.start_web(baseline=False)
+        seed.sign_in(service, data)
+        ctx = seed.context(service, data)
+        if seed.prepare_applications(service, app, ctx):
+            ctx["profile_application"] = seed.submit_one(service, ctx)
+        for name, (method, path, body, token) in cases(ctx).items():
+            if wanted and name not in wanted.split(","):
+                continue
+            if name == "me":
+                # Before/after of the one-user-read fix, side by side: without the document
+                # authentication kept, the profile reads the user again.
+                from app.services import accounts
+
+                keep = accounts.current_user_document
+                accounts.current_user_document = lambda: None  # type: ignore[assignment]
+                before, _ = run(app, method, path, body, token)
+                accounts.current_user_document = keep  # type: ignore[assignment]
+                print(f"\n=== me, before the fix (second user read): {before:.2f} ms per request")
+            per_request, tree = run(app, method, path, body, token)
+            print(f"\n=== {name}: {method} {path}: {per_request:.2f} ms per request in-process")
+            print(tree)
+
+
+if __name__ == "__main__":
+    main()

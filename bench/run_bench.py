@@ -1,0 +1,275 @@
+"""`make bench`: throughput and latency per endpoint under a fixed concurrency, the overhead
+ratios against a bare Flask + pymongo app and raw pymongo, and full lifecycles per second.
+
+Everything runs on one machine: the database server, gunicorn and the load generator share
+its cores, so read the figures as relative ones. Settings (environment): BENCH_SECONDS per
+phase (8), BENCH_CONCURRENCY (8), BENCH_WORKERS gunicorn workers (2), BENCH_THREADS per
+worker (8), BENCH_RESIDENTS (40)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from pymongo import monitoring
+
+from bench import load, report, seed
+from bench.service import THREADS, WORKERS, Service, running_service
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "40"))
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the database commands an in-process request issues (registered before any client)."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.commands: Counter[str] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.enabled and event.command_name not in ("isMaster", "hello", "ping", "endSessions"):
+            target = event.command.get(event.command_name)
+            self.commands[f"{event.command_name} {target}"] += 1
+
+    def succeeded(self, event: Any) -> None:
+        pass
+
+    def failed(self, event: Any) -> None:
+        pass
+
+
+COUNTER = CommandCounter()
+monitoring.register(COUNTER)
+
+
+def database_commands(app: Any, method: str, path: str, token: str, body: Any = None) -> str:
+    """Which database commands one request makes: the cost our framework code adds."""
+    client = app.test_client()
+    COUNTER.commands.clear()
+    COUNTER.enabled = True
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        if method == "POST":
+            import uuid
+
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        response = client.open(path, method=method, json=body, headers=headers)
+    finally:
+        COUNTER.enabled = False
+    commands = ", ".join(f"{n}x {c}" if n > 1 else c for c, n in COUNTER.commands.items())
+    return f"{sum(COUNTER.commands.values())} ({commands}) -> {response.status_code}"
+
+
+def password_hash_ms() -> float:
+    """What one login's argon2id verification costs here (the login endpoint's floor)."""
+    from app import passwords
+
+    stored = passwords.hash_password("Bench-password-2026")
+    started = time.perf_counter()
+    for _ in range(3):
+        passwords.verify_password(stored, "Bench-password-2026")
+    return (time.perf_counter() - started) * 1000 / 3
+
+
+def phase(
+    name: str, scenario: str, base_url: str, ctx: dict[str, Any], duration: float = SECONDS
+) -> load.Result:
+    return load.run(scenario, base_url, ctx, CONCURRENCY, duration)
+
+
+def main() -> int:
+    print(
+        f"machine: {report.machine()}; load average (1/5/15 min) at start: {report.load_average()}"
+    )
+    print(f"argon2id password verification (one login's hashing): {password_hash_ms():.0f} ms")
+    print(
+        f"setup: gunicorn {WORKERS} gthread workers x {THREADS} threads; load generator: "
+        f"{CONCURRENCY} concurrent keep-alive clients in 2 processes; {SECONDS:.0f} s per phase; "
+        "embedded SecantusDB with --sync-on-commit"
+    )
+    errors = 0
+    figures: dict[str, dict[str, float]] = {}
+    started = time.monotonic()
+    with running_service() as service:
+        print(f"seeding {RESIDENTS} residents ...", flush=True)
+        app = service.flask_app()
+        data = seed.base(service, app, RESIDENTS)
+        service.start_web(baseline=True)
+        seed.sign_in(service, data)
+        available = seed.available_paths(service)
+        ctx = seed.context(service, data)
+        ctx["supervisor_token"] = seed.supervisor_token(service)
+        applications = ("post", "/api/v1/applications") in available and (
+            seed.prepare_applications(service, app, ctx)
+        )
+
+        report.header("per endpoint")
+        plan = [
+            ("login", "login", ("post", "/api/v1/auth/login")),
+            ("catalogue list", "catalogue", ("get", "/api/v1/matters")),
+        ]
+        for label, scenario, (method, path) in plan:
+            if (method, path) not in available:
+                report.unavailable(label)
+                continue
+            result = phase(label, scenario, service.url, ctx)
+            figures.update(report.rows(result))
+            errors += sum(result.errors.values())
+
+        if applications:
+            errors += application_phases(service, ctx, figures)
+        else:
+            for label in (
+                "submit",
+                "get",
+                "list mine",
+                "staff inbox",
+                "accept",
+                "review",
+                "complete",
+            ):
+                report.unavailable(label)
+        for label, scenario, (method, path) in [
+            ("feed", "feed", ("get", "/api/v1/supervision/feed")),
+            ("stats overview", "stats", ("get", "/api/v1/stats/overview")),
+        ]:
+            if (method, path) not in available or not ctx.get("supervisor_token"):
+                report.unavailable(label)
+                continue
+            result = phase(label, scenario, service.url, ctx)
+            figures.update(report.rows(result))
+            errors += sum(result.errors.values())
+        # Foundation endpoints, always measured (they carry the auth path every call pays).
+        for label, scenario in [("GET /me", "me"), ("GET /departments", "departments")]:
+            result = phase(label, scenario, service.url, ctx)
+            figures.update(report.rows(result))
+            errors += sum(result.errors.values())
+
+        errors += overhead(service, app, ctx, figures, applications)
+
+        if applications:
+            report.header("full lifecycles (submit -> accept -> reviews -> complete)")
+            result = phase("lifecycle", "lifecycle", service.url, ctx)
+            report.rows(result)
+            errors += sum(result.errors.values())
+            print(
+                f"lifecycles completed: {result.completed} in {result.elapsed:.1f} s = "
+                f"{result.completed / result.elapsed:.1f} lifecycles/s "
+                f"({CONCURRENCY} concurrent clients)"
+            )
+        else:
+            print("\nfull lifecycles: not available yet (needs the applications endpoints)")
+    print(f"\ntotal errors: {errors}   (bench took {time.monotonic() - started:.0f} s)")
+    print(f"load average at the end: {report.load_average()}")
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as out:
+            json.dump(figures, out, indent=1)
+    return 1 if errors else 0
+
+
+def _split(items: list[Any], parts: int) -> list[list[Any]]:
+    return [items[n::parts] for n in range(parts)]
+
+
+def application_phases(service: Service, ctx: dict[str, Any], figures: dict[str, Any]) -> int:
+    """submit, get, list mine, inbox, then accept -> review -> complete on what was submitted."""
+    errors = 0
+
+    def measured(label: str, scenario: str) -> load.Result:
+        nonlocal errors
+        result = phase(label, scenario, service.url, ctx)
+        figures.update(report.rows(result))
+        errors += sum(result.errors.values())
+        return result
+
+    submitted = measured("submit", "submit").outputs
+    user_of = dict(zip(ctx["resident_tokens"], ctx["resident_ids"], strict=True))
+    ctx["owned"] = submitted
+    ctx["owner_of"] = {app_id: user_of[token] for app_id, token in submitted}
+    measured("get", "get_application")
+    measured("list mine", "list_mine")
+    measured("staff inbox", "inbox")
+    ctx["work"] = _split([app_id for app_id, _ in submitted], CONCURRENCY)
+    accepted = measured("accept", "accept").outputs
+    ctx["work"] = _split(accepted, CONCURRENCY)
+    reviewed = measured("review", "review").outputs
+    ctx["work"] = _split(reviewed, CONCURRENCY)
+    measured("complete", "complete")
+    ctx.pop("work")
+    return errors
+
+
+def overhead(
+    service: Service,
+    app: Any,
+    ctx: dict[str, Any],
+    figures: dict[str, dict[str, float]],
+    applications: bool,
+) -> int:
+    """Our endpoint vs the bare Flask + pymongo handler vs raw pymongo, side by side."""
+    errors = 0
+    if applications:
+        pairs = [
+            (
+                "GET /applications/{id}",
+                "get_application",
+                "baseline_get_application",
+                "raw_get_application",
+                "GET",
+                f"/api/v1/applications/{ctx['owned'][0][0]}",
+                None,
+            ),
+            (
+                "POST /applications",
+                "submit",
+                "baseline_submit",
+                "raw_submit",
+                "POST",
+                "/api/v1/applications",
+                ctx.get("submission"),
+            ),
+        ]
+    else:
+        pairs = [("GET /me", "me", "baseline_me", "raw_me", "GET", "/api/v1/me", None)]
+    report.header("overhead: OneVisit vs bare Flask + pymongo vs raw pymongo (same DB server)")
+    summary = []
+    for label, ours, bare, raw, method, path, body in pairs:
+        with app.app_context():
+            commands = database_commands(app, method, path, ctx["resident_tokens"][0], body)
+        results = {}
+        for kind, scenario, url in (
+            ("OneVisit", ours, service.url),
+            ("bare Flask", bare, service.baseline_url),
+            ("raw pymongo", raw, service.url),
+        ):
+            result = load.run(scenario, url, ctx, CONCURRENCY, SECONDS)
+            name = next(iter(result.latencies), scenario)
+            row = report.rows(result, only=[name])[name]
+            results[kind] = row
+            figures[f"{label} [{kind}]"] = row
+            errors += sum(result.errors.values())
+        summary.append((label, commands, results))
+    print()
+    for label, commands, results in summary:
+        ours, bare, raw = results["OneVisit"], results["bare Flask"], results["raw pymongo"]
+        print(f"{label}: database commands per OneVisit request: {commands}")
+        print(
+            f"  throughput: OneVisit/bare = {report.ratio(ours['rps'], bare['rps'])}, "
+            f"OneVisit/raw = {report.ratio(ours['rps'], raw['rps'])}, "
+            f"bare/raw = {report.ratio(bare['rps'], raw['rps'])}"
+        )
+        print(
+            f"  p50 latency: OneVisit/bare = {report.ratio(ours['p50'], bare['p50'])}, "
+            f"OneVisit/raw = {report.ratio(ours['p50'], raw['p50'])}"
+        )
+    return errors
+
+
+if __name__ == "__main__":
+    sys.exit(main())

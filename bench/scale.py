@@ -1,0 +1,340 @@
+"""`make bench-scale`: the read endpoints at 10 k, 100 k and 1 M applications.
+
+Seeds applications straight into the collections (bulk inserts, the document shape of
+app/services/applications.py, validated by migration 0014's $jsonSchema) with their
+supervision events and KPI counters; at each size measures list-mine, staff inbox, tracking
+lookup, feed page and stats overview through the running service (gunicorn, as production),
+explains every query those endpoints ran (no COLLSCAN allowed), and measures the embedded
+database's own operations on the grown collection. Prints each endpoint's 1 M / 10 k ratio.
+
+SCALE_SIZES (default 10000,100000,1000000) sets the sizes; the run stops growing when a step
+would take longer than SCALE_MAX_SEED_MINUTES (default 25) at the measured seeding rate.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bson import ObjectId
+from pymongo import MongoClient, UpdateOne, monitoring
+
+from bench import report, seed
+from bench.generate import Generator, now_utc
+from bench.service import DB_NAME, ROOT, running_service
+
+SIZES = [int(s) for s in os.environ.get("SCALE_SIZES", "10000,100000,1000000").split(",")]
+MAX_SEED_MINUTES = float(os.environ.get("SCALE_MAX_SEED_MINUTES", "25"))
+REQUESTS = int(os.environ.get("SCALE_REQUESTS", "40"))
+BATCH = 5000
+OWN_PER_RESIDENT = 25
+
+
+class Captured(monitoring.CommandListener):
+    """The read commands an in-process request sends, to explain them afterwards."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.commands: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.enabled and event.command_name in ("find", "aggregate", "count"):
+            command = {k: v for k, v in event.command.items() if not k.startswith("$")}
+            command.pop("lsid", None)
+            self.commands.append(command)
+
+    def succeeded(self, event: Any) -> None:
+        pass
+
+    def failed(self, event: Any) -> None:
+        pass
+
+
+CAPTURED = Captured()
+monitoring.register(CAPTURED)
+
+
+def plan_stages(plan: Any) -> list[str]:
+    stages: list[str] = []
+    if isinstance(plan, dict):
+        if "stage" in plan:
+            stages.append(plan["stage"] + (f"({plan['indexName']})" if "indexName" in plan else ""))
+        for value in plan.values():
+            stages.extend(plan_stages(value))
+    elif isinstance(plan, list):
+        for value in plan:
+            stages.extend(plan_stages(value))
+    return stages
+
+
+def explain(db: Any, command: dict[str, Any]) -> list[str]:
+    name = next(iter(command))
+    body = {k: v for k, v in command.items() if k not in ("readConcern", "cursor", "batchSize")}
+    if name == "aggregate":
+        body["cursor"] = {}
+    result = db.command("explain", body, verbosity="queryPlanner")
+    return plan_stages(result.get("queryPlanner", result)) or plan_stages(result)
+
+
+class Endpoint:
+    def __init__(self, label: str, path: str, token: str) -> None:
+        self.label, self.path, self.token = label, path, token
+
+
+def endpoints(ctx: dict[str, Any]) -> list[Endpoint]:
+    today = now_utc().date()
+    month_ago = today - timedelta(days=30)
+    resident = ctx["resident_tokens"][0]
+    return [
+        Endpoint("list mine", "/api/v1/applications?limit=20", resident),
+        Endpoint("staff inbox", "/api/v1/staff/inbox?kind=acceptance", ctx["window_token"]),
+        Endpoint("staff inbox (review)", "/api/v1/staff/inbox?kind=review", ctx["window_token"]),
+        Endpoint(
+            "tracking lookup",
+            f"/api/v1/applications/track/{ctx['own_tracking_no']}",
+            resident,
+        ),
+        Endpoint("feed page", "/api/v1/supervision/feed?limit=20", ctx["supervisor_token"]),
+        Endpoint(
+            "stats overview",
+            f"/api/v1/stats/overview?region=330100&from={month_ago}&to={today}",
+            ctx["supervisor_token"],
+        ),
+    ]
+
+
+def measure_http(url: str, endpoint: Endpoint) -> dict[str, float]:
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=120)
+    headers = {"Authorization": f"Bearer {endpoint.token}"}
+    samples = []
+    status = 0
+    for n in range(REQUESTS + 3):
+        started = time.perf_counter()
+        connection.request("GET", endpoint.path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+        if n >= 3:  # warm-up
+            samples.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    samples.sort()
+    return {
+        "status": status,
+        "p50": samples[len(samples) // 2],
+        "p95": samples[int(len(samples) * 0.95)],
+        "mean": statistics.fmean(samples),
+    }
+
+
+def explain_endpoint(app: Any, db: Any, endpoint: Endpoint) -> list[tuple[str, list[str]]]:
+    client = app.test_client()
+    CAPTURED.commands.clear()
+    CAPTURED.enabled = True
+    try:
+        client.get(endpoint.path, headers={"Authorization": f"Bearer {endpoint.token}"})
+    finally:
+        CAPTURED.enabled = False
+    plans = []
+    for command in CAPTURED.commands:
+        name = next(iter(command))
+        shape = json.dumps(command.get("filter", command.get("pipeline", "")), default=str)
+        target = f"{name} {command[name]} {shape[:90]}"
+        plans.append((target, explain(db, command)))
+    return plans
+
+
+def db_costs(db: Any, size: int, sample_ids: list[ObjectId]) -> dict[str, float]:
+    """The embedded database's own operations on the grown applications collection."""
+    apps = db.applications
+    template = apps.find_one({"_id": sample_ids[0]})
+    out: dict[str, float] = {}
+
+    def timed(label: str, call: Any, repeat: int) -> None:
+        started = time.perf_counter()
+        for n in range(repeat):
+            call(n)
+        out[label] = (time.perf_counter() - started) * 1000 / repeat
+
+    timed("find_one by _id", lambda n: apps.find_one({"_id": sample_ids[n % len(sample_ids)]}), 200)
+    timed(
+        "update_one by _id",
+        lambda n: apps.update_one({"_id": sample_ids[n % len(sample_ids)]}, {"$set": {"bench": n}}),
+        200,
+    )
+    timed(
+        "update_one CAS (_id, version)",
+        lambda n: apps.update_one(
+            {"_id": sample_ids[n % len(sample_ids)], "version": -1}, {"$set": {"bench": n}}
+        ),
+        200,
+    )
+
+    def insert(n: int) -> None:
+        doc = dict(template, _id=ObjectId(), tracking_no=f"ZX{size % 10**8:08d}{n:06d}")
+        apps.insert_one(doc)  # $jsonSchema-validated (migration 0014)
+
+    timed("insert_one (validated)", insert, 100)
+    plain = db.bench_plain
+    timed(
+        "insert_one (no validator)", lambda n: plain.insert_one(dict(template, _id=ObjectId())), 100
+    )
+    repeat = 3 if size <= 100_000 else 1
+    timed(
+        "find_one_and_update by _id",
+        lambda n: apps.find_one_and_update({"_id": sample_ids[n]}, {"$set": {"bench": n}}),
+        repeat,
+    )
+    apps.delete_many({"tracking_no": {"$regex": "^ZX"}})
+    plain.drop()
+    return out
+
+
+def main() -> int:
+    now = now_utc()
+    matters = json.loads((ROOT / "app" / "seed" / "data" / "matters.json").read_text())
+    results: dict[int, dict[str, dict[str, float]]] = {}
+    costs: dict[int, dict[str, float]] = {}
+    no_collscan = True
+    print(f"machine: {report.machine()}; load average: {report.load_average()}")
+    with running_service() as service:
+        app = service.flask_app()
+        data = seed.base(service, app, 20)
+        service.start_web(baseline=False)
+        seed.sign_in(service, data)
+        ctx = seed.context(service, data)
+        ctx["supervisor_token"] = seed.supervisor_token(service)
+        if not seed.prepare_applications(service, app, ctx):
+            print("applications are not available yet: nothing to scale")
+            return 1
+        db = MongoClient(service.mongo_uri, tz_aware=True)[DB_NAME]
+        generator = Generator(matters, now)
+        residents = [ObjectId(i) for i in ctx["resident_ids"]]
+        # The bench residents own a fixed, realistic number of applications; everything else
+        # belongs to a large population of other applicants.
+        for resident in residents:
+            docs = [
+                generator.application(resident, "Bench resident")[0]
+                for _ in range(OWN_PER_RESIDENT)
+            ]
+            db.applications.insert_many(docs, ordered=False)
+        ctx["own_tracking_no"] = db.applications.find_one(
+            {"applicant_id": residents[0]}, sort=[("_id", -1)]
+        )["tracking_no"]
+        population = [ObjectId() for _ in range(200_000)]
+        seeded = db.applications.count_documents({})
+        rate = None
+        for size in SIZES:
+            missing = size - seeded
+            if rate and missing / rate / 60 > MAX_SEED_MINUTES:
+                print(
+                    f"\nstopping before {size:,}: seeding {missing:,} more at {rate:,.0f}/s would "
+                    f"take {missing / rate / 60:.0f} min "
+                    f"(> SCALE_MAX_SEED_MINUTES={MAX_SEED_MINUTES:.0f})"
+                )
+                break
+            print(f"\nseeding to {size:,} applications ...", flush=True)
+            started = time.perf_counter()
+            last_report = started
+            events: list[dict[str, Any]] = []
+            while seeded < size:
+                batch_size = min(BATCH, size - seeded)
+                docs = []
+                for _ in range(batch_size):
+                    doc, event = generator.application(
+                        population[generator.rng.randrange(len(population))]
+                    )
+                    docs.append(doc)
+                    if event is not None:
+                        events.append(event)
+                db.applications.insert_many(docs, ordered=False)
+                seeded += batch_size
+                if len(events) >= BATCH:
+                    db.supervision_events.insert_many(events, ordered=False)
+                    events = []
+                if time.perf_counter() - last_report > 10 or seeded == size:
+                    last_report = time.perf_counter()
+                    elapsed = last_report - started
+                    done = seeded - (size - missing)
+                    rate = done / elapsed
+                    eta = (size - seeded) / rate if rate else 0
+                    print(
+                        f"  {seeded:>9,} / {size:,}  {rate:,.0f} docs/s  eta {eta / 60:.1f} min",
+                        flush=True,
+                    )
+            if events:
+                db.supervision_events.insert_many(events, ordered=False)
+            updates = generator.drain_kpi()
+            for n in range(0, len(updates), BATCH):
+                db.kpi_daily.bulk_write(
+                    [UpdateOne(f, u, upsert=True) for f, u in updates[n : n + BATCH]],
+                    ordered=False,
+                )
+            rate = missing / (time.perf_counter() - started)
+            counts = {
+                name: db[name].estimated_document_count()
+                for name in ("applications", "supervision_events", "kpi_daily")
+            }
+            print(f"  stored: {counts}")
+            print(f"\nat {size:,} applications:")
+            print(f"  {'endpoint':<24}{'status':>7}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}")
+            results[size] = {}
+            for endpoint in endpoints(ctx):
+                figure = measure_http(service.url, endpoint)
+                results[size][endpoint.label] = figure
+                print(
+                    f"  {endpoint.label:<24}{figure['status']:>7}{figure['p50']:>9.1f}"
+                    f"{figure['p95']:>9.1f}{figure['mean']:>9.1f}",
+                    flush=True,
+                )
+            print("  query plans:")
+            with app.app_context():
+                for endpoint in endpoints(ctx):
+                    for target, stages in explain_endpoint(app, db, endpoint):
+                        scan = any(s.startswith("COLLSCAN") for s in stages)
+                        no_collscan = no_collscan and not scan
+                        # The embedded server never takes a sort from an index whose leading
+                        # field is an equality: it fetches every match and sorts them.
+                        flag = (
+                            "COLLSCAN!"
+                            if scan
+                            else "ok, sorts all matches"
+                            if (stages and stages[0].startswith("SORT"))
+                            else "ok"
+                        )
+                        print(f"    [{flag}] {endpoint.label}: {target} -> {' > '.join(stages)}")
+            sample = [d["_id"] for d in db.applications.aggregate([{"$sample": {"size": 200}}])]
+            costs[size] = db_costs(db, size, sample)
+            print("  database operations on the applications collection (ms each):")
+            for label, value in costs[size].items():
+                print(f"    {label:<34}{value:>10.2f}")
+
+    sizes = sorted(results)
+    if len(sizes) >= 2:
+        small, big = sizes[0], sizes[-1]
+        print(f"\nratio {big:,} / {small:,} (p50 latency):")
+        for label in results[small]:
+            a, b = results[small][label]["p50"], results[big][label]["p50"]
+            print(f"  {label:<24}{a:>9.1f} ms -> {b:>9.1f} ms   {b / a:>6.2f}x")
+        for label in costs[small]:
+            a, b = costs[small][label], costs[big][label]
+            print(f"  db: {label:<30}{a:>9.2f} ms -> {b:>9.2f} ms   {b / a:>6.2f}x")
+    print(f"load average at the end: {report.load_average()}")
+    print(f"\nlargest size run: {sizes[-1]:,}" if sizes else "\nno size was run")
+    print("every query used an index" if no_collscan else "SOME QUERY SCANNED THE COLLECTION")
+    if os.environ.get("SCALE_JSON"):
+        Path(os.environ["SCALE_JSON"]).write_text(json.dumps({"results": results, "costs": costs}))
+    statuses = Counter(figure["status"] for per in results.values() for figure in per.values())
+    return 0 if no_collscan and set(statuses) <= {200} else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

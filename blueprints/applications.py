@@ -1,0 +1,247 @@
+"""Applications: submission and tracking (resident app) and the one-window workflow (staff app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from app import application_workflow as wf
+from app.api import Blueprint, etag_for, if_match_version
+from app.auth import current_user
+from app.services import applications as service
+from app.workflow import describe
+from schemas.applications import (
+    ApplicationCreateSchema,
+    ApplicationListArgs,
+    ApplicationSchema,
+    ApplicationSummarySchema,
+    ReviewDecisionSchema,
+    SupplementRequestSchema,
+    SupplementSchema,
+    VisitSchema,
+)
+from schemas.base import page_of
+from schemas.cases import RatingSchema, ReasonSchema
+from schemas.certificates import CertificateSchema
+
+blp = Blueprint(
+    "applications",
+    __name__,
+    url_prefix="/api/v1/applications",
+    description="Applications for service items, from submission to the certificate in the "
+    "wallet. Every state change is a compare-and-set: send If-Match with the ETag you read "
+    "(412 when stale); a transition that no longer applies answers 409. Transitions:\n\n"
+    + "\n".join(f"- {line}" for line in describe(wf.MACHINE)),
+)
+
+ETAG = {
+    "ETag": {
+        "description": 'The version of the case, e.g. "v3"; send it back as If-Match',
+        "schema": {"type": "string"},
+    }
+}
+APPLICANTS = wf.APPLICANT_ROLES
+READERS = ("resident", "enterprise", "staff", "supervisor")
+
+
+def _one(doc: dict[str, Any], status: int = 200):
+    return service.present(doc), status, {"ETag": etag_for(doc["version"])}
+
+
+@blp.route("")
+class Applications(MethodView):
+    @blp.auth(*APPLICANTS)
+    @blp.idempotent
+    @blp.arguments(ApplicationCreateSchema)
+    @blp.response(201, ApplicationSchema, headers=ETAG)
+    def post(self, data):
+        """Submit an application: the form is checked against the service item, required
+        materials must be cited (your attachment, or a certificate of the required type from
+        your wallet), and the item's audience must match your account"""
+        return _one(service.submit(current_user(), data), 201)
+
+    @blp.auth(*APPLICANTS)
+    @blp.arguments(ApplicationListArgs, location="query")
+    @blp.response(200, page_of(ApplicationSummarySchema))
+    def get(self, args):
+        """My applications, newest first"""
+        page = service.list_own(current_user(), args["status"], args["limit"], args["cursor"])
+        return page.to_dict()
+
+
+@blp.route("/track/<string:tracking_no>")
+class ApplicationByTrackingNo(MethodView):
+    @blp.auth(*READERS)
+    @blp.not_found
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def get(self, tracking_no):
+        """Find an application by its tracking number (owner, involved staff, supervisor)"""
+        return _one(service.track(current_user(), tracking_no))
+
+
+@blp.route("/<string:application_id>")
+class ApplicationById(MethodView):
+    @blp.auth(*READERS)
+    @blp.not_found
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def get(self, application_id):
+        """One application with its timeline, reviews, clock and visits (owner, involved
+        staff, supervisor of the region)"""
+        return _one(service.get(current_user(), application_id))
+
+
+@blp.route("/<string:application_id>/withdraw")
+class Withdraw(MethodView):
+    @blp.auth(*APPLICANTS)
+    @blp.if_match
+    @blp.not_found
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def post(self, application_id):
+        """Withdraw my application (only before acceptance)"""
+        return _one(service.withdraw(current_user(), application_id, if_match_version()))
+
+
+@blp.route("/<string:application_id>/supplements")
+class Supplements(MethodView):
+    @blp.auth(*APPLICANTS)
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(SupplementSchema)
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def post(self, data, application_id):
+        """Hand in the requested materials; the case returns to review and the clock resumes,
+        its due time extended by the pause"""
+        return _one(
+            service.supplement(
+                current_user(), application_id, data["materials"], data["note"], if_match_version()
+            )
+        )
+
+
+@blp.route("/<string:application_id>/rating")
+class Rating(MethodView):
+    @blp.auth(*APPLICANTS)
+    @blp.idempotent
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(RatingSchema)
+    @blp.response(201, ApplicationSchema, headers=ETAG)
+    def post(self, data, application_id):
+        """Rate the service once, after the application reached a final state"""
+        return _one(
+            service.rate(
+                current_user(), application_id, data["score"], data["comment"], if_match_version()
+            ),
+            201,
+        )
+
+
+@blp.route("/<string:application_id>/accept")
+class Accept(MethodView):
+    @blp.auth("staff")
+    @blp.if_match
+    @blp.not_found
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def post(self, application_id):
+        """Accept at the one window (the lead department, or window staff of the case's
+        region): starts the clock and opens one review task per involved department"""
+        return _one(service.accept(current_user(), application_id, if_match_version()))
+
+
+@blp.route("/<string:application_id>/reject")
+class Reject(MethodView):
+    @blp.auth("staff")
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def post(self, data, application_id):
+        """Refuse at acceptance, with a reason"""
+        return _one(
+            service.reject(current_user(), application_id, data["reason"], if_match_version())
+        )
+
+
+@blp.route("/<string:application_id>/request-supplement")
+class RequestSupplement(MethodView):
+    @blp.auth("staff")
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(SupplementRequestSchema)
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def post(self, data, application_id):
+        """Ask the applicant for materials (a department whose review is pending); the clock
+        pauses"""
+        return _one(
+            service.request_supplement(
+                current_user(),
+                application_id,
+                data["materials"],
+                data["reason"],
+                if_match_version(),
+            )
+        )
+
+
+@blp.route("/<string:application_id>/reviews/<string:department_code>")
+class Review(MethodView):
+    @blp.auth("staff")
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(ReviewDecisionSchema)
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def post(self, data, application_id, department_code):
+        """Decide my department's review task: all approve → approved, any reject → rejected"""
+        return _one(
+            service.review(
+                current_user(),
+                application_id,
+                department_code,
+                data["decision"],
+                data["opinion"],
+                if_match_version(),
+            )
+        )
+
+
+@blp.route("/<string:application_id>/complete")
+class Complete(MethodView):
+    @blp.auth("staff")
+    @blp.if_match
+    @blp.not_found
+    @blp.response(200, ApplicationSchema, headers=ETAG)
+    def post(self, application_id):
+        """Complete an approved case (lead department): issues the item's certificate into
+        the applicant's wallet"""
+        return _one(service.complete(current_user(), application_id, if_match_version()))
+
+
+@blp.route("/<string:application_id>/visits")
+class Visits(MethodView):
+    @blp.auth("staff")
+    @blp.idempotent
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(VisitSchema)
+    @blp.response(201, ApplicationSchema, headers=ETAG)
+    def post(self, data, application_id):
+        """Record a physical visit of the applicant (involved staff); more visits than the
+        item allows raise an extra_visit supervision event"""
+        return _one(
+            service.record_visit(
+                current_user(), application_id, data["purpose"], if_match_version()
+            ),
+            201,
+        )
+
+
+@blp.route("/<string:application_id>/materials/<string:key>/certificate")
+class CitedCertificate(MethodView):
+    @blp.auth("staff")
+    @blp.not_found
+    @blp.response(200, CertificateSchema)
+    def get(self, application_id, key):
+        """Read a wallet certificate the applicant cited for a material (staff handling the
+        case); the read is logged and shown to the holder"""
+        return service.read_certificate(current_user(), application_id, key)

@@ -1,0 +1,28 @@
+"""The staff app's inbox: what my department must act on, most urgent first."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app.api import Blueprint
+from app.auth import current_user
+from app.services import applications as _applications  # noqa: F401  (registers its kinds)
+from app.services import inbox
+from schemas.base import page_of
+from schemas.staff import InboxArgs, InboxItemSchema
+
+blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff work queues")
+
+
+@blp.route("/inbox")
+class Inbox(MethodView):
+    @blp.auth("staff")
+    @blp.arguments(InboxArgs, location="query")
+    @blp.response(200, page_of(InboxItemSchema))
+    def get(self, args):
+        """Work for my department: acceptance, review (returned supplements too) or complaints;
+        most urgent first (earliest due_at; awaiting acceptance: earliest submitted_at)"""
+        page = inbox.page(
+            current_user(), args["kind"], args["overdue"], args["limit"], args["cursor"]
+        )
+        return page.to_dict()

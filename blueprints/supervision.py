@@ -1,0 +1,147 @@
+"""Supervision (Zhelidu): the event feed and live stream for supervisors, follow-up of each
+event, and public reports from any signed-in user."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request, stream_with_context
+from flask.views import MethodView
+
+from app.api import Blueprint, etag_for, if_match_version
+from app.auth import current_user
+from app.services import supervision as service
+from app.services import supervision_stream as stream_service
+from schemas.base import page_of
+from schemas.supervision import (
+    EventCloseSchema,
+    EventNoteBodySchema,
+    EventSchema,
+    PublicReportSchema,
+    SupervisionFeedArgs,
+    SupervisionStreamArgs,
+)
+
+blp = Blueprint(
+    "supervision",
+    __name__,
+    url_prefix="/api/v1/supervision",
+    description="Oversight feed (Zhelidu): supervision events, follow-up, public reports",
+)
+
+
+def _single(event):
+    return event, 200, {"ETag": etag_for(event["version"])}
+
+
+@blp.route("/feed")
+class Feed(MethodView):
+    @blp.auth("supervisor")
+    @blp.arguments(SupervisionFeedArgs, location="query")
+    @blp.response(200, page_of(EventSchema))
+    def get(self, args):
+        """Events in my region and below, newest first (cursor pages stay correct while new
+        events arrive)"""
+        return service.feed(current_user(), args).to_dict()
+
+
+@blp.route("/stream")
+class Stream(MethodView):
+    @blp.auth("supervisor")
+    @blp.arguments(SupervisionStreamArgs, location="query")
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Last-Event-ID",
+                "required": False,
+                "schema": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+                "description": "Resume after this event (EventSource sends it on reconnect); "
+                "without it the stream starts with events raised from now on.",
+            }
+        ]
+    )
+    @blp.response(
+        200,
+        {
+            "type": "string",
+            "example": 'id: 6650c1f0a1b2c3d4e5f60718\nevent: bad_rating\ndata: {"id": ...}\n\n',
+        },
+        content_type="text/event-stream",
+        description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the "
+        "event as in the feed. Comment lines (`: heartbeat`) keep the connection alive. The "
+        "server ends a connection after a few minutes; reconnect with Last-Event-ID.",
+    )
+    @blp.alt_response(503, description="Too many live streams on this server; see Retry-After")
+    def get(self, args):
+        """Live supervision events of my region (Server-Sent Events, resumable)"""
+        settings = current_app.extensions["settings"]
+        region = service.feed_region(current_user(), args.get("region"))
+        last_id = stream_service.parse_last_event_id(request.headers.get("Last-Event-ID"))
+        if last_id is None:
+            last_id = stream_service.starting_point(region, settings.sse_settle_seconds)
+        release = stream_service.acquire_slot(settings.sse_max_streams)
+        schema = EventSchema()
+        frames = stream_service.stream(region, last_id, settings, schema.dump)
+        response = Response(
+            stream_with_context(frames),
+            mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        response.call_on_close(release)
+        return response
+
+
+@blp.route("/events/<string:event_id>")
+class EventById(MethodView):
+    @blp.auth("supervisor")
+    @blp.not_found
+    @blp.response(200, EventSchema)
+    def get(self, event_id):
+        """One event (with its ETag for If-Match)"""
+        return _single(service.get_event(current_user(), event_id))
+
+
+@blp.route("/events/<string:event_id>/ack")
+class Acknowledge(MethodView):
+    @blp.auth("supervisor")
+    @blp.if_match
+    @blp.not_found
+    @blp.response(200, EventSchema)
+    def post(self, event_id):
+        """Acknowledge an open event (open → acknowledged)"""
+        return _single(service.acknowledge(current_user(), event_id, if_match_version()))
+
+
+@blp.route("/events/<string:event_id>/notes")
+class Notes(MethodView):
+    @blp.auth("supervisor")
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(EventNoteBodySchema)
+    @blp.response(200, EventSchema)
+    def post(self, data, event_id):
+        """Add a follow-up note (author and time recorded) to an open or acknowledged event"""
+        return _single(service.add_note(current_user(), event_id, data["note"], if_match_version()))
+
+
+@blp.route("/events/<string:event_id>/close")
+class Close(MethodView):
+    @blp.auth("supervisor")
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(EventCloseSchema)
+    @blp.response(200, EventSchema)
+    def post(self, data, event_id):
+        """Close an acknowledged event with its finding (acknowledged → closed)"""
+        return _single(service.close(current_user(), event_id, data["finding"], if_match_version()))
+
+
+@blp.route("/reports")
+class Reports(MethodView):
+    @blp.auth()
+    @blp.idempotent
+    @blp.arguments(PublicReportSchema)
+    @blp.response(201, EventSchema)
+    @blp.alt_response(429, description="Too many reports; see Retry-After")
+    def post(self, data):
+        """Report a problem with government work: raises a `public_report` event"""
+        return service.report(current_user(), data), 201, {}

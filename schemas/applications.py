@@ -1,0 +1,191 @@
+"""Applications on the wire: what the resident and staff apps send, and the case they get."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.application_workflow import STATES
+from schemas.base import (
+    BaseSchema,
+    Id,
+    PageArgs,
+    StrictString,
+    UTCDateTime,
+)
+from schemas.cases import TimelineEntrySchema
+
+# ------------------------------------------------------------------ requests
+
+
+class MaterialRefSchema(BaseSchema):
+    key = StrictString(required=True, validate=validate.Length(min=1, max=64))
+    attachment_id = Id(metadata={"description": "An attachment you uploaded"})
+    certificate_id = Id(
+        metadata={"description": "A certificate in your wallet of the material's type"}
+    )
+
+    @validates_schema
+    def exactly_one_source(self, data: dict[str, Any], **_: Any) -> None:
+        given = [k for k in ("attachment_id", "certificate_id") if data.get(k) is not None]
+        if len(given) != 1:
+            raise ValidationError(
+                "Give exactly one of attachment_id or certificate_id.", "attachment_id"
+            )
+
+
+class FormField(fields.Dict):
+    """The form object; each value is checked against the service item's form definition."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), **kwargs)
+
+
+class ApplicationCreateSchema(BaseSchema):
+    matter_code = StrictString(required=True, validate=validate.Length(min=1, max=64))
+    form = FormField(required=True)
+    materials = fields.List(fields.Nested(MaterialRefSchema), required=True)
+    delivery = StrictString(required=True, validate=validate.Length(min=1, max=32))
+
+
+class ReviewDecisionSchema(BaseSchema):
+    decision = StrictString(required=True, validate=validate.OneOf(["approve", "reject"]))
+    opinion = StrictString(load_default=None, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reasons_for_rejection(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("decision") == "reject" and not data.get("opinion"):
+            raise ValidationError("Say why the department rejects.", "opinion")
+
+
+class SupplementRequestSchema(BaseSchema):
+    materials = fields.List(
+        StrictString(validate=validate.Length(min=1, max=64)),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "Keys of the materials the applicant must hand in"},
+    )
+    reason = StrictString(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SupplementSchema(BaseSchema):
+    materials = fields.List(
+        fields.Nested(MaterialRefSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
+    note = StrictString(load_default=None, validate=validate.Length(max=2000))
+
+
+class VisitSchema(BaseSchema):
+    purpose = StrictString(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ApplicationListArgs(PageArgs):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATES))
+
+
+# ------------------------------------------------------------------ responses
+
+
+class MatterRefSchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+
+
+class EnterpriseViewSchema(Schema):
+    name = fields.String()
+    credit_code = fields.String(metadata={"description": "Masked"})
+
+
+class ApplicantSchema(Schema):
+    id = Id()
+    kind = fields.String(metadata={"enum": ["person", "enterprise"]})
+    name = fields.String(metadata={"description": "Masked, e.g. 张**"})
+    phone = fields.String(allow_none=True, metadata={"description": "Masked, e.g. 138****5678"})
+    id_number = fields.String(
+        allow_none=True, metadata={"description": "Masked, e.g. 330106********1234"}
+    )
+    enterprise = fields.Nested(EnterpriseViewSchema, allow_none=True)
+
+
+class CitedMaterialSchema(Schema):
+    key = fields.String()
+    name = fields.String(allow_none=True)
+    attachment_id = Id()
+    certificate_id = Id()
+    certificate_type = fields.String()
+
+
+class ReviewSchema(Schema):
+    department = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    opinion = fields.String(allow_none=True)
+    decided_at = UTCDateTime(allow_none=True)
+
+
+class SupplementRequestViewSchema(Schema):
+    materials = fields.List(fields.String())
+    reason = fields.String()
+    department = fields.String()
+    requested_at = UTCDateTime()
+
+
+class StaffRefSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    department = fields.String(allow_none=True)
+
+
+class VisitViewSchema(Schema):
+    at = UTCDateTime()
+    purpose = fields.String()
+    staff = fields.Nested(StaffRefSchema)
+
+
+class RatingViewSchema(Schema):
+    score = fields.Integer()
+    comment = fields.String(allow_none=True)
+    at = UTCDateTime()
+
+
+class ApplicationSchema(Schema):
+    id = Id(attribute="_id")
+    tracking_no = fields.String(metadata={"example": "ZJ20261126000123"})
+    status = fields.String(metadata={"enum": list(STATES)})
+    applicant = fields.Nested(ApplicantSchema)
+    matter_code = fields.String(attribute="matter.code", metadata={"description": "As submitted"})
+    matter = fields.Nested(MatterRefSchema, metadata={"description": "The version applied under"})
+    form = fields.Dict()
+    materials = fields.List(fields.Nested(CitedMaterialSchema))
+    delivery = fields.String()
+    region = fields.String()
+    department = fields.String(metadata={"description": "The lead department"})
+    co_departments = fields.List(fields.String())
+    submitted_at = UTCDateTime()
+    accepted_at = UTCDateTime(allow_none=True)
+    due_at = UTCDateTime(allow_none=True)
+    completed_at = UTCDateTime(allow_none=True)
+    overdue = fields.Boolean()
+    reviews = fields.List(fields.Nested(ReviewSchema))
+    supplement_request = fields.Nested(SupplementRequestViewSchema, allow_none=True)
+    visits = fields.List(fields.Nested(VisitViewSchema))
+    visit_count = fields.Integer()
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+    certificate_id = Id(allow_none=True)
+    rating = fields.Nested(RatingViewSchema, allow_none=True)
+    version = fields.Integer()
+
+
+class ApplicationSummarySchema(Schema):
+    """One line of 'my applications'."""
+
+    id = Id(attribute="_id")
+    tracking_no = fields.String()
+    status = fields.String(metadata={"enum": list(STATES)})
+    matter = fields.Nested(MatterRefSchema)
+    submitted_at = UTCDateTime()
+    due_at = UTCDateTime(allow_none=True)
+    completed_at = UTCDateTime(allow_none=True)
+    overdue = fields.Boolean()
+    version = fields.Integer()

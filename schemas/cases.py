@@ -1,0 +1,31 @@
+"""Pieces every kind of case shares (applications, complaints): a reason, a rating, and the
+entries of the append-only timeline that app.workflow writes."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.base import BaseSchema, StrictInteger, StrictString, UTCDateTime
+
+
+class ReasonSchema(BaseSchema):
+    reason = StrictString(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class RatingSchema(BaseSchema):
+    score = StrictInteger(required=True, validate=validate.Range(min=1, max=5))
+    comment = StrictString(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ActorSchema(Schema):
+    id = fields.String(allow_none=True)
+    role = fields.String()
+    name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
+class TimelineEntrySchema(Schema):
+    at = UTCDateTime()
+    actor = fields.Nested(ActorSchema)
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)

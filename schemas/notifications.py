@@ -1,0 +1,41 @@
+"""Inbox notifications."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from schemas.base import Id, PageArgs, UTCDateTime
+
+
+class NotificationSubjectSchema(Schema):
+    kind = fields.String(metadata={"example": "application"})
+    id = fields.String(metadata={"example": "6650c1f0a1b2c3d4e5f60718"})
+
+
+class NotificationSchema(Schema):
+    id = Id(attribute="_id", dump_only=True)
+    kind = fields.String(
+        required=True, metadata={"description": "What happened, e.g. status_changed, sla_warning"}
+    )
+    title = fields.String(required=True)
+    body = fields.String()
+    subject = fields.Nested(NotificationSubjectSchema, allow_none=True)
+    read = fields.Function(lambda n: n.get("read_at") is not None, dump_only=True)
+    read_at = UTCDateTime(allow_none=True)
+    created_at = UTCDateTime(required=True)
+
+
+class NotificationListArgs(PageArgs):
+    unread = fields.Boolean(
+        load_default=False, metadata={"description": "true: only notifications not yet read"}
+    )
+
+
+class UnreadCountSchema(Schema):
+    unread = fields.Integer(required=True, metadata={"example": 3})
+
+
+class ReadAllSchema(Schema):
+    marked = fields.Integer(
+        required=True, metadata={"description": "How many notifications were newly marked read"}
+    )

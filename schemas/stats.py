@@ -1,0 +1,100 @@
+"""KPI read-outs (API.md "Oversight")."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from schemas.base import QuerySchema, StrictString
+
+NULL_RATE = "Fraction 0..1; null when there was nothing to rate."
+
+
+def _rate(doc: str) -> fields.Float:
+    return fields.Float(
+        allow_none=True, metadata={"description": f"{doc}. {NULL_RATE}", "example": 0.97}
+    )
+
+
+class KpiSchema(Schema):
+    applications_received = fields.Integer(metadata={"description": "Applications submitted"})
+    applications_completed = fields.Integer()
+    online_rate = _rate("Completed with 0 visits / completed")
+    one_visit_rate = _rate("Completed with at most 1 visit / completed")
+    on_time_rate = _rate("Completed by the due time / completed")
+    avg_processing_hours = fields.Float(
+        allow_none=True,
+        metadata={"description": "Mean working hours from submission to completion"},
+    )
+    p90_processing_hours = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "90th percentile of working hours, as the upper bound of its "
+            "histogram bucket (bounds 1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, "
+            "480, 720 h; 720 means 720 or more)"
+        },
+    )
+    ratings = fields.Integer(metadata={"description": "Ratings of applications and complaints"})
+    satisfaction_rate = _rate("Ratings of 4 or 5 / all ratings")
+    complaints_received = fields.Integer()
+    complaints_resolved = fields.Integer()
+    avg_complaint_hours = fields.Float(
+        allow_none=True, metadata={"description": "Mean working hours from filing to resolution"}
+    )
+    complaint_on_time_rate = _rate("Complaints resolved by the due time / resolved")
+    repeat_rate = _rate("Repeat complaints / complaints received")
+    reopen_rate = _rate("Reopenings / complaints resolved")
+    disputes_resolved = fields.Integer()
+    mediation_success_rate = _rate("Disputes settled / disputes resolved")
+
+
+class KpiOverviewSchema(KpiSchema):
+    region = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    from_ = fields.String(data_key="from", attribute="from", metadata={"example": "2026-11-01"})
+    to = fields.String(metadata={"example": "2026-11-30"})
+
+
+class DepartmentKpiSchema(KpiSchema):
+    department = fields.String(required=True, metadata={"example": "AMR-330100"})
+    name = fields.String(required=True)
+
+
+class DepartmentRankingSchema(Schema):
+    region = fields.String()
+    from_ = fields.String(data_key="from", attribute="from")
+    to = fields.String()
+    items = fields.List(fields.Nested(DepartmentKpiSchema), required=True)
+
+
+SORTABLE = (*KpiSchema._declared_fields, "department")
+
+
+class KpiRangeArgs(QuerySchema):
+    region = StrictString(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "This region and everything below it"},
+    )
+    from_ = fields.Date(
+        data_key="from",
+        attribute="from",
+        metadata={"description": "First China-local day (default: 29 days before `to`)"},
+    )
+    to = fields.Date(metadata={"description": "Last China-local day, inclusive (default today)"})
+
+
+class KpiOverviewArgs(KpiRangeArgs):
+    department = StrictString(validate=validate.Length(min=1, max=64))
+
+
+class KpiDepartmentsArgs(KpiRangeArgs):
+    sort = StrictString(
+        validate=validate.OneOf([*SORTABLE, *(f"-{f}" for f in SORTABLE)]),
+        metadata={
+            "description": "A KPI name (or `department`), ascending; prefix `-` for "
+            "descending. Default `-applications_received`. Nulls sort last."
+        },
+    )
+
+
+class PublicKpiArgs(KpiRangeArgs):
+    pass

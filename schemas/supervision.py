@@ -1,0 +1,87 @@
+"""Supervision events, their follow-up, and public reports."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.event_workflow import EVENT_STATES
+from app.events import SEVERITY
+from schemas.base import BaseSchema, Id, PageArgs, QuerySchema, StrictString, UTCDateTime
+
+EVENT_TYPES = tuple(SEVERITY)
+
+
+class EventSubjectSchema(Schema):
+    kind = fields.String(
+        required=True,
+        metadata={"enum": ["application", "complaint", "department", "region"]},
+    )
+    id = fields.String(required=True)
+    tracking_no = fields.String(allow_none=True)
+
+
+class PersonRefSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String()
+
+
+class EventNoteSchema(Schema):
+    at = UTCDateTime(required=True)
+    author = fields.Nested(PersonRefSchema, required=True)
+    note = fields.String(required=True)
+
+
+class EventSchema(Schema):
+    id = Id(attribute="_id", dump_only=True)
+    type = fields.String(required=True, metadata={"enum": list(EVENT_TYPES)})
+    severity = fields.String(required=True, metadata={"enum": ["low", "medium", "high"]})
+    subject = fields.Nested(EventSubjectSchema, required=True)
+    region = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    summary = fields.String(required=True, metadata={"description": "Short, without personal data"})
+    description = fields.String(
+        metadata={"description": "public_report only: what the reporter wrote"}
+    )
+    state = fields.String(required=True, metadata={"enum": list(EVENT_STATES)})
+    notes = fields.List(fields.Nested(EventNoteSchema), dump_default=list)
+    finding = fields.String(allow_none=True)
+    created_at = UTCDateTime(required=True)
+    acknowledged_at = UTCDateTime(allow_none=True)
+    closed_at = UTCDateTime(allow_none=True)
+    version = fields.Integer(required=True)
+
+
+class SupervisionFeedArgs(PageArgs):
+    type = StrictString(validate=validate.OneOf(EVENT_TYPES))
+    state = StrictString(validate=validate.OneOf(EVENT_STATES))
+    department = StrictString(validate=validate.Length(min=1, max=64))
+    region = StrictString(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "Your region or one below it (403 outside your scope)"},
+    )
+
+
+class EventNoteBodySchema(BaseSchema):
+    note = StrictString(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class EventCloseSchema(BaseSchema):
+    finding = StrictString(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class PublicReportSchema(BaseSchema):
+    department = StrictString(validate=validate.Length(min=1, max=64))
+    related_application_id = Id()
+    region = StrictString(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "When neither a department nor an application is named"},
+    )
+    description = StrictString(required=True, validate=validate.Length(min=10, max=4000))
+
+
+class SupervisionStreamArgs(QuerySchema):
+    region = StrictString(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "Your region or one below it (403 outside your scope)"},
+    )

@@ -1,0 +1,162 @@
+"""The staff inbox: what my department must act on, most urgent first, read by index."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import clock
+from app.auth import Principal
+from app.pagination import Page
+from app.repositories import applications as repo
+from app.services import inbox
+from tests.applications.world import APPS
+from tests.conftest import assert_envelope
+
+INBOX = "/api/v1/staff/inbox"
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Hangzhou
+
+
+def _ids(api, query: str) -> list[str]:
+    response = api.get(f"{INBOX}?{query}")
+    assert response.status_code == 200, response.get_json()
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+def test_acceptance_inbox_of_the_lead_department_and_of_the_regions_window(world, users):
+    first, second = world.submit(), world.submit()
+    expected = [first["id"], second["id"]]  # oldest waiting first
+    assert _ids(world.staff["amr_head"], "kind=acceptance") == expected
+    assert _ids(users.staff("PSB-330100", ("window",)), "kind=acceptance") == expected
+    assert (
+        _ids(users.staff("CA-330000", ("window",), region="330000"), "kind=acceptance") == expected
+    )
+    # Co-departments review later; they do not accept; other regions see nothing.
+    assert _ids(world.staff["tax"], "kind=acceptance") == []
+    assert _ids(users.staff("PSB-330200", ("window",), region="330200"), "kind=acceptance") == []
+    world.accept(first)
+    assert _ids(world.staff["amr_head"], "kind=acceptance") == [second["id"]]
+
+
+def test_inbox_items_mask_personal_data(world):
+    world.submit()
+    item = world.staff["amr_head"].get(f"{INBOX}?kind=acceptance").get_json()["items"][0]
+    assert item["kind"] == "application"
+    assert item["applicant"]["id_number"] == "330106********0018"
+    assert "****" in item["applicant"]["phone"]
+    assert item["title"] == "Company establishment registration"
+    assert item["overdue"] is False
+
+
+@pytest.mark.frozen(T0)
+def test_review_inbox_most_urgent_first_and_the_overdue_filter(world, db):
+    late = world.submit()
+    clock.advance(timedelta(hours=1))
+    world.accept(late)
+    # A second case accepted earlier would be due earlier: make it so by hours.
+    db.matters.update_one(
+        {"_id": world.matter["_id"]}, {"$set": {"time_limit": {"value": 2, "unit": "hours"}}}
+    )
+    urgent = world.accept(world.submit())
+    assert _ids(world.staff["tax"], "kind=review") == [urgent["id"], late["id"]]
+    assert _ids(world.staff["tax"], "kind=review&overdue=true") == []
+    clock.advance(timedelta(hours=3))
+    assert _ids(world.staff["tax"], "kind=review&overdue=true") == [urgent["id"]]
+    assert _ids(world.staff["tax"], "kind=review&overdue=false") == [late["id"]]
+    item = world.staff["tax"].get(f"{INBOX}?kind=review&overdue=true").get_json()["items"][0]
+    assert item["overdue"] is True
+    assert item["task"] == {
+        "department": "TAX-330100",
+        "status": "pending",
+        "opinion": None,
+        "decided_at": None,
+    }
+    # Decided tasks leave my inbox; other departments still have theirs.
+    world.ok("tax", urgent, "reviews/TAX-330100", {"decision": "approve"})
+    assert _ids(world.staff["tax"], "kind=review") == [late["id"]]
+    assert urgent["id"] in _ids(world.staff["si"], "kind=review")
+    # Nothing waiting for acceptance is overdue: the clock starts at acceptance.
+    world.submit()
+    assert _ids(world.staff["amr_head"], "kind=acceptance&overdue=true") == []
+    assert len(_ids(world.staff["amr_head"], "kind=acceptance&overdue=false")) == 1
+
+
+def test_a_returned_supplement_is_review_work_again(world):
+    case = world.accept(world.submit())
+    world.ok("si", case, "request-supplement", {"materials": ["articles"], "reason": "unsigned"})
+    assert _ids(world.staff["si"], "kind=review") == []
+    materials = [{"key": "articles", "attachment_id": world.articles}]
+    world.applicant.post(f"{APPS}/{case['id']}/supplements", json={"materials": materials})
+    items = world.staff["si"].get(f"{INBOX}?kind=review").get_json()["items"]
+    assert [i["id"] for i in items] == [case["id"]]
+    assert items[0]["supplement_returned_at"] is not None
+
+
+def test_inbox_pages_with_a_cursor_across_its_queues(world, db):
+    cases = [world.submit() for _ in range(3)]
+    # AMR's window staff see these cases twice over (lead department and region window):
+    # each case is listed once, in order, across pages.
+    window = world.staff["amr_window"]
+    first = window.get(f"{INBOX}?kind=acceptance&limit=2").get_json()
+    assert [i["id"] for i in first["items"]] == [c["id"] for c in cases[:2]]
+    rest = window.get(f"{INBOX}?kind=acceptance&limit=2&cursor={first['next_cursor']}")
+    assert [i["id"] for i in rest.get_json()["items"]] == [cases[2]["id"]]
+    assert rest.get_json()["next_cursor"] is None
+    assert_envelope(window.get(f"{INBOX}?kind=acceptance&cursor=garbage"), 422)
+
+
+def test_complaints_kind_is_an_empty_page_until_a_provider_registers(world, monkeypatch):
+    assert world.staff["tax"].get(f"{INBOX}?kind=complaints").get_json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+    seen = {}
+
+    def provider(user, overdue, limit, cursor):
+        seen.update(department=user.department, overdue=overdue, limit=limit)
+        return Page([], None)
+
+    monkeypatch.setitem(inbox._providers, "complaints", provider)
+    world.staff["tax"].get(f"{INBOX}?kind=complaints&overdue=true&limit=5")
+    assert seen == {"department": "TAX-330100", "overdue": True, "limit": 5}
+
+
+def test_inbox_needs_a_known_kind_and_a_staff_member(world, users):
+    assert "kind" in assert_envelope(world.staff["tax"].get(INBOX), 422)["errors"]
+    assert "kind" in assert_envelope(world.staff["tax"].get(f"{INBOX}?kind=all"), 422)["errors"]
+    assert_envelope(world.applicant.get(f"{INBOX}?kind=review"), 403)
+    assert_envelope(users.supervisor().get(f"{INBOX}?kind=review"), 403)
+
+
+def test_every_inbox_query_is_answered_by_an_index(world, db):
+    case = world.submit()
+    world.accept(world.submit())
+    window = Principal(
+        id=world.staff["amr_window"].id,
+        role="staff",
+        department="AMR-330100",
+        duties=("window",),
+        region="330100",
+    )
+    from app import application_workflow as wf
+
+    now = clock.now()
+    for key in wf.acceptance_keys(window) + wf.review_keys(window):
+        for overdue in (None, True, False):
+            query = repo.inbox_query(key, overdue, now)
+            # A following page narrows the same range from the cursor.
+            for bound in ({}, {"inbox_at": {**query.get("inbox_at", {}), "$gte": now}}):
+                cursor = db.applications.find({**query, **bound}).sort(
+                    [("inbox_at", 1), ("_id", 1)]
+                )
+                plan = cursor.explain()["queryPlanner"]["winningPlan"]
+                assert "COLLSCAN" not in str(plan), (key, overdue, plan)
+    # The SLA sweeps of the oversight worker read by index too.
+    for field in ("warn_at", "overdue_at"):
+        plan = db.applications.find({field: {"$lte": now}}).explain()["queryPlanner"]
+        assert "COLLSCAN" not in str(plan["winningPlan"])
+    assert case["id"]
+
+
+def test_a_registered_kind_must_be_known():
+    with pytest.raises(ValueError):
+        inbox.register_provider("everything", lambda *a: Page([], None))

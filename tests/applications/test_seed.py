@@ -1,0 +1,28 @@
+"""The demo data opens each demo staff app on work, and leaves the demo wallets alone."""
+
+from app.seed import DEMO_PASSWORD, seed_demo
+
+INBOX = "/api/v1/staff/inbox"
+
+
+def login(client, phone):
+    response = client.post("/api/v1/auth/login", json={"phone": phone, "password": DEMO_PASSWORD})
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def _titles(client, phone, kind):
+    response = client.get(f"{INBOX}?kind={kind}", headers=login(client, phone))
+    return [item["matter"]["code"] for item in response.get_json()["items"]]
+
+
+def test_demo_applications_fill_the_window_and_review_inboxes(app, client, db):
+    with app.app_context():
+        assert seed_demo() is True
+        seed_demo(force=True)  # loading again adds nothing
+    assert db.applications.count_documents({}) == 3
+    assert _titles(client, "13700000001", "acceptance") == ["ZJ-COMPANY-SETUP"]  # AMR window
+    assert _titles(client, "13700000006", "review") == ["ZJ-HKMO-PERMIT"]  # PSB
+    assert _titles(client, "13700000004", "review") == ["ZJ-EMPLOY-REG"]  # SI
+    mine = client.get("/api/v1/applications", headers=login(client, "13800000001")).get_json()
+    assert {a["status"] for a in mine["items"]} == {"in_review"}
+    assert db.certificates.count_documents({}) == 2  # nothing completed, nothing issued

@@ -1,0 +1,257 @@
+"""Supervision events: the region-scoped feed, follow-up transitions, public reports."""
+
+from __future__ import annotations
+
+import pytest
+from bson import ObjectId
+
+from app.repositories import supervision_events
+from tests.conftest import assert_envelope
+from tests.oversight_helpers import case, event
+
+FEED = "/api/v1/supervision/feed"
+EVENTS = "/api/v1/supervision/events"
+
+
+def _ids(response):
+    assert response.status_code == 200, response.get_json()
+    return [e["id"] for e in response.get_json()["items"]]
+
+
+def test_a_supervisor_sees_their_region_and_below_only(app, users):
+    hangzhou = users.supervisor("330100")
+    province = users.supervisor("330000")
+    tonglu = users.supervisor("330122")
+    in_city = event(app, region="330100")
+    in_county = event(app, region="330122", department="AMR-330122")
+    in_ningbo = event(app, region="330200", department="AMR-330200")
+
+    assert _ids(hangzhou.get(FEED)) == [str(in_county["_id"]), str(in_city["_id"])]
+    assert _ids(tonglu.get(FEED)) == [str(in_county["_id"])]
+    assert set(_ids(province.get(FEED))) == {str(e["_id"]) for e in (in_city, in_county, in_ningbo)}
+    # Another region's event is simply not there, even by id.
+    assert_envelope(hangzhou.get(f"{EVENTS}/{in_ningbo['_id']}"), 404)
+    assert_envelope(hangzhou.post(f"{EVENTS}/{in_ningbo['_id']}/ack"), 404)
+
+
+def test_region_filter_inside_scope_narrows_and_outside_is_forbidden(app, users):
+    hangzhou = users.supervisor("330100")
+    event(app, region="330100")
+    county = event(app, region="330122", department="AMR-330122")
+    assert _ids(hangzhou.get(f"{FEED}?region=330122")) == [str(county["_id"])]
+    body = assert_envelope(hangzhou.get(f"{FEED}?region=330200"), 403)
+    assert "region" in body["errors"]
+    assert_envelope(hangzhou.get(f"{FEED}?region=330000"), 403)  # above the scope too
+
+
+def test_feed_filters_by_type_state_and_department(app, users, db):
+    sup = users.supervisor("330100")
+    overdue = event(app, "application_overdue", department="AMR-330100")
+    rating = event(app, "bad_rating", department="TAX-330100")
+    warning = event(app, "sla_warning", department="AMR-330100")
+    sup.post(f"{EVENTS}/{warning['_id']}/ack")
+
+    assert _ids(sup.get(f"{FEED}?type=bad_rating")) == [str(rating["_id"])]
+    assert _ids(sup.get(f"{FEED}?department=AMR-330100")) == [
+        str(warning["_id"]),
+        str(overdue["_id"]),
+    ]
+    assert _ids(sup.get(f"{FEED}?state=acknowledged")) == [str(warning["_id"])]
+    assert _ids(sup.get(f"{FEED}?state=open&department=AMR-330100")) == [str(overdue["_id"])]
+    assert _ids(sup.get(f"{FEED}?type=sla_warning&state=open")) == []
+    assert_envelope(sup.get(f"{FEED}?type=nonsense"), 422)
+    assert_envelope(sup.get(f"{FEED}?state=done"), 422)
+
+
+def test_feed_pages_stay_correct_while_new_events_arrive(app, users):
+    sup = users.supervisor("330100")
+    old = [event(app) for _ in range(5)]
+    first = sup.get(f"{FEED}?limit=2").get_json()
+    event(app)  # arrives while the client reads
+    event(app)
+    seen = [e["id"] for e in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = sup.get(f"{FEED}?limit=2&cursor={cursor}").get_json()
+        seen += [e["id"] for e in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == [str(e["_id"]) for e in reversed(old)]
+
+
+def test_every_feed_filter_combination_is_served_by_an_index(app, users, db):
+    event(app)
+    coll = db.supervision_events
+    for extra in (
+        {},
+        {"type": "bad_rating"},
+        {"state": "open"},
+        {"department": "X"},
+        {"type": "bad_rating", "state": "open"},
+        {"type": "bad_rating", "department": "X"},
+        {"state": "open", "department": "X"},
+        {"type": "bad_rating", "state": "open", "department": "X"},
+    ):
+        for bound in ({}, {"_id": {"$lt": ObjectId()}}):
+            query = {"region_path": "330100", **extra, **bound}
+            plan = str(coll.find(query).sort("_id", -1).explain()["queryPlanner"])
+            assert "COLLSCAN" not in plan, query
+
+
+def test_follow_up_acknowledge_note_close_with_audit(app, users, db):
+    sup = users.supervisor("330100")
+    ev = event(app)
+    url = f"{EVENTS}/{ev['_id']}"
+
+    got = sup.get(url)
+    assert got.headers["ETag"] == '"v1"'
+    body = got.get_json()
+    assert body["state"] == "open" and body["severity"] == "high"
+    assert body["subject"]["kind"] == "application" and body["subject"]["tracking_no"]
+
+    ack = sup.post(f"{url}/ack", headers={"If-Match": '"v1"'})
+    assert ack.status_code == 200 and ack.get_json()["state"] == "acknowledged"
+    assert ack.headers["ETag"] == '"v2"'
+    note = sup.post(f"{url}/notes", json={"note": "Called the department head."})
+    assert note.status_code == 200
+    notes = note.get_json()["notes"]
+    assert notes[0]["note"] == "Called the department head."
+    assert notes[0]["author"]["id"] == sup.id and notes[0]["at"].endswith("Z")
+    assert note.get_json()["state"] == "acknowledged"
+
+    closed = sup.post(f"{url}/close", json={"finding": "Staff shortage; two clerks added."})
+    assert closed.status_code == 200
+    assert closed.get_json()["state"] == "closed"
+    assert closed.get_json()["finding"] == "Staff shortage; two clerks added."
+
+    actions = [a["action"] for a in db.audit.find({"subject.id": str(ev["_id"])}).sort("_id", 1)]
+    assert actions == [
+        "supervision_event.acknowledge",
+        "supervision_event.add_note",
+        "supervision_event.close",
+    ]
+    # Closed is final: no more notes, no second close.
+    assert_envelope(sup.post(f"{url}/notes", json={"note": "late"}), 409)
+    assert_envelope(sup.post(f"{url}/close", json={"finding": "again"}), 409)
+    stored = db.supervision_events.find_one({"_id": ev["_id"]})
+    assert len(stored["notes"]) == 1 and stored["version"] == 4
+
+
+def test_close_needs_acknowledgement_and_stale_if_match_is_refused(app, users, db):
+    sup = users.supervisor("330100")
+    ev = event(app)
+    url = f"{EVENTS}/{ev['_id']}"
+    assert_envelope(sup.post(f"{url}/close", json={"finding": "too early"}), 409)
+    assert_envelope(sup.post(f"{url}/ack", headers={"If-Match": '"v7"'}), 412)
+    assert db.supervision_events.find_one({"_id": ev["_id"]})["state"] == "open"
+    assert sup.post(f"{url}/ack").status_code == 200
+    assert_envelope(sup.post(f"{url}/ack"), 409)
+    assert_envelope(sup.post(f"{url}/close", json={}), 422)
+    assert_envelope(sup.post(f"{url}/notes", json={"note": {"$ne": None}}), 422)
+
+
+def test_two_supervisors_acknowledging_at_once_one_wins(app, users, db):
+    a, b = users.supervisor("330100"), users.supervisor("330100")
+    ev = event(app)
+    with app.app_context():
+        doc = supervision_events.get(ev["_id"])
+    first = a.post(f"{EVENTS}/{ev['_id']}/ack")
+    assert first.status_code == 200
+    # b read the event before a's write landed: its CAS on (state, version) finds nothing.
+    from app import workflow
+    from app.auth import Principal
+    from app.errors import Conflict
+    from app.event_workflow import EVENT_MACHINE
+
+    with app.test_request_context():
+        principal = Principal.from_document(db.users.find_one({"_id": ObjectId(b.id)}))
+        try:
+            workflow.apply(
+                db.supervision_events,
+                doc,
+                EVENT_MACHINE,
+                "acknowledge",
+                principal,
+                status_field="state",
+            )
+            raise AssertionError("the stale acknowledgement should have lost")
+        except Conflict:
+            pass
+    assert db.supervision_events.find_one({"_id": ev["_id"]})["version"] == 2
+
+
+def test_only_supervisors_use_the_feed(app, users, anon):
+    assert_envelope(anon.get(FEED), 401)
+    assert_envelope(users.resident().get(FEED), 403)
+    assert_envelope(users.staff().get(FEED), 403)
+    ev = event(app)
+    assert_envelope(users.staff().post(f"{EVENTS}/{ev['_id']}/ack"), 403)
+
+
+def test_public_report_about_a_department_raises_an_event(app, users, db):
+    sup = users.supervisor("330100")
+    users.staff(department="AMR-330100")  # creates the department
+    resident = users.resident()
+    response = resident.post(
+        "/api/v1/supervision/reports",
+        json={"department": "AMR-330100", "description": "The window was closed at 10am."},
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["type"] == "public_report" and body["state"] == "open"
+    assert body["subject"] == {"kind": "department", "id": "AMR-330100", "tracking_no": None}
+    assert body["region"] == "330100" and body["department"] == "AMR-330100"
+    assert "reporter_id" not in body and resident.id not in str(body)
+    # Reports are never deduplicated: a second one is a second event.
+    resident.post(
+        "/api/v1/supervision/reports",
+        json={"department": "AMR-330100", "description": "Closed again the next day."},
+    )
+    assert [e["type"] for e in sup.get(FEED).get_json()["items"]] == ["public_report"] * 2
+    stored = db.supervision_events.find_one({"_id": ObjectId(body["id"])})
+    assert str(stored["reporter_id"]) == resident.id
+
+
+def test_public_report_about_my_application_lands_in_its_region(app, users, db):
+    resident = users.resident()
+    other = users.resident()
+    mine = case(app, region="330122", department="AMR-330122", applicant_id=ObjectId(resident.id))
+    response = resident.post(
+        "/api/v1/supervision/reports",
+        json={"related_application_id": str(mine["_id"]), "description": "Asked to come thrice."},
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["subject"]["tracking_no"] == mine["tracking_no"]
+    assert body["region"] == "330122" and body["department"] == "AMR-330122"
+    refused = other.post(
+        "/api/v1/supervision/reports",
+        json={"related_application_id": str(mine["_id"]), "description": "Not my application."},
+    )
+    assert "related_application_id" in assert_envelope(refused, 422)["errors"]
+    assert db.supervision_events.count_documents({}) == 1
+
+
+def test_public_reports_are_validated_and_rate_limited(app, users, db, anon):
+    resident = users.resident()
+    url = "/api/v1/supervision/reports"
+    assert_envelope(anon.post(url, json={"description": "Something is wrong here."}), 401)
+    assert_envelope(resident.post(url, json={"description": "short"}), 422)
+    assert_envelope(resident.post(url, json={"description": "x" * 20, "extra": 1}), 422)
+    unknown = resident.post(url, json={"department": "NOPE", "description": "x" * 20})
+    assert "department" in assert_envelope(unknown, 422)["errors"]
+    assert db.supervision_events.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("settings_overrides", [{"report_limit_user": "2/3600"}])
+def test_public_reports_are_rate_limited_per_user(app, users, db):
+    resident, neighbour = users.resident(), users.resident()
+    url = "/api/v1/supervision/reports"
+    body = {"region": "330100", "description": "The office ignores my calls."}
+    users.supervisor("330100")  # makes the regions exist
+    assert resident.post(url, json=body).status_code == 201
+    assert resident.post(url, json=body).status_code == 201
+    limited = resident.post(url, json=body)
+    assert_envelope(limited, 429)
+    assert int(limited.headers["Retry-After"]) > 0
+    assert neighbour.post(url, json=body).status_code == 201  # per user, not global
+    assert db.supervision_events.count_documents({}) == 3

@@ -1,0 +1,121 @@
+"""The live supervision stream: scope, resume with Last-Event-ID (nothing lost or repeated),
+heartbeats, a bounded connection lifetime and a cap on concurrent streams."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from bson import ObjectId
+
+from tests.conftest import assert_envelope
+from tests.oversight_helpers import event
+
+STREAM = "/api/v1/supervision/stream"
+BEFORE_ALL = str(ObjectId.from_datetime(datetime(2020, 1, 1, tzinfo=UTC)))
+
+
+@pytest.fixture
+def settings_overrides():
+    # Tests end a stream after a few events or a short lifetime; no settle delay in one process.
+    return {
+        "sse_max_events": 2,
+        "sse_max_lifetime_seconds": 0.3,
+        "sse_poll_seconds": 0.02,
+        "sse_heartbeat_seconds": 0.05,
+        "sse_settle_seconds": 0,
+        "sse_max_streams": 1,
+    }
+
+
+def read_stream(api, last_event_id=None, query=""):
+    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+    response = api.get(STREAM + query, headers=headers, buffered=False)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/event-stream"
+    text = "".join(chunk.decode() for chunk in response.response)
+    response.close()
+    return parse(text)
+
+
+def parse(text):
+    frames, comments = [], []
+    for block in text.split("\n\n"):
+        if not block.strip():
+            continue
+        fields = {}
+        for line in block.split("\n"):
+            if line.startswith(":"):
+                comments.append(line)
+                continue
+            key, _, value = line.partition(": ")
+            fields[key] = value
+        if "id" in fields:
+            frames.append({**fields, "data": json.loads(fields["data"])})
+    return frames, comments
+
+
+def test_stream_sends_only_my_regions_events(app, users):
+    sup = users.supervisor("330100")
+    mine = event(app, region="330100")
+    event(app, region="330200", department="AMR-330200")
+    below = event(app, region="330122", department="AMR-330122")
+    frames, _ = read_stream(sup, BEFORE_ALL)
+    assert [f["id"] for f in frames] == [str(mine["_id"]), str(below["_id"])]
+    assert frames[0]["event"] == "application_overdue"
+    assert frames[0]["data"]["id"] == str(mine["_id"])
+    assert frames[0]["data"]["region"] == "330100"
+
+
+def test_reconnecting_with_last_event_id_loses_and_repeats_nothing(app, users):
+    sup = users.supervisor("330100")
+    events = [event(app) for _ in range(3)]
+    first, _ = read_stream(sup, BEFORE_ALL)  # ends after 2 events
+    events += [event(app) for _ in range(2)]  # raised while the client was away
+    second, _ = read_stream(sup, first[-1]["id"])
+    third, _ = read_stream(sup, second[-1]["id"])
+    received = [f["id"] for f in first + second + third]
+    assert received == [str(e["_id"]) for e in events]
+
+
+def test_without_last_event_id_the_stream_starts_with_new_events(app, users):
+    sup = users.supervisor("330100")
+    event(app)
+    response = sup.get(STREAM, buffered=False)  # connected: the starting point is fixed
+    new = event(app)
+    frames, _ = parse("".join(chunk.decode() for chunk in response.response))
+    response.close()
+    assert [f["id"] for f in frames] == [str(new["_id"])]
+
+
+def test_an_idle_stream_sends_heartbeats_and_ends_by_itself(app, users):
+    sup = users.supervisor("330100")
+    frames, comments = read_stream(sup, BEFORE_ALL)
+    assert frames == []
+    assert ": heartbeat" in comments
+
+
+def test_stream_scope_and_arguments_are_checked(app, users, anon):
+    sup = users.supervisor("330100")
+    assert_envelope(anon.get(STREAM), 401)
+    assert_envelope(users.resident().get(STREAM), 403)
+    assert_envelope(sup.get(STREAM + "?region=330200"), 403)
+    assert_envelope(sup.get(STREAM, headers={"Last-Event-ID": "bogus"}), 422)
+    below = event(app, region="330122", department="AMR-330122")
+    event(app, region="330100")
+    frames, _ = read_stream(sup, BEFORE_ALL, "?region=330122")
+    assert [f["id"] for f in frames] == [str(below["_id"])]
+
+
+def test_concurrent_streams_per_process_are_capped(app, users):
+    sup = users.supervisor("330100")
+    held = sup.get(STREAM, buffered=False)
+    try:
+        refused = sup.get(STREAM)
+        assert_envelope(refused, 503)
+        assert refused.headers["Retry-After"]
+    finally:
+        held.close()
+    frames, _ = read_stream(sup, BEFORE_ALL)  # the slot came back on close
+    assert frames == []
