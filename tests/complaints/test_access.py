@@ -1,7 +1,6 @@
 """Who sees which complaint: the complainant their own; staff their department's (hotline
 staff their queue); supervisors their region and below; everyone else a 404."""
 
-import pytest
 from bson import ObjectId
 
 from app.services import attachments as attachments_service
@@ -158,19 +157,3 @@ def test_the_staff_in_charge_can_call_the_complainant_back_others_see_it_masked(
     masked = ok(world["supervisor"].get(f"/api/v1/complaints/{created['id']}"))["complainant"]
     assert masked["phone"] == phone[:3] + "****" + phone[-4:] and masked["name"] == "R*******"
 
-
-def test_a_related_application_must_be_one_of_the_complainants_own(world, users, db):
-    # Runs once the applications feature (issue 3) is merged; skipped before.
-    pytest.importorskip("app.repositories.applications")
-    resident, other = world["resident"], users.resident()
-    mine, theirs = ObjectId(), ObjectId()
-    for _id, owner in ((mine, resident), (theirs, other)):
-        db.applications.insert_one(
-            {"_id": _id, "applicant_id": owner.user["_id"], "status": "submitted"},
-            bypass_document_validation=True,
-        )
-    refused = resident.post("/api/v1/complaints", json=body(related_application_id=str(theirs)))
-    assert "related_application_id" in assert_envelope(refused, 422)["errors"]
-    assert db.complaints.count_documents({}) == 0
-    created = file(resident, related_application_id=str(mine))
-    assert created["related_application_id"] == str(mine)
