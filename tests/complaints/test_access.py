@@ -156,4 +156,3 @@ def test_the_staff_in_charge_can_call_the_complainant_back_others_see_it_masked(
     assert seen == {"id": resident.id, "name": "Resident", "phone": phone}
     masked = ok(world["supervisor"].get(f"/api/v1/complaints/{created['id']}"))["complainant"]
     assert masked["phone"] == phone[:3] + "****" + phone[-4:] and masked["name"] == "R*******"
-
