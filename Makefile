@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# Two test processes, each with its own embedded database server (sized for 2-core CI).
+PYTEST_ARGS ?= -n 2
 export PORT
 
 .PHONY: install run test lint format bench bench-scale fault clean openapi

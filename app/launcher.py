@@ -20,8 +20,9 @@ from app.logs import configure_logging
 log = logging.getLogger("onevisit.launcher")
 
 
-def _children_commands(port: str, workers: str) -> list[list[str]]:
-    gunicorn = [
+def gunicorn_command(port: int | str, workers: int | str) -> list[str]:
+    """How every local server is started: make run, the tests, the benchmarks."""
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -31,10 +32,13 @@ def _children_commands(port: str, workers: str) -> list[list[str]]:
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        workers,
+        str(workers),
     ]
+
+
+def _children_commands(port: str, workers: str) -> list[list[str]]:
     worker = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
-    return [gunicorn, worker]
+    return [gunicorn_command(port, workers), worker]
 
 
 def main() -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from app.launcher import gunicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,18 +28,7 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 
 
 def gunicorn(port: int, env: dict[str, str], workers: int = 1) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "wsgi:app",
-        "-c",
-        "app/gunicorn_conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-    ]
+    command = gunicorn_command(port, workers)
     return subprocess.Popen(
         command,
         cwd=ROOT,
