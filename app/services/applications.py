@@ -752,16 +752,7 @@ def rate(
         bad_ratings=int(score <= 2),
     )
     if score <= 2:
-        events.raise_event(
-            "bad_rating",
-            subject_kind=CASE_KIND,
-            subject_id=after["_id"],
-            tracking_no=after["tracking_no"],
-            region=after["region"],
-            department=after["department"],
-            summary=f"Application {after['tracking_no']} ({after['matter']['code']}) "
-            f"rated {score}/5.",
-        )
+        _raise_event(after, "bad_rating", f"rated {score}/5.")
     return after
 
 
@@ -786,14 +777,22 @@ def record_visit(
     after = _retrying(user, application_id, expected_version, attempt)
     allowed = after["matter"]["max_visits"]
     if after["visit_count"] > allowed:
-        events.raise_event(
+        _raise_event(
+            after,
             "extra_visit",
-            subject_kind=CASE_KIND,
-            subject_id=after["_id"],
-            tracking_no=after["tracking_no"],
-            region=after["region"],
-            department=after["department"],
-            summary=f"Application {after['tracking_no']} ({after['matter']['code']}) needed "
-            f"{after['visit_count']} visits; at most {allowed} allowed.",
+            f"needed {after['visit_count']} visits; at most {allowed} allowed.",
         )
     return after
+
+
+def _raise_event(case: dict[str, Any], event_type: str, what: str) -> None:
+    """A supervision event about CASE; the summary names the case, never the applicant."""
+    events.raise_event(
+        event_type,
+        subject_kind=CASE_KIND,
+        subject_id=case["_id"],
+        tracking_no=case["tracking_no"],
+        region=case["region"],
+        department=case["department"],
+        summary=f"Application {case['tracking_no']} ({case['matter']['code']}) {what}",
+    )
