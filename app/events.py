@@ -76,3 +76,18 @@ def raise_event(
         "supervision event raised", extra={"event_type": event_type, "subject_id": str(subject_id)}
     )
     return doc
+
+
+def raise_for_case(
+    case: dict[str, Any], subject_kind: str, event_type: str, summary: str
+) -> dict[str, Any] | None:
+    """An event about a case document (application or complaint), from its own fields."""
+    return raise_event(
+        event_type,
+        subject_kind=subject_kind,
+        subject_id=case["_id"],
+        tracking_no=case.get("tracking_no"),
+        region=case.get("region"),
+        department=case.get("department"),
+        summary=summary,
+    )

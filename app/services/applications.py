@@ -787,12 +787,9 @@ def record_visit(
 
 def _raise_event(case: dict[str, Any], event_type: str, what: str) -> None:
     """A supervision event about CASE; the summary names the case, never the applicant."""
-    events.raise_event(
+    events.raise_for_case(
+        case,
+        CASE_KIND,
         event_type,
-        subject_kind=CASE_KIND,
-        subject_id=case["_id"],
-        tracking_no=case["tracking_no"],
-        region=case["region"],
-        department=case["department"],
-        summary=f"Application {case['tracking_no']} ({case['matter']['code']}) {what}",
+        f"Application {case['tracking_no']} ({case['matter']['code']}) {what}",
     )

@@ -762,14 +762,11 @@ def reopen(user: Principal, complaint_id: str, reason: str, version: int | None)
     undone = {name: -value for name, value in resolution_increments(doc).items()}
     kpi.record(doc["department"], doc["region"], doc["resolved_at"], **undone)
     kpi.record(after["department"], after["region"], now, complaints_reopened=1)
-    events.raise_event(
+    events.raise_for_case(
+        after,
+        "complaint",
         "complaint_reopened",
-        subject_kind="complaint",
-        subject_id=after["_id"],
-        tracking_no=after["tracking_no"],
-        region=after["region"],
-        department=after["department"],
-        summary=f"Complaint {after['tracking_no']} ({after['category_name']}) was reopened.",
+        f"Complaint {after['tracking_no']} ({after['category_name']}) was reopened.",
     )
     return after
 
@@ -801,14 +798,11 @@ def rate(
         **({"complaint_ratings_satisfied": 1} if score >= 4 else {}),
     )
     if score <= 2:
-        events.raise_event(
+        events.raise_for_case(
+            after,
+            "complaint",
             "bad_rating",
-            subject_kind="complaint",
-            subject_id=after["_id"],
-            tracking_no=after["tracking_no"],
-            region=after["region"],
-            department=after["department"],
-            summary=f"Complaint {after['tracking_no']} was rated {score} of 5.",
+            f"Complaint {after['tracking_no']} was rated {score} of 5.",
         )
     return after
 
