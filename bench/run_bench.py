@@ -63,6 +63,8 @@ def database_commands(app: Any, method: str, path: str, token: str, body: Any = 
     finally:
         COUNTER.enabled = False
     commands = ", ".join(f"{n}x {c}" if n > 1 else c for c, n in COUNTER.commands.items())
+    if response.status_code >= 400:  # a refused probe counts the wrong path: say so loudly
+        commands += f"; PROBE FAILED: {response.get_json()}"
     return f"{sum(COUNTER.commands.values())} ({commands}) -> {response.status_code}"
 
 
@@ -244,9 +246,11 @@ def overhead(
         pairs = [("GET /me", "me", "baseline_me", "raw_me", "GET", "/api/v1/me", None)]
     report.header("overhead: OneVisit vs bare Flask + pymongo vs raw pymongo (same DB server)")
     summary = []
-    # The probe speaks as the owner of the application it reads (else it would be a 404).
-    probe_token = ctx["owned"][0][1] if applications else ctx["resident_tokens"][0]
+    # The probe speaks as the owner of what it touches: the application it reads (else a
+    # 404), the upload its submission cites (resident 0's, else a 422).
+    reader_token = ctx["owned"][0][1] if applications else ctx["resident_tokens"][0]
     for label, ours, bare, raw, method, path, body in pairs:
+        probe_token = ctx["resident_tokens"][0] if method == "POST" else reader_token
         with app.app_context():
             commands = database_commands(app, method, path, probe_token, body)
         results = {}

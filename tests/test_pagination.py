@@ -1,12 +1,17 @@
 """The one cursor-pagination helper: complete, no repeats, stable while rows are added."""
 
+import base64
+import json
+import random
+import struct
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
+from pymongo import monitoring
 
 from app.errors import ValidationFailed
-from app.pagination import paginate
+from app.pagination import Windows, decode_cursor, paginate
 
 
 def walk(coll, query, **kw):
@@ -73,3 +78,142 @@ def test_limit_is_capped_at_100(app, db):
 def test_api_lists_reject_limits_over_100(client):
     response = client.get("/api/v1/departments?limit=101")
     assert response.status_code == 422
+
+
+# --- Windows: the same rows as one plain read, for a fraction of the matches -----------
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+class Finds(monitoring.CommandListener):
+    """The filters of the find commands a block of code sent."""
+
+    def __init__(self) -> None:
+        self.filters: list[dict] = []
+        self.on = False
+
+    def started(self, event):
+        if self.on and event.command_name == "find":
+            self.filters.append(event.command["filter"])
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+FINDS = Finds()
+monitoring.register(FINDS)
+
+
+def spread(db, count: int, seed: int = 5) -> None:
+    """COUNT rows over twelve years back from NOW, dense near it, with ties in both keys."""
+    rng = random.Random(seed)
+    docs = []
+    for n in range(count):
+        back = timedelta(hours=rng.choice([0.01, 0.5, 3, 30, 400, 4000, 100_000]) * rng.random())
+        at = (NOW - back).replace(microsecond=0)
+        seconds = struct.pack(">I", int(at.timestamp()))
+        docs.append(
+            {
+                "_id": ObjectId(seconds + rng.randbytes(8)),
+                "q": "a" if n % 5 else "b",
+                "due_at": at + timedelta(hours=rng.choice([0, 0, 1, 48, 2000])),
+            }
+        )
+    db.things.insert_many(docs)
+
+
+def walk_windowed(coll, query, windows, **kw):
+    seen, cursor = [], None
+    while True:
+        page = paginate(coll, query, cursor=cursor, windows=windows, **kw)
+        seen.extend(doc["_id"] for doc in page.items)
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("limit", [4, 20, 100])
+def test_newest_first_windows_return_exactly_the_plain_listing(app, db, limit):
+    spread(db, 300)
+    with app.app_context():
+        plain = walk(db.things, {"q": "a"}, limit=limit)
+        windowed = walk_windowed(db.things, {"q": "a"}, Windows(NOW), limit=limit)
+    assert windowed == plain and len(plain) == db.things.count_documents({"q": "a"})
+
+
+@pytest.mark.parametrize(
+    "start", [NOW, NOW - timedelta(days=3000), NOW + timedelta(days=900), NOW - timedelta(hours=5)]
+)
+@pytest.mark.parametrize("own", [None, {"$lt": NOW}, {"$gte": NOW}, {"$gt": NOW, "$lte": NOW}])
+def test_oldest_first_windows_from_any_start_return_exactly_the_plain_listing(app, db, start, own):
+    spread(db, 250)
+    query = {"q": "a"} if own is None else {"q": "a", "due_at": own}
+    kw = {"sort_field": "due_at", "descending": False, "limit": 9}
+    with app.app_context():
+        plain = walk(db.things, query, **kw)
+        windowed = walk_windowed(db.things, query, Windows(start, timedelta(minutes=7)), **kw)
+    assert windowed == plain
+    assert len(plain) == db.things.count_documents(query)
+
+
+def test_a_windowed_page_reads_about_its_own_size_not_the_whole_listing(app, db):
+    # 3 000 rows, one a minute back from NOW: a plain read makes the embedded server fetch
+    # and sort all 3 000 for a page of 20 (see the module's note); windows read ~its size.
+    db.things.insert_many(
+        [{"_id": ObjectId.from_datetime(NOW - timedelta(minutes=n)), "q": "a"} for n in range(3000)]
+    )
+    with app.app_context():
+        FINDS.filters.clear()
+        FINDS.on = True
+        try:
+            first = paginate(db.things, {"q": "a"}, limit=20, windows=Windows(NOW))
+            second = paginate(
+                db.things, {"q": "a"}, limit=20, cursor=first.next_cursor, windows=Windows(NOW)
+            )
+        finally:
+            FINDS.on = False
+    matched = sum(db.things.count_documents(f) for f in FINDS.filters)
+    assert len(first.items) == len(second.items) == 20
+    assert matched <= 200, (matched, FINDS.filters)
+    # The cursor carries the span the page needed, so the next page starts with it.
+    assert decode_cursor(first.next_cursor, "_id").width == timedelta(minutes=19)
+
+
+def test_a_cursor_with_a_tampered_width_is_a_422(app, db):
+    payload = {"f": "_id", "k": {"o": str(ObjectId())}, "i": {"o": str(ObjectId())}, "w": -5}
+    raw = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+    with app.app_context(), pytest.raises(ValidationFailed):
+        paginate(db.things, {}, cursor=raw, windows=Windows(NOW))
+
+
+def test_windows_leave_a_listing_they_cannot_narrow_to_one_plain_read(app, db):
+    db.things.insert_many([{"due_at": "not a date", "q": "a"} for _ in range(3)])
+    with app.app_context():
+        page = paginate(
+            db.things,
+            {"q": "a", "due_at": {"$gte": "a"}},
+            sort_field="due_at",
+            descending=False,
+            windows=Windows(NOW),
+        )
+    assert len(page.items) == 3
+
+
+def test_rows_exactly_on_a_window_edge_are_read_once(app, db):
+    # Window edges here: the first page's window ends an hour from the start, the next
+    # ends four hours further (nothing found in the first). One row on each edge.
+    hour = timedelta(hours=1)
+    on_edges = [NOW - hour, NOW - 5 * hour]
+    db.things.insert_many(
+        [{"_id": ObjectId.from_datetime(at), "due_at": NOW + (NOW - at)} for at in on_edges]
+    )
+    with app.app_context():
+        newest = walk_windowed(db.things, {}, Windows(NOW, hour), limit=1)
+        oldest = walk_windowed(
+            db.things, {}, Windows(NOW, hour), sort_field="due_at", descending=False, limit=1
+        )
+    assert newest == [ObjectId.from_datetime(at) for at in on_edges]
+    assert oldest == newest

@@ -10,7 +10,8 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from app.db import collection
-from app.pagination import Page, encode_cursor, paginate
+from app.pagination import Page, encode_cursor, page_span, paginate
+from app.repositories import inbox_heads
 
 
 def coll() -> Collection[Any]:
@@ -69,17 +70,22 @@ def inbox_page(
     keys: list[str], overdue: bool | None, now: datetime, limit: int, cursor: str | None
 ) -> Page:
     """Most urgent first: earliest inbox_at (due_at, or submitted_at awaiting acceptance).
-    Each key is read as its own index range from the same cursor, and the ranges merged."""
+    Each key is its own queue, read in windows from its head (app.repositories.inbox_heads)
+    from the same cursor, and the queues merged."""
+    heads = inbox_heads.read(keys)
     items: dict[Any, dict[str, Any]] = {}
     more = False
     for key in dict.fromkeys(keys):
-        page = paginate(
+        page = inbox_heads.queue_page(
             coll(),
+            key,
+            heads.get(key),
             inbox_query(key, overdue, now),
             sort_field="inbox_at",
-            descending=False,
             limit=limit,
             cursor=cursor,
+            now=now,
+            from_the_head=overdue is not False,
         )
         more = more or page.next_cursor is not None
         for doc in page.items:
@@ -87,7 +93,8 @@ def inbox_page(
     merged = sorted(items.values(), key=lambda doc: (doc["inbox_at"], doc["_id"]))
     more = more or len(merged) > limit
     merged = merged[:limit]
-    next_cursor = encode_cursor("inbox_at", merged[-1]) if more and merged else None
+    span = page_span(merged, "inbox_at")
+    next_cursor = encode_cursor("inbox_at", merged[-1], span) if more and merged else None
     return Page(merged, next_cursor)
 
 

@@ -13,7 +13,8 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from app.db import collection
-from app.pagination import Page, paginate
+from app.pagination import Page, Windows, paginate
+from app.repositories import inbox_heads
 
 EARTH_RADIUS_M = 6378100.0
 
@@ -44,12 +45,16 @@ def page(
     status: str | None,
     limit: int,
     cursor: str | None,
+    now: datetime,
 ) -> Page:
-    """A newest-first page of one scope: complainant_id, department, hotline or region_path."""
+    """A newest-first page of one scope: complainant_id, department, hotline or region_path.
+    A department's or region's history grows without bound: read it in windows back from
+    NOW (app.pagination); one person's complaints are few, one plain read."""
     query: dict[str, Any] = {scope_field: scope_value}
     if status:
         query["status"] = status
-    return paginate(coll(), query, limit=limit, cursor=cursor)
+    windows = None if scope_field == "complainant_id" else Windows(now)
+    return paginate(coll(), query, limit=limit, cursor=cursor, windows=windows)
 
 
 def inbox_page(
@@ -60,14 +65,24 @@ def inbox_page(
     cursor: str | None,
 ) -> Page:
     """Open complaints held by DEPARTMENT, earliest due first; OVERDUE compares due_at with
-    NOW. One index range on (open_department, due_at): no status `$in` beside the range."""
+    NOW. One index range on (open_department, due_at): no status `$in` beside the range.
+    Read in windows from the queue's head (app.repositories.inbox_heads)."""
     query: dict[str, Any] = {"open_department": department}
     if overdue is True:
         query["due_at"] = {"$lt": now}
     elif overdue is False:
         query["due_at"] = {"$gte": now}
-    return paginate(
-        coll(), query, sort_field="due_at", descending=False, limit=limit, cursor=cursor
+    key = f"complaints:{department}"
+    return inbox_heads.queue_page(
+        coll(),
+        key,
+        inbox_heads.read([key]).get(key),
+        query,
+        sort_field="due_at",
+        limit=limit,
+        cursor=cursor,
+        now=now,
+        from_the_head=overdue is not False,
     )
 
 

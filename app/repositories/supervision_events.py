@@ -4,13 +4,14 @@ by the feed indexes of migrations 0003/0030."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo.collection import Collection
 
 from app.db import collection
-from app.pagination import Page, paginate
+from app.pagination import Page, Windows, paginate
 
 
 def coll() -> Collection[Any]:
@@ -46,9 +47,11 @@ def feed(
     department: str | None,
     limit: int,
     cursor: str | None,
+    now: datetime,
 ) -> Page:
     """Newest first by _id: an event raised while a client pages has a larger _id than every
-    page it has seen, so pages neither shift nor repeat."""
+    page it has seen, so pages neither shift nor repeat. Read in windows of _id back from
+    NOW (app.pagination), so a page costs about its size, not the region's history."""
     query: dict[str, Any] = {"region_path": region}
     if event_type:
         query["type"] = event_type
@@ -56,7 +59,7 @@ def feed(
         query["state"] = state
     if department:
         query["department"] = department
-    return paginate(coll(), query, limit=limit, cursor=cursor)
+    return paginate(coll(), query, limit=limit, cursor=cursor, windows=Windows(now))
 
 
 def after(
@@ -74,6 +77,8 @@ def after(
     return list(coll().find(query).sort("_id", 1).limit(limit))
 
 
-def newest_id(region: str) -> ObjectId | None:
-    doc = coll().find_one({"region_path": region}, {"_id": 1}, sort=[("_id", -1)])
-    return doc["_id"] if doc else None
+def newest_id(region: str, now: datetime) -> ObjectId | None:
+    page = paginate(
+        coll(), {"region_path": region}, limit=1, projection={"_id": 1}, windows=Windows(now)
+    )
+    return page.items[0]["_id"] if page.items else None

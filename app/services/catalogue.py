@@ -145,7 +145,7 @@ def list_matters(
     """Current service items in code order, filtered; see the module docstring for how."""
     regions: list[str | None] = list(ancestors(region)) if region else [None]
     wanted = [facet_key(r, category, audience, max_visits) for r in regions]
-    after = decode_cursor(cursor, "code")[0] if cursor else None
+    after = decode_cursor(cursor, "code").value if cursor else None
     if q:
         term = search_term(q)
         streams = [repo.current_by_search_key(term, after)]

@@ -96,14 +96,14 @@ def list_for(user: Principal, status: str | None, limit: int, cursor: str | None
     """Owners: their own; staff: assigned to their department (hotline staff: their hotline's
     queue, whoever holds each case now); supervisors: their region and below."""
     if user.role in OWNER_ROLES:
-        return repo.page("complainant_id", user.oid, status, limit, cursor)
+        return repo.page("complainant_id", user.oid, status, limit, cursor, clock.now())
     if user.role == "staff":
         dept = _department(user.department)
         if dept is not None and dept.get("kind") == "hotline":
-            return repo.page("hotline", user.department, status, limit, cursor)
-        return repo.page("department", user.department, status, limit, cursor)
+            return repo.page("hotline", user.department, status, limit, cursor, clock.now())
+        return repo.page("department", user.department, status, limit, cursor, clock.now())
     if user.role == "supervisor" and user.region:
-        return repo.page("region_path", user.region, status, limit, cursor)
+        return repo.page("region_path", user.region, status, limit, cursor, clock.now())
     return Page([], None)
 
 

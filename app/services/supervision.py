@@ -55,6 +55,7 @@ def feed(user: Principal, args: dict[str, Any]) -> Page:
         department=args.get("department"),
         limit=args["limit"],
         cursor=args.get("cursor"),
+        now=clock.now(),
     )
 
 

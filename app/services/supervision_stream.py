@@ -87,7 +87,7 @@ def starting_point(region: str, settle_seconds: float) -> ObjectId | None:
     the connection but stored just after it is not skipped (it may also be in the feed page
     the client read; clients merge by id)."""
     bound = _settled_bound(settle_seconds)
-    return bound if bound is not None else repo.newest_id(region)
+    return bound if bound is not None else repo.newest_id(region, datetime.now(UTC))
 
 
 def format_event(event_id: ObjectId, event_type: str, payload: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bson import ObjectId
 
 from app import clock
 from app.auth import Principal
@@ -160,3 +161,24 @@ def test_every_inbox_query_is_answered_by_an_index(world, db):
 def test_a_registered_kind_must_be_known():
     with pytest.raises(ValueError):
         inbox.register_provider("everything", lambda *a: Page([], None))
+
+
+def test_each_queue_remembers_its_head_and_a_wrong_head_costs_no_case(world, db):
+    cases = [world.submit() for _ in range(3)]
+    world.accept(cases[0])
+    head = world.staff["amr_head"]
+    expected = [c["id"] for c in cases[1:]]
+    assert _ids(head, "kind=acceptance") == expected
+    # Reading the queue recorded where its most urgent case is, for the next read's windows.
+    oldest = db.applications.find_one({"_id": ObjectId(cases[1]["id"])})
+    marks = {doc["_id"]: doc for doc in db.inbox_heads.find()}
+    assert marks["accept:dept:AMR-330100"]["at"] == oldest["inbox_at"]
+    # The head is a hint only: far too early, far too late or gone, the page is the same.
+    for at in (datetime(2001, 1, 1, tzinfo=UTC), datetime(2090, 1, 1, tzinfo=UTC), None):
+        if at is None:
+            db.inbox_heads.delete_many({})
+        else:
+            db.inbox_heads.update_many({}, {"$set": {"at": at, "width": 1.0}})
+        assert _ids(head, "kind=acceptance") == expected
+        assert _ids(head, "kind=acceptance&limit=1") == expected[:1]
+        assert _ids(head, "kind=acceptance&overdue=false") == expected

@@ -77,3 +77,19 @@ def test_staff_inbox_endpoint_serves_kind_complaints(world):
     assert ok(amr.get("/api/v1/staff/inbox?kind=complaints&overdue=true"))["items"] == []
     assert ok(hotline.get("/api/v1/staff/inbox?kind=complaints"))["items"] == []
     assert resident.get("/api/v1/staff/inbox?kind=complaints").status_code == 403
+
+
+def test_a_departments_complaint_queue_is_read_from_its_head(world, app, db):
+    resident, hotline = world["resident"], world["hotline"]
+    filed = [file(resident, location=None, title=f"Case {n}") for n in range(3)]
+    expected = [c["tracking_no"] for c in filed]
+    assert numbers(inbox(app, hotline)) == expected
+    key = f"complaints:{hotline.user['department']}"
+    head = db.inbox_heads.find_one({"_id": key})
+    first = db.complaints.find_one({"tracking_no": expected[0]})
+    assert head["at"] == first["due_at"]
+    # Only a hint: wrong in either direction, the queue reads the same.
+    for at in (first["due_at"] - timedelta(days=900), first["due_at"] + timedelta(days=900)):
+        db.inbox_heads.update_one({"_id": key}, {"$set": {"at": at, "width": 1.0}})
+        assert numbers(inbox(app, hotline)) == expected
+        assert numbers(inbox(app, hotline, limit=2)) == expected[:2]
