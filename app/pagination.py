@@ -193,29 +193,29 @@ def _condition(lower: _Bound | None, upper: _Bound | None) -> dict[str, Any] | N
     return condition
 
 
-def _read(
-    collection: Collection[Any],
-    filter_: dict[str, Any],
-    sort: list[tuple[str, int]],
-    projection: dict[str, Any] | None,
-    keep: Any,
-    want: int,
-) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for doc in collection.find(filter_, projection).sort(sort).batch_size(want + 1):
-        if keep(doc):
-            items.append(doc)
-            if len(items) >= want:
-                break
-    return items
+@dataclass
+class _Reader:
+    """One listing's find: its sort and projection, and which rows a cursor leaves out."""
+
+    collection: Collection[Any]
+    sort: list[tuple[str, int]]
+    projection: dict[str, Any] | None
+    keep: Any
+
+    def read(self, filter_: dict[str, Any], want: int) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor = self.collection.find(filter_, self.projection).sort(self.sort)
+        for doc in cursor.batch_size(want + 1):
+            if self.keep(doc):
+                items.append(doc)
+                if len(items) >= want:
+                    break
+        return items
 
 
 def _read_windows(
-    collection: Collection[Any],
+    reader: _Reader,
     filter_: dict[str, Any],
-    sort: list[tuple[str, int]],
-    projection: dict[str, Any] | None,
-    keep: Any,
     want: int,
     *,
     sort_field: str,
@@ -267,7 +267,7 @@ def _read_windows(
         window.pop(sort_field, None)
         if condition:
             window[sort_field] = condition
-        items.extend(_read(collection, window, sort, projection, keep, want - len(items)))
+        items.extend(reader.read(window, want - len(items)))
         if len(items) >= want or far is None:
             break
         covered += width
@@ -326,16 +326,14 @@ def paginate(
             return True
         return _after(_get(doc, sort_field), doc["_id"], last, descending)
 
+    reader = _Reader(collection, sort, projection, keep)
     items: list[dict[str, Any]] | None = None
     if windows is not None:
         origin = as_time(last.value if sort_field != "_id" else last.id) if last else None
         width = (last.width if last else None) or windows.width
         items = _read_windows(
-            collection,
+            reader,
             filter_,
-            sort,
-            projection,
-            keep,
             limit + 1,
             sort_field=sort_field,
             descending=descending,
@@ -343,7 +341,7 @@ def paginate(
             width=max(MIN_WINDOW, width),
         )
     if items is None:
-        items = _read(collection, filter_, sort, projection, keep, limit + 1)
+        items = reader.read(filter_, limit + 1)
     has_more = len(items) > limit
     items = items[:limit]
     span = page_span(items, sort_field) if windows is not None else None
