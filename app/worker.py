@@ -1,6 +1,6 @@
 """The background worker (`flask --app wsgi worker`): push delivery from the outbox, SLA
 sweeps, notifications for supervision events, closing unconfirmed complaint resolutions,
-housekeeping. Every step claims its work with
+certificates a completing request left unissued, housekeeping. Every step claims its work with
 compare-and-set writes, so any number of copies may run at once (docs/operations.md); each
 pass handles bounded batches; SIGTERM finishes the row in hand and exits."""
 
@@ -20,6 +20,8 @@ from app.push import Provider, provider_from_settings
 
 log = logging.getLogger("onevisit.worker")
 HOUSEKEEPING_EVERY_SECONDS = 3600.0
+# A completing request issues its certificate within this; after it, the worker does.
+CERTIFICATE_GRACE_SECONDS = 60.0
 
 
 @dataclass
@@ -28,13 +30,15 @@ class PassReport:
     sweep: dict[str, int] = field(default_factory=dict)
     notify: dict[str, int] = field(default_factory=dict)
     auto_close: dict[str, int] = field(default_factory=dict)
+    certificates: dict[str, int] = field(default_factory=dict)
     housekeeping: dict[str, int] = field(default_factory=dict)
 
     @property
     def busy(self) -> bool:
         """A full batch somewhere: there may be more waiting, so do not sleep."""
         return any(
-            step.get("full") for step in (self.push, self.sweep, self.notify, self.auto_close)
+            step.get("full")
+            for step in (self.push, self.sweep, self.notify, self.auto_close, self.certificates)
         )
 
 
@@ -77,6 +81,18 @@ class Worker:
         closed = complaints.auto_close_due(clock.now(), limit)
         return {"closed": closed, "full": int(closed >= limit)}
 
+    def issue_certificates(self) -> dict[str, int]:
+        from datetime import timedelta
+
+        from app import clock
+        from app.services import applications
+
+        limit = self.settings.worker_batch_size
+        issued = applications.issue_pending_certificates(
+            clock.now(), timedelta(seconds=CERTIFICATE_GRACE_SECONDS), limit
+        )
+        return {"issued": issued, "full": int(issued >= limit)}
+
     def housekeeping(self) -> dict[str, int]:
         from app.services import attachments, push_delivery
 
@@ -95,6 +111,7 @@ class Worker:
                 ("sweep", self.sweep_sla),
                 ("notify", self.notify_events),
                 ("auto_close", self.close_unconfirmed),
+                ("certificates", self.issue_certificates),
             ]
             due = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS
             if force_housekeeping or due:

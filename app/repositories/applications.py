@@ -103,8 +103,18 @@ def set_certificate(application_id: ObjectId, certificate_id: ObjectId) -> dict[
     (the ETag a client holds from before it no longer matches)."""
     coll().update_one(
         {"_id": application_id, "certificate_id": None},
-        {"$set": {"certificate_id": certificate_id}, "$inc": {"version": 1}},
+        {
+            "$set": {"certificate_id": certificate_id},
+            "$unset": {"certificate_pending": ""},
+            "$inc": {"version": 1},
+        },
     )
     doc = get(application_id)
     assert doc is not None
     return doc
+
+
+def certificate_pending(before: datetime, limit: int) -> list[dict[str, Any]]:
+    """Completed cases whose certificate a request left unissued since BEFORE (sparse index
+    certificate_pending: only such cases carry the field)."""
+    return list(coll().find({"certificate_pending": {"$lte": before}}).limit(limit))

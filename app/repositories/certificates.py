@@ -15,6 +15,11 @@ def insert(doc: dict[str, Any]) -> None:
     collection("certificates").insert_one(doc)
 
 
+def by_source(source_id: ObjectId) -> dict[str, Any] | None:
+    """The certificate a case issued (index one_per_source: there is at most one)."""
+    return collection("certificates").find_one({"source.id": source_id})
+
+
 def get(certificate_id: ObjectId) -> dict[str, Any] | None:
     return collection("certificates").find_one({"_id": certificate_id})
 

@@ -44,7 +44,8 @@ def queue_page(
     """A page of one queue, oldest first on SORT_FIELD, read in windows from its head.
     FROM_THE_HEAD: the page starts at the queue's head (a first page, with no filter that
     skips its oldest entries), so its first entry is the new head."""
-    windows = Windows(head["at"], timedelta(seconds=head["width"])) if head else None
+    start = as_time(head.get("at")) if head else None
+    windows = Windows(start, timedelta(seconds=head["width"])) if head and start else None
     page = paginate(
         coll,
         query,

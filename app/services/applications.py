@@ -5,13 +5,14 @@ with the transitions that change them."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bson import ObjectId
 from flask import current_app
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app import application_workflow as wf
 from app import audit, clock, events, idempotency, kpi, workflow
@@ -27,6 +28,7 @@ from app.repositories import users as users_repo
 from app.services import attachments, calendar, certificates, forms, inbox
 from app.tracking import next_tracking_no
 
+log = logging.getLogger("onevisit.applications")
 TRACKING_PREFIX = "ZJ"
 CASE_KIND = "application"
 # Concurrent decisions by different departments are not conflicts: re-read and retry.
@@ -676,25 +678,24 @@ def supplement(
 
 def complete(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     def attempt(case: dict[str, Any]) -> dict[str, Any]:
-        return _fire("complete", user, case, expected_version, {"completed_at": clock.now()})
+        fields: dict[str, Any] = {"completed_at": clock.now()}
+        if case["matter"].get("issues_certificate"):
+            # In the same write as the completion: should this request die before the
+            # certificate is issued, the worker issues it (issue_pending_certificates).
+            fields["certificate_pending"] = fields["completed_at"]
+        return _fire("complete", user, case, expected_version, fields)
 
     after = _retrying(user, application_id, expected_version, attempt)
     now = after["completed_at"]
-    cert_type = after["matter"].get("issues_certificate")
-    if cert_type:
-        certificate = certificates.issue(
-            holder_id=after["applicant_id"],
-            holder_name=after["applicant"]["name"],
-            cert_type=cert_type,
-            issuer=after["department"],
-            data={
-                "matter_code": after["matter"]["code"],
-                "matter_name": after["matter"]["name"],
-                **after["form"],
-            },
-            source={"kind": CASE_KIND, "id": after["_id"], "tracking_no": after["tracking_no"]},
-        )
-        after = repo.set_certificate(after["_id"], certificate["_id"])
+    if after.get("certificate_pending"):
+        try:
+            after = _issue_certificate(after)
+        except PyMongoError:
+            log.warning(
+                "certificate left for the worker",
+                extra={"application_id": str(after["_id"])},
+                exc_info=True,
+            )
     hours = calendar.working_hours_between(after["submitted_at"], now)
     visits = after["visit_count"]
     kpi.record(
@@ -710,6 +711,34 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
     )
     _tell_applicant(after, "complete")
     return after
+
+
+def _issue_certificate(case: dict[str, Any]) -> dict[str, Any]:
+    """The completed CASE's certificate into the applicant's wallet; once, however often
+    called (certificates are unique by their source case)."""
+    certificate = certificates.issue(
+        holder_id=case["applicant_id"],
+        holder_name=case["applicant"]["name"],
+        cert_type=case["matter"]["issues_certificate"],
+        issuer=case["department"],
+        data={
+            "matter_code": case["matter"]["code"],
+            "matter_name": case["matter"]["name"],
+            **case["form"],
+        },
+        source={"kind": CASE_KIND, "id": case["_id"], "tracking_no": case["tracking_no"]},
+    )
+    return repo.set_certificate(case["_id"], certificate["_id"])
+
+
+def issue_pending_certificates(now: datetime, grace: timedelta, limit: int) -> int:
+    """The worker's repair: issue the certificates of cases completed more than GRACE ago
+    whose completing request died before issuing them. Returns how many were issued."""
+    pending = repo.certificate_pending(now - grace, limit)
+    for case in pending:
+        _issue_certificate(case)
+        log.info("pending certificate issued", extra={"application_id": str(case["_id"])})
+    return len(pending)
 
 
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:

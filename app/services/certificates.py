@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from app import audit, clock
 from app.auth import Principal
@@ -59,7 +60,8 @@ def issue(
     source: dict[str, Any] | None,
     valid_until: datetime | None = None,
 ) -> dict[str, Any]:
-    """Put a new certificate of CERT_TYPE into HOLDER's wallet, issued by department ISSUER."""
+    """Put a new certificate of CERT_TYPE into HOLDER's wallet, issued by department ISSUER.
+    A case issues one certificate: issuing again for the same SOURCE returns the first."""
     department = departments_repo.get(issuer)
     if department is None:
         raise ValueError(f"certificate issuer {issuer!r} is not a department")
@@ -77,7 +79,13 @@ def issue(
         "source": source,
         "status": "valid",
     }
-    repo.insert(doc)
+    try:
+        repo.insert(doc)
+    except DuplicateKeyError:
+        earlier = repo.by_source(source["id"]) if source else None
+        if earlier is None:
+            raise
+        return earlier
     audit.record(
         "certificate.issue",
         "certificate",

@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
+from pymongo.errors import AutoReconnect
 
 from app import clock
 from app.auth import Principal
 from app.errors import Conflict
 from app.services import applications as service
+from app.worker import CERTIFICATE_GRACE_SECONDS, Worker
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope
 from tests.files import upload_id
@@ -386,6 +388,43 @@ def test_an_item_without_a_certificate_completes_without_one(world, db):
     case = world.ok("amr_head", case, "complete")
     assert case["certificate_id"] is None
     assert db.certificates.count_documents({"type": "business_licence"}) == 0
+
+
+@pytest.mark.frozen(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+def test_a_certificate_the_completing_request_could_not_issue_is_issued_once_by_the_worker(
+    world, db, app, monkeypatch
+):
+    case = world.approve_all(world.accept(world.submit()))
+
+    def database_gone(**_kw):
+        raise AutoReconnect("connection closed")
+
+    monkeypatch.setattr(service.certificates, "issue", database_gone)
+    response = world.act("amr_head", case, "complete")
+    monkeypatch.undo()
+    # The case is completed (one write), the certificate is owed, not lost.
+    assert response.status_code == 200 and response.get_json()["certificate_id"] is None
+    stored = world.stored(case)
+    assert stored["status"] == "completed" and stored["certificate_pending"]
+    worker = Worker(app)
+    assert worker.run_once().certificates["issued"] == 0  # the request may still be at it
+    clock.advance(timedelta(seconds=CERTIFICATE_GRACE_SECONDS + 1))
+    assert worker.run_once().certificates["issued"] == 1
+    stored = world.stored(case)
+    assert "certificate_pending" not in stored and stored["certificate_id"]
+    certificate = db.certificates.find_one({"_id": stored["certificate_id"]})
+    assert certificate["source"]["id"] == stored["_id"] and certificate["holder_id"]
+    assert worker.run_once().certificates["issued"] == 0
+    assert db.certificates.count_documents({"source.id": stored["_id"]}) == 1
+
+
+def test_issuing_a_cases_certificate_again_returns_the_first(world, db, app):
+    case = world.ok("amr_head", world.approve_all(world.accept(world.submit())), "complete")
+    stored = world.stored(case)
+    with app.test_request_context():
+        again = service._issue_certificate({**stored, "certificate_id": None})
+    assert again["certificate_id"] == stored["certificate_id"]
+    assert db.certificates.count_documents({"source.id": stored["_id"]}) == 1
 
 
 # ------------------------------------------------------------------ withdraw
