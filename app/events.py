@@ -40,8 +40,11 @@ def raise_event(
     summary: str,
     dedupe: bool = True,
     extra: dict[str, Any] | None = None,
+    round_: int = 0,
 ) -> dict[str, Any] | None:
-    """Insert the event unless one of this type exists for this subject; returns it when new.
+    """Insert the event unless one of this type exists for this subject (in this ROUND_ of
+    handling: a reopened complaint is handled again, so it may be overdue again); returns it
+    when new.
 
     `summary` must not contain personal data (names, phones, ID numbers)."""
     if event_type not in SEVERITY:
@@ -64,9 +67,11 @@ def raise_event(
         "version": 1,
         **(extra or {}),
     }
-    # The unique key: one event per (type, subject). Public reports are all distinct.
+    # The unique key: one event per (type, subject, round). Public reports are all distinct.
     doc["dedupe_key"] = (
-        f"{event_type}:{subject_kind}:{subject_id}" if dedupe else f"{event_type}:{doc['_id']}"
+        f"{event_type}:{subject_kind}:{subject_id}" + (f":{round_}" if round_ else "")
+        if dedupe
+        else f"{event_type}:{doc['_id']}"
     )
     try:
         collection("supervision_events").insert_one(doc)
@@ -81,7 +86,8 @@ def raise_event(
 def raise_for_case(
     case: dict[str, Any], subject_kind: str, event_type: str, summary: str
 ) -> dict[str, Any] | None:
-    """An event about a case document (application or complaint), from its own fields."""
+    """An event about a case document (application or complaint), from its own fields; once
+    per round of handling (each reopening of a complaint starts a new one)."""
     return raise_event(
         event_type,
         subject_kind=subject_kind,
@@ -90,4 +96,5 @@ def raise_for_case(
         region=case.get("region"),
         department=case.get("department"),
         summary=summary,
+        round_=len(case.get("reopens") or ()),
     )

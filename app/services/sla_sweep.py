@@ -3,7 +3,8 @@ has come, `application_overdue` / `complaint_overdue` when its `overdue_at` has,
 notifications to the people who must act.
 
 Exactly once, with any number of sweepers and crashes anywhere: for each due case
-  1. raise the event (its unique (type, subject) key makes a second insert a no-op);
+  1. raise the event (its unique (type, subject, round) key makes a second insert a no-op;
+     a reopened complaint is a new round, so it can be overdue again);
   2. null the case's clock field with a CAS on the value read (the case leaves the sweep).
 A sweeper dying between the steps leaves the clock set; the next pass re-raises (a no-op)
 and clears it. Notifications go out once per event through app.services.event_notifications
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app import clock
-from app.events import raise_event
+from app.events import raise_for_case
 from app.repositories import cases as cases_repo
 from app.services import event_notifications
 from app.workcalendar import CHINA_TZ
@@ -46,15 +47,7 @@ def summary(kind: str, event_type: str, case: dict[str, Any]) -> str:
 
 def sweep_one(kind: str, clock_field: str, event_type: str, case: dict[str, Any]) -> bool:
     """Raise (and notify) and clear for one due case; True when this call cleared the clock."""
-    event = raise_event(
-        event_type,
-        subject_kind=kind,
-        subject_id=case["_id"],
-        tracking_no=case.get("tracking_no"),
-        region=case.get("region"),
-        department=case.get("department"),
-        summary=summary(kind, event_type, case),
-    )
+    event = raise_for_case(case, kind, event_type, summary(kind, event_type, case))
     if event is not None:
         # Tell who must act right away; the worker's notification step would otherwise do it
         # on its next pass (and does, if this process dies here).

@@ -8,6 +8,7 @@ from bson import ObjectId
 
 from app import clock
 from app.services import complaints as complaints_service
+from app.services import sla_sweep
 from tests.complaint_helpers import (
     AMR,
     HOTLINE,
@@ -428,3 +429,27 @@ def test_a_reopened_resolution_is_taken_back_from_the_kpis_and_counted_once_at_t
     thursday = db.kpi_daily.find_one({"_id": f"{AMR}|2026-11-26"})["m"]
     # Handling time runs from the submission: Monday 10:00 to Thursday 10:00.
     assert thursday["complaints_resolved"] == 1 and thursday["complaint_hours_sum"] == 72
+
+
+def test_a_reopened_complaint_is_a_new_round_its_events_are_raised_again(world, db, app):
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": AMR}))
+
+    def overdue_events() -> int:
+        with app.app_context():
+            sla_sweep.sweep(100)
+            sla_sweep.sweep(100)  # a second pass raises nothing twice
+        return db.supervision_events.count_documents({"type": "complaint_overdue"})
+
+    clock.advance(timedelta(days=6))  # past the 4 working days
+    assert overdue_events() == 1
+    ok(act(amr, created, "resolve", {"resolution": "Warned the site."}))
+    ok(act(resident, created, "reopen", {"reason": "It started again."}))
+    assert overdue_events() == 1  # a fresh clock: not overdue yet
+    clock.advance(timedelta(days=7))
+    assert overdue_events() == 2  # late again in the second round: supervisors see it
+    ok(act(amr, created, "resolve", {"resolution": "Permit revoked."}))
+    ok(act(resident, created, "reopen", {"reason": "Back at night."}))
+    reopened = list(db.supervision_events.find({"type": "complaint_reopened"}))
+    assert len(reopened) == 2 and {e["subject"]["id"] for e in reopened} == {created["id"]}
