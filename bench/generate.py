@@ -294,6 +294,7 @@ class Generator:
             "finding": None,
             "created_at": at,
             "updated_at": at,
+            "notified_at": at,  # history: its people were told long ago (no worker backlog)
             "version": 1,
             "dedupe_key": f"{event_type}:application:{case['_id']}",
         }
