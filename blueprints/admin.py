@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from app import clock
 from app.api import Blueprint
 from app.auth import current_user
 from app.errors import NotFound
@@ -87,6 +88,7 @@ class Audit(MethodView):
             args.get("action"),
             args["limit"],
             args["cursor"],
+            clock.now(),
         ).to_dict()
 
 

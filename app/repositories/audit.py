@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from app.db import collection
-from app.pagination import Page, paginate
+from app.pagination import Page, Windows, paginate
 
 
 def append(entry: dict[str, Any], session: Any = None) -> None:
@@ -13,8 +14,15 @@ def append(entry: dict[str, Any], session: Any = None) -> None:
 
 
 def page(
-    actor: str | None, subject: str | None, action: str | None, limit: int, cursor: str | None
+    actor: str | None,
+    subject: str | None,
+    action: str | None,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
 ) -> Page:
+    """Newest first. The log grows with every write, so it is read in windows back from NOW
+    (app.pagination): a page costs about its size, not the log's."""
     query: dict[str, Any] = {}
     if actor:
         query["actor.id"] = actor
@@ -22,7 +30,7 @@ def page(
         query["subject.id"] = subject
     if action:
         query["action"] = action
-    return paginate(collection("audit"), query, limit=limit, cursor=cursor)
+    return paginate(collection("audit"), query, limit=limit, cursor=cursor, windows=Windows(now))
 
 
 def for_subject(subject_id: str) -> list[dict[str, Any]]:
