@@ -74,11 +74,13 @@ class EmbeddedServer:
         port: int | None = None,
         log_file: Path | None = None,
         sync_on_commit: bool = True,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.storage = Path(storage)
         self.port = port or free_port()
         self.log_file = log_file
         self.sync_on_commit = sync_on_commit
+        self.extra_args = extra_args  # more secantusd-py options (the benchmarks size it)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -100,6 +102,7 @@ class EmbeddedServer:
         ]
         if self.sync_on_commit:
             command.append("--sync-on-commit")
+        command.extend(self.extra_args)
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         # Own session: a terminal's Ctrl-C reaches the launcher, which stops the database
         # last, after the web processes; PDEATHSIG ends it should the launcher be killed.

@@ -186,14 +186,19 @@ def bootstrap(mongo_uri: str, jwt_keys: str) -> None:
 
 @contextlib.contextmanager
 def running_service(
-    keep: bool = False, storage: Path | None = None, extra_env: dict[str, str] | None = None
+    keep: bool = False,
+    storage: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    db_args: tuple[str, ...] = (),
 ) -> Iterator[Service]:
     """The whole stack on a fresh data directory; everything stopped on exit."""
     workdir = Path(tempfile.mkdtemp(prefix="onevisit-bench-")) if storage is None else storage
     workdir.mkdir(parents=True, exist_ok=True)
     # Durable commits, as production runs the embedded server; BENCH_SYNC=0 shows their cost.
     sync = os.environ.get("BENCH_SYNC", "1") != "0"
-    db = EmbeddedServer(workdir / "db", log_file=workdir / "db.log", sync_on_commit=sync).start()
+    db = EmbeddedServer(
+        workdir / "db", log_file=workdir / "db.log", sync_on_commit=sync, extra_args=db_args
+    ).start()
     jwt_keys = json.dumps([{"kid": "bench", "secret": secrets.token_hex(32), "verify_until": None}])
     service = Service(workdir=workdir, db=db, env=service_env(db.uri, jwt_keys))
     service.env.update(extra_env or {})
