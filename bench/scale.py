@@ -8,7 +8,7 @@ explains every query those endpoints ran (no COLLSCAN allowed), and measures the
 database's own operations on the grown collection. Prints each endpoint's 1 M / 10 k ratio.
 
 SCALE_SIZES (default 10000,100000,1000000) sets the sizes; the run stops growing when a step
-would take longer than SCALE_MAX_SEED_MINUTES (default 25) at the measured seeding rate.
+would take longer than SCALE_MAX_SEED_MINUTES (default 45) at the measured seeding rate.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from bench.generate import Generator, now_utc
 from bench.service import DB_NAME, ROOT, running_service
 
 SIZES = [int(s) for s in os.environ.get("SCALE_SIZES", "10000,100000,1000000").split(",")]
-MAX_SEED_MINUTES = float(os.environ.get("SCALE_MAX_SEED_MINUTES", "25"))
+MAX_SEED_MINUTES = float(os.environ.get("SCALE_MAX_SEED_MINUTES", "45"))
 REQUESTS = int(os.environ.get("SCALE_REQUESTS", "40"))
 BATCH = 5000
 # The embedded server prunes its oplog past 100 000 entries (default) on every write, and
