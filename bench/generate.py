@@ -91,15 +91,17 @@ class Generator:
         rng = self.rng
         matter = rng.choices(self.matters, self.weights)[0]
         status = rng.choices(self.statuses, self.status_weights)[0]
-        # Recent cases are still open; old ones are finished.
-        if status in ("submitted", "in_review", "needs_supplement", "approved"):
-            submitted = self.now - timedelta(seconds=rng.uniform(0, 1.5 * 86400))
-        else:
-            submitted = self.start + timedelta(seconds=rng.uniform(0, 345 * 86400))
         limit = matter["time_limit"]
         span = timedelta(
             hours=limit["value"] if limit["unit"] == "hours" else limit["value"] * 24 * 1.4
         )
+        # Recent cases are still open; old ones are finished, and finished before now (the
+        # longest path: acceptance 20 h, a late decision 1.5 spans, completion 6 h).
+        if status in ("submitted", "in_review", "needs_supplement", "approved"):
+            submitted = self.now - timedelta(seconds=rng.uniform(0, 1.5 * 86400))
+        else:
+            latest = self.now - timedelta(hours=26) - span * 1.5
+            submitted = self.start + (latest - self.start) * rng.random()
         departments = [matter["lead_department"], *matter.get("co_departments", [])]
         region = matter["region"]
         doc: dict[str, Any] = {
@@ -172,7 +174,7 @@ class Generator:
             doc.update(status="withdrawn", closed_at=at, updated_at=at, version=2)
             doc["timeline"].append(self._entry(at, "withdraw", "submitted", "withdrawn"))
             return doc, None
-        accepted = submitted + timedelta(hours=rng.uniform(0.2, 20))
+        accepted = min(submitted + timedelta(hours=rng.uniform(0.2, 20)), self.now)
         due = accepted + span
         doc.update(accepted_at=accepted, due_at=due, version=2, updated_at=accepted)
         doc["timeline"].append(self._entry(accepted, "accept", "submitted", "in_review"))
@@ -213,7 +215,9 @@ class Generator:
             return doc, event
         # About one case in twenty finishes late.
         late = rng.random() < 0.05
-        decided_at = accepted + span * (rng.uniform(1.0, 1.5) if late else rng.uniform(0.2, 0.9))
+        decided_at = min(
+            accepted + span * (rng.uniform(1.0, 1.5) if late else rng.uniform(0.2, 0.9)), self.now
+        )
         outcome = "rejected" if status == "rejected" else "approved"
         for n, task in enumerate(doc["reviews"]):
             task_status = "rejected" if outcome == "rejected" and n == 0 else "approved"
