@@ -28,10 +28,12 @@ from app.errors import ValidationFailed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-# Windows: how far each one may grow past the span covered so far, and how many are read
-# before the rest of the listing is read as one open range.
+# Windows: how far each one may grow past the span covered so far (further after an empty
+# one: a sparse listing should not cost many round trips), and how many are read before the
+# rest of the listing is read as one open range. From an hour, five windows cover ~200 days.
 WINDOW_GROWTH = 4.0
-MAX_WINDOWS = 8
+EMPTY_WINDOW_GROWTH = 8.0
+MAX_WINDOWS = 5
 MIN_WINDOW = timedelta(seconds=1)
 # Window edges stay where an ObjectId's timestamp can follow; beyond, a window is open.
 _EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
@@ -272,7 +274,7 @@ def _read_windows(
             break
         covered += width
         # Size the next window from the density seen so far.
-        factor = WINDOW_GROWTH
+        factor = EMPTY_WINDOW_GROWTH
         if items:
             factor = min(WINDOW_GROWTH, 1.25 * (want - len(items)) / len(items))
         width = max(MIN_WINDOW, covered * factor)

@@ -204,9 +204,9 @@ def test_windows_leave_a_listing_they_cannot_narrow_to_one_plain_read(app, db):
 
 def test_rows_exactly_on_a_window_edge_are_read_once(app, db):
     # Window edges here: the first page's window ends an hour from the start, the next
-    # ends four hours further (nothing found in the first). One row on each edge.
+    # ends eight hours further (nothing found in the first). One row on each edge.
     hour = timedelta(hours=1)
-    on_edges = [NOW - hour, NOW - 5 * hour]
+    on_edges = [NOW - hour, NOW - 9 * hour]
     db.things.insert_many(
         [{"_id": ObjectId.from_datetime(at), "due_at": NOW + (NOW - at)} for at in on_edges]
     )
