@@ -1,5 +1,5 @@
-"""Synthetic applications in the exact document shape app/services/applications.py writes
-(migration 0014's validator checks every one), spread over the catalogue's service items
+"""Synthetic applications built on app/services/applications.submitted_document (the shape
+submit() files; migration 0014 checks every one), spread over the catalogue's service items
 and so its regions and departments, over statuses and over a year of dates; plus the
 supervision events and daily KPI counters such a history would have produced."""
 
@@ -15,7 +15,9 @@ from typing import Any
 from bson import ObjectId
 
 from app.regions import ancestors
+from app.services.applications import submitted_document
 from app.workcalendar import CHINA_TZ
+from app.workflow import timeline_entry
 
 # Share of each status in a year of history: most cases are done, a few are in flight.
 STATUS_WEIGHTS = {
@@ -28,7 +30,6 @@ STATUS_WEIGHTS = {
     "withdrawn": 5,
 }
 EVENT_TYPES = ("application_overdue", "sla_warning", "extra_visit", "bad_rating")
-SYSTEM = {"id": None, "role": "system"}
 
 
 def form_value(field: dict[str, Any]) -> Any:
@@ -39,7 +40,9 @@ def form_value(field: dict[str, Any]) -> Any:
         return max(field.get("min", 1), 1)
     if kind == "boolean":
         return True
-    return "2026-12-01" if kind == "date" else "Bench"
+    if kind == "date":
+        return "2026-12-01"
+    return "Bench"[: field.get("max_length", 100)]
 
 
 def object_id_at(at: datetime) -> ObjectId:
@@ -69,14 +72,7 @@ class Generator:
         return f"BZ{day}{self.daily_seq[day]:06d}"  # BZ: never meets a real number
 
     def _entry(self, at: datetime, action: str, before: str | None, after: str | None):
-        return {
-            "at": at,
-            "actor": SYSTEM,
-            "action": action,
-            "from_status": before,
-            "to_status": after,
-            "note": None,
-        }
+        return timeline_entry(None, action, before, after, at=at)
 
     def _kpi(self, department: str, region: str, at: datetime, **increments: float) -> None:
         day = at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
@@ -104,71 +100,34 @@ class Generator:
             submitted = self.start + (latest - self.start) * rng.random()
         departments = [matter["lead_department"], *matter.get("co_departments", [])]
         region = matter["region"]
-        doc: dict[str, Any] = {
-            "_id": object_id_at(submitted),
-            "tracking_no": self._tracking_no(submitted),
-            "status": status,
-            "version": 1,
-            "applicant_id": applicant_id,
-            "applicant": {
+        doc = submitted_document(
+            actor=None,
+            applicant_id=applicant_id,
+            applicant={
                 "kind": "person",
                 "name": applicant_name,
                 "phone": f"138{rng.randrange(10**8):08d}",
                 "id_number": None,
                 "enterprise": None,
             },
-            "matter": {
-                "code": matter["code"],
-                "version": matter.get("version", 1),
-                "name": matter["name"],
-                "category": matter.get("category"),
-                "time_limit": dict(limit),
-                "max_visits": matter["max_visits"],
-                "issues_certificate": matter.get("issues_certificate"),
-                "delivery": list(matter["delivery"]),
-                "material_keys": [m["key"] for m in matter["materials"]],
-            },
-            "form": {f["key"]: form_value(f) for f in matter["form"] if f.get("required")},
-            "materials": [
+            matter={"version": 1, **matter},
+            form={f["key"]: form_value(f) for f in matter["form"] if f.get("required")},
+            materials=[
                 {"key": m["key"], "name": m.get("name"), "attachment_id": str(ObjectId())}
                 for m in matter["materials"]
                 if m.get("required")
             ],
-            "delivery": matter["delivery"][0],
-            "region": region,
-            "region_path": ancestors(region),
-            "department": matter["lead_department"],
-            "co_departments": list(matter.get("co_departments", [])),
-            "reviews": [],
-            "supplement_request": None,
-            "supplements": [],
-            "visits": [],
-            "visit_count": 0,
-            "rating": None,
-            "certificate_id": None,
-            "submitted_at": submitted,
-            "accepted_at": None,
-            "due_at": None,
-            "warn_at": None,
-            "overdue_at": None,
-            "sla_warn_point": None,
-            "clock_paused_at": None,
-            "completed_at": None,
-            "closed_at": None,
-            "created_at": submitted,
-            "updated_at": submitted,
-            "timeline": [self._entry(submitted, "submit", None, "submitted")],
-            "inbox_keys": [],
-            "inbox_at": None,
-        }
+            delivery=matter["delivery"][0],
+            tracking_no=self._tracking_no(submitted),
+            at=submitted,
+            doc_id=object_id_at(submitted),
+        )
+        doc["status"] = status
         self._kpi(doc["department"], region, submitted, applications_received=1)
         event = None
         if status == "submitted":
-            doc["inbox_keys"] = [f"accept:dept:{doc['department']}"] + [
-                f"accept:window:{code}" for code in doc["region_path"]
-            ]
-            doc["inbox_at"] = submitted
-            return doc, None
+            return doc, None  # in the acceptance queues, as filed
+        doc.update(inbox_keys=[], inbox_at=None)
         if status == "withdrawn":
             at = submitted + timedelta(hours=rng.uniform(1, 30))
             doc.update(status="withdrawn", closed_at=at, updated_at=at, version=2)
@@ -206,7 +165,7 @@ class Generator:
                 doc.update(clock_paused_at=paused, warn_at=None, overdue_at=None, inbox_keys=[])
                 doc["inbox_at"] = None
                 doc["supplement_request"] = {
-                    "materials": doc["matter"]["material_keys"][:1],
+                    "materials": [m["key"] for m in doc["matter"]["materials"]][:1],
                     "reason": "The scan is unreadable.",
                     "department": doc["department"],
                     "requested_at": paused,

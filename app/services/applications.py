@@ -253,6 +253,75 @@ def _applicant_snapshot(user: Principal) -> dict[str, Any]:
     }
 
 
+def submitted_document(
+    *,
+    actor: Principal | None,
+    applicant_id: ObjectId,
+    applicant: dict[str, Any],
+    matter: dict[str, Any],
+    form: dict[str, Any],
+    materials: list[dict[str, Any]],
+    delivery: str,
+    tracking_no: str,
+    at: datetime,
+    doc_id: ObjectId | None = None,
+) -> dict[str, Any]:
+    """A just-submitted application's document: what submit() files, and the shape the scale
+    benchmark bulk-loads (bench/generate.py builds on it, so the two cannot drift apart)."""
+    doc: dict[str, Any] = {
+        "_id": doc_id or ObjectId(),
+        "tracking_no": tracking_no,
+        "status": wf.SUBMITTED,
+        "version": 1,
+        "applicant_id": applicant_id,
+        "applicant": applicant,
+        # The definition as submitted: later catalogue versions do not change this case.
+        "matter": {
+            "code": matter["code"],
+            "version": matter["version"],
+            "name": matter["name"],
+            "category": matter.get("category"),
+            "time_limit": dict(matter["time_limit"]),
+            "max_visits": matter["max_visits"],
+            "issues_certificate": matter.get("issues_certificate"),
+            "delivery": list(matter["delivery"]),
+            "materials": [
+                {k: m[k] for k in ("key", "name", "required", "certificate_type") if k in m}
+                for m in matter["materials"]
+            ],
+        },
+        "form": form,
+        "materials": materials,
+        "delivery": delivery,
+        "region": matter["region"],
+        "region_path": matter.get("region_path") or ancestors(matter["region"]),
+        "department": matter["lead_department"],
+        "co_departments": list(matter.get("co_departments") or []),
+        "reviews": [],
+        "supplement_request": None,
+        "supplements": [],
+        "visits": [],
+        "visit_count": 0,
+        "rating": None,
+        "certificate_id": None,
+        "submitted_at": at,
+        "accepted_at": None,
+        "due_at": None,
+        "warn_at": None,
+        "overdue_at": None,
+        "sla_warn_point": None,
+        "clock_paused_at": None,
+        "completed_at": None,
+        "closed_at": None,
+        "created_at": at,
+        "updated_at": at,
+    }
+    doc["timeline"] = [workflow.timeline_entry(actor, "submit", None, wf.SUBMITTED, at=at)]
+    doc["inbox_keys"] = wf.inbox_keys(doc)
+    doc["inbox_at"] = at
+    return doc
+
+
 def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """Validate everything, report every problem at once, then file the case."""
     if user.role not in wf.APPLICANT_ROLES:
@@ -284,57 +353,17 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed("The application is not valid; see errors.", errors=errors)
 
     now = clock.now()
-    doc: dict[str, Any] = {
-        "_id": ObjectId(),
-        "tracking_no": next_tracking_no(TRACKING_PREFIX),
-        "status": wf.SUBMITTED,
-        "version": 1,
-        "applicant_id": user.oid,
-        "applicant": applicant,
-        # The definition as submitted: later catalogue versions do not change this case.
-        "matter": {
-            "code": matter["code"],
-            "version": matter["version"],
-            "name": matter["name"],
-            "category": matter.get("category"),
-            "time_limit": dict(matter["time_limit"]),
-            "max_visits": matter["max_visits"],
-            "issues_certificate": matter.get("issues_certificate"),
-            "delivery": list(matter["delivery"]),
-            "materials": [
-                {k: m[k] for k in ("key", "name", "required", "certificate_type") if k in m}
-                for m in matter["materials"]
-            ],
-        },
-        "form": form,
-        "materials": materials,
-        "delivery": data["delivery"],
-        "region": matter["region"],
-        "region_path": matter.get("region_path") or ancestors(matter["region"]),
-        "department": matter["lead_department"],
-        "co_departments": list(matter.get("co_departments") or []),
-        "reviews": [],
-        "supplement_request": None,
-        "supplements": [],
-        "visits": [],
-        "visit_count": 0,
-        "rating": None,
-        "certificate_id": None,
-        "submitted_at": now,
-        "accepted_at": None,
-        "due_at": None,
-        "warn_at": None,
-        "overdue_at": None,
-        "sla_warn_point": None,
-        "clock_paused_at": None,
-        "completed_at": None,
-        "closed_at": None,
-        "created_at": now,
-        "updated_at": now,
-    }
-    doc["timeline"] = [workflow.timeline_entry(user, "submit", None, wf.SUBMITTED, at=now)]
-    doc["inbox_keys"] = wf.inbox_keys(doc)
-    doc["inbox_at"] = now
+    doc = submitted_document(
+        actor=user,
+        applicant_id=user.oid,
+        applicant=applicant,
+        matter=matter,
+        form=form,
+        materials=materials,
+        delivery=data["delivery"],
+        tracking_no=next_tracking_no(TRACKING_PREFIX),
+        at=now,
+    )
     key = idempotency.current_key()
     if key:
         # A retry that reruns this request after a crash (see app/idempotency.py) meets the
