@@ -129,10 +129,7 @@ def main() -> int:
     env = {"ONEVISIT_IDEMPOTENCY_LOCK_SECONDS": LOCK_SECONDS}
     with running_service(extra_env=env) as service:
         app = service.flask_app()
-        data = seed.base(service, app, 8)
-        service.start_web(baseline=False)
-        seed.sign_in(service, data)
-        ctx = seed.context(service, data)
+        ctx = seed.start(service, app, 8)
         available = seed.available_paths(service)
         from app.seed import DEMO_PASSWORD
 

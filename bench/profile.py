@@ -81,10 +81,7 @@ def main() -> None:
     wanted = os.environ.get("BENCH_PROFILE")
     with running_service() as service:
         app = service.flask_app()
-        data = seed.base(service, app, 4)
-        service.start_web(baseline=False)
-        seed.sign_in(service, data)
-        ctx = seed.context(service, data)
+        ctx = seed.start(service, app, 4)
         if seed.prepare_applications(service, app, ctx):
             ctx["profile_application"] = seed.submit_one(service, ctx)
         found = cases(ctx)

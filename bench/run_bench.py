@@ -106,11 +106,8 @@ def main() -> int:
     with running_service() as service:
         print(f"seeding {RESIDENTS} residents ...", flush=True)
         app = service.flask_app()
-        data = seed.base(service, app, RESIDENTS)
-        service.start_web(baseline=True)
-        seed.sign_in(service, data)
+        ctx = seed.start(service, app, RESIDENTS, baseline=True)
         available = seed.available_paths(service)
-        ctx = seed.context(service, data)
         ctx["supervisor_token"] = seed.supervisor_token(service)
         applications = ("post", "/api/v1/applications") in available and (
             seed.prepare_applications(service, app, ctx)

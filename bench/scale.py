@@ -270,10 +270,7 @@ def main() -> int:
     print(f"embedded server options: {' '.join(DB_ARGS)}")
     with running_service(db_args=DB_ARGS) as service:
         app = service.flask_app()
-        data = seed.base(service, app, 20)
-        service.start_web(baseline=False)
-        seed.sign_in(service, data)
-        ctx = seed.context(service, data)
+        ctx = seed.start(service, app, 20)
         ctx["supervisor_token"] = seed.supervisor_token(service)
         if not seed.prepare_applications(service, app, ctx):
             print("applications are not available yet: nothing to scale")

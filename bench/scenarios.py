@@ -91,10 +91,11 @@ def catalogue(client, ctx, state) -> None:
     client.request("catalogue list", "GET", f"{API}/matters?limit=20")
 
 
-def submit(client, ctx, state) -> None:
+def _submit(client, ctx, state, label: str) -> tuple[str | None, str]:
+    """One resident's own submission, with a fresh Idempotency-Key: (its id or None, token)."""
     token, submission = _submission(ctx, state)
-    _, body, _ = client.request(
-        "submit",
+    status, body, _ = client.request(
+        label,
         "POST",
         f"{API}/applications",
         submission,
@@ -102,8 +103,13 @@ def submit(client, ctx, state) -> None:
         headers={"Idempotency-Key": str(uuid.uuid4())},
         expect=(201,),
     )
-    if body and "id" in body:
-        client.output((body["id"], token))
+    return (body["id"] if status == 201 and body and "id" in body else None), token
+
+
+def submit(client, ctx, state) -> None:
+    app_id, token = _submit(client, ctx, state, "submit")
+    if app_id:
+        client.output((app_id, token))
 
 
 def get_application(client, ctx, state) -> None:
@@ -165,19 +171,9 @@ def stats(client, ctx, state) -> None:
 
 def lifecycle(client, ctx, state) -> None:
     """submit -> accept -> one review per department -> complete, as one iteration."""
-    token, submission = _submission(ctx, state)
-    status, body, _ = client.request(
-        "lifecycle: submit",
-        "POST",
-        f"{API}/applications",
-        submission,
-        token=token,
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-        expect=(201,),
-    )
-    if status != 201:
+    app_id, _token = _submit(client, ctx, state, "lifecycle: submit")
+    if app_id is None:
         return
-    app_id = body["id"]
     client.request(
         "lifecycle: accept",
         "POST",

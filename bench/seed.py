@@ -8,6 +8,7 @@ import urllib.request
 import uuid
 from typing import Any
 
+from bench.generate import form_value
 from bench.service import DB_NAME, Service
 
 PASSWORD = "Bench-password-2026"
@@ -96,6 +97,15 @@ def context(service: Service, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def start(service: Service, app: Any, residents: int, baseline: bool = False) -> dict[str, Any]:
+    """RESIDENTS registered, the web processes started, every resident signed in: the
+    context every scenario reads."""
+    data = base(service, app, residents)
+    service.start_web(baseline=baseline)
+    sign_in(service, data)
+    return context(service, data)
+
+
 # --- applications (issue 3) -----------------------------------------------------------------
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -116,19 +126,6 @@ def upload(service: Service, token: str) -> str:
     request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())["id"]
-
-
-def _value(field: dict[str, Any]) -> Any:
-    kind = field["type"]
-    if kind == "choice":
-        return field["choices"][0]
-    if kind in ("number", "integer"):
-        return max(field.get("min", 1), 1)
-    if kind == "boolean":
-        return True
-    if kind == "date":
-        return "2026-12-01"
-    return "Bench"[: field.get("max_length", 100)]
 
 
 def _marker_field(matter: dict[str, Any]) -> str | None:
@@ -196,7 +193,7 @@ def prepare_applications(service: Service, app: Any, ctx: dict[str, Any]) -> boo
         ctx["reviewer_tokens"][department] = login(service, f"160000000{n:02d}")
     ctx["review_departments"] = departments
     marker = _marker_field(matter)
-    form = {f["key"]: _value(f) for f in matter["form"] if f.get("required")}
+    form = {f["key"]: form_value(f) for f in matter["form"] if f.get("required")}
     form[marker] = "Bench"
     submissions = []
     for token in ctx["resident_tokens"]:
