@@ -1,1 +1,0 @@
-"""Data access: one module per collection, the only code that writes MongoDB queries."""

@@ -1,1 +1,0 @@
-"""Domain services: the rules of OneVisit, free of HTTP and of query syntax."""
