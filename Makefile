@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: install
-	$(BIN)/python -m app.launcher
+	$(BIN)/python -m app.platform.launcher
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -43,18 +43,18 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     uri = settings.mongo_uri
     if not uri:
-        from app import embedded
+        from app.platform import embedded
 
         uri = embedded.ensure_running(settings.data_dir)
     mongo.init_app(app, uri, settings.db_name, settings.mongo_timeout_ms)
 
-    from app import tokens
+    from app.accounts import tokens
 
     app.extensions["tokens"] = tokens.TokenService(tokens.load_keys(settings), settings)
 
-    from app import docs
-    from app.api import Api, check_media_type
-    from app.errors import register_error_handlers
+    from app.http import docs
+    from app.http.api import Api, check_media_type
+    from app.http.errors import register_error_handlers
 
     init_request_logging(app)
     app.before_request(check_media_type)
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     docs.init_app(app)
 
-    from app.services import calendar
+    from app.cases import calendar
 
     calendar.init_app(app)
 
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     open311.init_app(app)
 
-    from app import cli
+    from app.platform import cli
 
     cli.init_app(app)
     return app

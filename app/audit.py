@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import g, has_request_context
 
+from app import audit_repository as audit_repo
 from app import clock
-from app.repositories import audit as audit_repo
 
 
 def _actor() -> dict[str, Any] | None:

@@ -71,7 +71,7 @@ class Settings:
     db_name: str = "onevisit"
     data_dir: Path = Path("var")
     mongo_timeout_ms: int = 5000
-    # Tokens. The key set itself is loaded by app.tokens (env, file, or a generated dev key).
+    # Tokens. The key set is loaded by app.accounts.tokens (env, file, or a generated dev key).
     jwt_keys: str | None = None
     jwt_keys_file: str | None = None
     jwt_issuer: str = "onevisit"

@@ -24,7 +24,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
-from app.errors import ValidationFailed
+from app.http.errors import ValidationFailed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -1,7 +1,7 @@
 """The floor our endpoints are compared against: bare Flask + pymongo handlers doing the same
 database operations as the OneVisit endpoint they stand beside (read the caller's user
 document, then the record), with no framework on top: no schemas, no JWT, no envelope, no
-request logging. Served by gunicorn with app/gunicorn_conf.py, like the real app."""
+request logging. Served by gunicorn with app/platform/gunicorn_conf.py, like the real app."""
 
 from __future__ import annotations
 

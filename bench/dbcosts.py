@@ -15,7 +15,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, MongoClient, ReturnDocument
 
-from app.embedded import EmbeddedServer
+from app.platform.embedded import EmbeddedServer
 
 N = int(os.environ.get("DBCOST_N", "1000"))
 

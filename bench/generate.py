@@ -1,4 +1,4 @@
-"""Synthetic applications built on app/services/applications.submitted_document (the shape
+"""Synthetic applications built on app/applications/service.submitted_document (the shape
 submit() files; migration 0014 checks every one), spread over the catalogue's service items
 and so its regions and departments, over statuses and over a year of dates; plus the
 supervision events and daily KPI counters such a history would have produced."""
@@ -14,10 +14,10 @@ from typing import Any
 
 from bson import ObjectId
 
-from app.regions import ancestors
-from app.services.applications import submitted_document
-from app.workcalendar import CHINA_TZ
-from app.workflow import timeline_entry
+from app.applications.service import submitted_document
+from app.cases.workcalendar import CHINA_TZ
+from app.cases.workflow import timeline_entry
+from app.catalogue.regions import ancestors
 
 # Share of each status in a year of history: most cases are done, a few are in flight.
 STATUS_WEIGHTS = {
@@ -61,7 +61,7 @@ class Generator:
         self.daily_seq: dict[str, int] = defaultdict(int)
         self.statuses = list(STATUS_WEIGHTS)
         self.status_weights = list(STATUS_WEIGHTS.values())
-        # (department, day) -> metric increments, as app.kpi.record would have made them.
+        # (department, day) -> metric increments, as app.oversight.kpi.record would have made them.
         self.kpi: dict[tuple[str, str, str], dict[str, float]] = defaultdict(
             lambda: defaultdict(float)
         )

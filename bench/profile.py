@@ -99,7 +99,7 @@ def main() -> None:
             if name == "me":
                 # Before/after of the one-user-read fix, side by side: without the document
                 # authentication kept, the profile reads the user again.
-                from app.services import accounts
+                from app.accounts import service as accounts
 
                 keep = accounts.current_user_document
                 accounts.current_user_document = lambda: None  # type: ignore[assignment]

@@ -70,7 +70,7 @@ def database_commands(app: Any, method: str, path: str, token: str, body: Any = 
 
 def password_hash_ms() -> float:
     """What one login's argon2id verification costs here (the login endpoint's floor)."""
-    from app import passwords
+    from app.accounts import passwords
 
     stored = passwords.hash_password("Bench-password-2026")
     started = time.perf_counter()

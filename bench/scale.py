@@ -1,7 +1,7 @@
 """`make bench-scale`: the read endpoints at 10 k, 100 k and 1 M applications.
 
 Seeds applications straight into the collections (bulk inserts, the document shape of
-app/services/applications.py, validated by migration 0014's $jsonSchema) with their
+app/applications/service.py, validated by migration 0014's $jsonSchema) with their
 supervision events and KPI counters; at each size measures list-mine, staff inbox, tracking
 lookup, feed page and stats overview through the running service (gunicorn, as production),
 explains every query those endpoints ran (no COLLSCAN allowed), and measures the embedded
@@ -213,9 +213,9 @@ def db_costs(db: Any, size: int, sample_ids: list[ObjectId]) -> dict[str, float]
 def windows_ab(app: Any) -> dict[str, tuple[float, float, bool]]:
     """The same first page read as one plain range and in windows (app.pagination),
     in-process and side by side: (plain ms, windowed ms, same rows)."""
+    from app.applications import repository as apps_repo
+    from app.oversight import repository as events_repo
     from app.pagination import paginate
-    from app.repositories import applications as apps_repo
-    from app.repositories import supervision_events as events_repo
 
     now = now_utc()
     key = "accept:window:330100"  # every Hangzhou case waiting for acceptance

@@ -15,7 +15,7 @@ PASSWORD = "Bench-password-2026"
 
 
 def base(service: Service, app: Any, residents: int) -> dict[str, Any]:
-    from app.services import accounts
+    from app.accounts import service as accounts
 
     phones, user_ids = [], []
     with app.app_context():
@@ -160,8 +160,8 @@ def choose_matter(service: Service) -> dict[str, Any] | None:
 
 
 def staff_account(app: Any, phone: str, department: str, duties: list[str]) -> None:
-    from app.repositories import users as users_repo
-    from app.services import accounts
+    from app.accounts import repository as users_repo
+    from app.accounts import service as accounts
 
     with app.app_context():
         if users_repo.find_by_phone(phone) is None:

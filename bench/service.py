@@ -1,6 +1,6 @@
 """Starts OneVisit the way production runs it, for the benchmarks: the embedded database as its
 own process (durable commits), migrations, then gunicorn with gthread workers
-(app/gunicorn_conf.py) — and, beside it, the bare Flask + pymongo baseline under the same
+(app/platform/gunicorn_conf.py) — and, beside it, the bare Flask + pymongo baseline under the same
 gunicorn settings on the same database server."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.embedded import EmbeddedServer, free_port
+from app.platform.embedded import EmbeddedServer, free_port
 
 BENCH_ROOT = Path(__file__).resolve().parent.parent
 # The checkout whose service is measured (default: this one). Pointing it at another
@@ -169,8 +169,8 @@ class Service:
 def bootstrap(mongo_uri: str, jwt_keys: str) -> None:
     """Migrations and the demo catalogue (regions, departments, matters, demo users)."""
     from app import create_app
-    from app.cli import bootstrap as run_bootstrap
     from app.config import Settings
+    from app.platform.cli import bootstrap as run_bootstrap
 
     app = create_app(
         Settings.from_env(

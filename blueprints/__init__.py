@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api import Api
+from app.http.api import Api
 
 
 def register_blueprints(api: Api) -> None:

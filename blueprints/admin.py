@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from app import audit_repository as audit_repo
 from app import clock
-from app.api import Blueprint
-from app.auth import current_user
-from app.errors import NotFound
-from app.repositories import audit as audit_repo
-from app.repositories import users as users_repo
-from app.services import accounts, calendar, directory
+from app.accounts import repository as users_repo
+from app.accounts import service as accounts
+from app.accounts.auth import current_user
+from app.cases import calendar
+from app.catalogue import directory
+from app.http.api import Blueprint
+from app.http.errors import NotFound
 from schemas.base import PageArgs, StrictString, UTCDateTime, page_of
 from schemas.calendar import CalendarSchema
 from schemas.catalogue import DepartmentSchema

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask.views import MethodView
 
-from app import application_workflow as wf
-from app.api import Blueprint, etag_for, if_match_version
-from app.auth import current_user
-from app.services import applications as service
-from app.workflow import describe
+from app.accounts.auth import current_user
+from app.applications import rules as wf
+from app.applications import service
+from app.cases.workflow import describe
+from app.http.api import Blueprint, etag_for, if_match_version
 from schemas.applications import (
     ApplicationCreateSchema,
     ApplicationListArgs,

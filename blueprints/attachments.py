@@ -6,9 +6,9 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields
 
-from app.api import Blueprint
-from app.auth import current_user
-from app.services import attachments
+from app.accounts.auth import current_user
+from app.http.api import Blueprint
+from app.wallet import attachments
 from schemas.base import BaseSchema, Id, UTCDateTime
 
 blp = Blueprint(

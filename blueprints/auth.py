@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app import ratelimit
-from app.api import Blueprint
-from app.auth import current_user
-from app.services import accounts
+from app.accounts import service as accounts
+from app.accounts.auth import current_user
+from app.http import ratelimit
+from app.http.api import Blueprint
 from schemas.auth import LoginSchema, RefreshSchema, RegisterSchema, TokenPairSchema
 from schemas.users import UserSchema
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.api import Blueprint
-from app.auth import current_user
-from app.services import certificates
+from app.accounts.auth import current_user
+from app.http.api import Blueprint
+from app.wallet import certificates
 from schemas.base import PageArgs, page_of
 from schemas.certificates import CertificateAccessSchema, CertificateListArgs, CertificateSchema
 

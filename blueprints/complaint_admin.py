@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.api import Blueprint, etag_for, if_match_version
-from app.services import complaint_categories as categories
-from app.services import open311
+from app.complaints import categories, open311
+from app.http.api import Blueprint, etag_for, if_match_version
 from schemas.complaints import (
     CategoryBodySchema,
     CategoryCreateSchema,

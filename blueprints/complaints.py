@@ -6,10 +6,10 @@ from typing import Any
 
 from flask.views import MethodView
 
-from app.api import Blueprint, etag_for, if_match_version
-from app.auth import current_user
-from app.services import complaint_categories as categories
-from app.services import complaints
+from app.accounts.auth import current_user
+from app.complaints import categories
+from app.complaints import service as complaints
+from app.http.api import Blueprint, etag_for, if_match_version
 from schemas.base import page_of
 from schemas.cases import RatingSchema, ReasonSchema
 from schemas.complaints import (

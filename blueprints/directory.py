@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.api import Blueprint
-from app.repositories import departments as departments_repo
-from app.repositories import regions as regions_repo
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.http.api import Blueprint
 from schemas.base import page_of
 from schemas.catalogue import DepartmentArgs, DepartmentSchema, RegionSchema
 

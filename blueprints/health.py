@@ -6,8 +6,8 @@ from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from app import health
-from app.api import Blueprint
+from app.http.api import Blueprint
+from app.platform import health
 
 blp = Blueprint("health", __name__, url_prefix="/", description="Probes for load balancers")
 

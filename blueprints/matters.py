@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.api import Blueprint, etag_for, if_match_version
-from app.auth import current_user
-from app.services import catalogue
+from app.accounts.auth import current_user
+from app.catalogue import service as catalogue
+from app.http.api import Blueprint, etag_for, if_match_version
 from schemas.base import page_of
 from schemas.matters import (
     MatterDefinitionSchema,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.api import Blueprint
-from app.auth import current_user
-from app.services import accounts
+from app.accounts import service as accounts
+from app.accounts.auth import current_user
+from app.http.api import Blueprint
 from schemas.users import DeviceSchema, ProfileUpdateSchema, UserSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="My account")

@@ -10,10 +10,10 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
-from app.api import Blueprint as ApiBlueprint
-from app.errors import DomainError
-from app.services import open311
-from app.services.open311 import Open311Error
+from app.complaints import open311
+from app.complaints.open311 import Open311Error
+from app.http.api import Blueprint as ApiBlueprint
+from app.http.errors import DomainError
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMATS = ("json", "xml")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.api import Blueprint
-from app.auth import current_user
-from app.services import applications as _applications  # noqa: F401  (registers its kinds)
-from app.services import inbox
+from app.accounts.auth import current_user
+from app.applications import service as _applications  # noqa: F401  (registers its kinds)
+from app.cases import inbox
+from app.http.api import Blueprint
 from schemas.base import page_of
 from schemas.staff import InboxArgs, InboxItemSchema
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.api import Blueprint
-from app.auth import current_user
-from app.services import stats as service
+from app.accounts.auth import current_user
+from app.http.api import Blueprint
+from app.oversight import stats as service
 from schemas.stats import (
     DepartmentRankingSchema,
     KpiDepartmentsArgs,

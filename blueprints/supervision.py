@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
-from app.api import Blueprint, etag_for, if_match_version
-from app.auth import current_user
-from app.services import supervision as service
-from app.services import supervision_stream as stream_service
+from app.accounts.auth import current_user
+from app.http.api import Blueprint, etag_for, if_match_version
+from app.oversight import stream as stream_service
+from app.oversight import supervision as service
 from schemas.base import page_of
 from schemas.supervision import (
     EventCloseSchema,

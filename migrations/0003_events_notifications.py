@@ -3,7 +3,7 @@ the push outbox."""
 
 from pymongo import ASCENDING, DESCENDING
 
-from app.migrate import drop_collections, ensure_collection
+from app.platform.migrate import drop_collections, ensure_collection
 
 
 def upgrade(db):

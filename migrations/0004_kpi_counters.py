@@ -2,7 +2,7 @@
 
 from pymongo import ASCENDING
 
-from app.migrate import drop_collections, ensure_collection
+from app.platform.migrate import drop_collections, ensure_collection
 
 
 def upgrade(db):

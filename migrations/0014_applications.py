@@ -3,7 +3,7 @@ indexes behind every list, inbox and SLA sweep they are read by."""
 
 from pymongo import ASCENDING, DESCENDING
 
-from app.migrate import drop_collections, ensure_collection
+from app.platform.migrate import drop_collections, ensure_collection
 
 STATUSES = [
     "submitted",

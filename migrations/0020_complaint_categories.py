@@ -1,6 +1,6 @@
 """Complaint categories: the managed list of complaint types (also the Open311 services)."""
 
-from app.migrate import drop_collections, ensure_collection
+from app.platform.migrate import drop_collections, ensure_collection
 
 QUESTION_TYPES = ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 

@@ -3,7 +3,7 @@ index repeat detection runs on, and the sweep indexes of the SLA and auto-close 
 
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE
 
-from app.migrate import drop_collections, ensure_collection
+from app.platform.migrate import drop_collections, ensure_collection
 
 STATES = ["submitted", "assigned", "replied", "resolved", "closed"]
 DATE_OR_NULL = {"bsonType": ["date", "null"]}

@@ -1,6 +1,6 @@
 """Open311 API keys issued by admins: only a SHA-256 of each key is stored."""
 
-from app.migrate import drop_collections, ensure_collection
+from app.platform.migrate import drop_collections, ensure_collection
 
 
 def upgrade(db):

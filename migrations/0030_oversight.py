@@ -7,7 +7,7 @@ combination of its optional filters."""
 
 from pymongo import ASCENDING, DESCENDING
 
-from app.migrate import ensure_collection
+from app.platform.migrate import ensure_collection
 
 # (region_path, _id) itself is 0003's region_newest.
 FEED_FILTERS = (

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.application_workflow import STATES
+from app.applications.rules import STATES
 from schemas.base import (
     BaseSchema,
     Id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from app.identity import is_credit_code, is_mainland_mobile, is_resident_id
+from app.accounts.identity import is_credit_code, is_mainland_mobile, is_resident_id
 from schemas.base import BaseSchema, StrictString
 
 PHONE = {"example": "13800000001", "description": "Mainland mobile number"}

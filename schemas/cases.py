@@ -1,5 +1,5 @@
 """Pieces every kind of case shares (applications, complaints): a reason, a rating, and the
-entries of the append-only timeline that app.workflow writes."""
+entries of the append-only timeline that app.cases.workflow writes."""
 
 from marshmallow import Schema, fields, validate
 

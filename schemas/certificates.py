@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from app.services.certificates import CERTIFICATE_TYPES
+from app.wallet.certificates import CERTIFICATE_TYPES
 from schemas.base import BaseSchema, Id, PageArgs, StrictString, UTCDateTime
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.complaint_workflow import STATES
+from app.complaints.rules import STATES
 from schemas.base import (
     BaseSchema,
     Id,

@@ -1,4 +1,4 @@
-"""The error envelope, for documentation (app.errors builds the responses)."""
+"""The error envelope, for documentation (app.http.errors builds the responses)."""
 
 from marshmallow import Schema, fields
 

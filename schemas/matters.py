@@ -7,15 +7,15 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.services.catalogue import (
+from app.catalogue.forms import FIELD_TYPES
+from app.catalogue.service import (
     AUDIENCES,
     CATEGORIES,
     DELIVERY_CHANNELS,
     MAX_SEARCH_LENGTH,
     TIME_UNITS,
 )
-from app.services.certificates import CERTIFICATE_TYPES
-from app.services.forms import FIELD_TYPES
+from app.wallet.certificates import CERTIFICATE_TYPES
 from schemas.base import (
     BaseSchema,
     PageArgs,

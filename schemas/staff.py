@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.services.inbox import KINDS
+from app.cases.inbox import KINDS
 from schemas.applications import ApplicantSchema, MatterRefSchema, ReviewSchema
 from schemas.base import Id, PageArgs, UTCDateTime
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.event_workflow import EVENT_STATES
-from app.events import SEVERITY
+from app.oversight.event_rules import EVENT_STATES
+from app.oversight.events import SEVERITY
 from schemas.base import BaseSchema, Id, PageArgs, QuerySchema, StrictString, UTCDateTime
 
 EVENT_TYPES = tuple(SEVERITY)

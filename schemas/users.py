@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from app.auth import DUTIES, ROLES
-from app.identity import is_resident_id, mask_phone, mask_resident_id
+from app.accounts.auth import DUTIES, ROLES
+from app.accounts.identity import is_resident_id, mask_phone, mask_resident_id
 from schemas.auth import EnterpriseSchema, check_phone, phone_field
 from schemas.base import BaseSchema, Id, QuerySchema, StrictString, UTCDateTime
 

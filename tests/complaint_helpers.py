@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app import clock
-from app.services import complaint_categories
+from app.complaints import categories as complaint_categories
 from tests.conftest import ensure_department
 
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Hangzhou

@@ -13,13 +13,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import clock, create_app, migrate, passwords
+from app import clock, create_app
+from app.accounts import passwords
+from app.accounts import service as accounts
+from app.catalogue import directory as directory_service
 from app.config import Settings
 from app.db import get_db
-from app.embedded import EmbeddedServer
+from app.platform import migrate
+from app.platform.embedded import EmbeddedServer
 from app.seed import DEMO_PASSWORD
-from app.services import accounts
-from app.services import directory as directory_service
 
 TEST_KEYS = json.dumps([{"kid": "test-1", "secret": "t" * 48, "verify_until": None}])
 PASSWORD = DEMO_PASSWORD
@@ -134,15 +136,15 @@ def next_phone() -> str:
 
 
 def create_region(code: str, name: str | None = None, parent: str | None = None) -> None:
-    from app.repositories import regions as regions_repo
+    from app.catalogue import regions_repository as regions_repo
 
     level = "province" if code.endswith("0000") else "city" if code.endswith("00") else "county"
     regions_repo.upsert({"_id": code, "name": name or code, "parent": parent, "level": level})
 
 
 def ensure_department(code: str, region: str = "330100", kind: str = "government") -> None:
-    from app.regions import ancestors
-    from app.repositories import departments as departments_repo
+    from app.catalogue import departments_repository as departments_repo
+    from app.catalogue.regions import ancestors
 
     for ancestor in ancestors(region):
         create_region(ancestor)
@@ -218,7 +220,7 @@ class Users:
         )
 
     def supervisor(self, region: str = "330100") -> Api:
-        from app.regions import ancestors
+        from app.catalogue.regions import ancestors
 
         with self.app.app_context():
             for code in ancestors(region):

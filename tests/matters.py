@@ -8,8 +8,8 @@ from typing import Any
 from bson import ObjectId
 
 from app import clock
-from app.regions import ancestors
-from app.services import catalogue
+from app.catalogue import service as catalogue
+from app.catalogue.regions import ancestors
 
 COMPANY_SETUP: dict[str, Any] = {
     "code": "ZJ-COMPANY-SETUP",

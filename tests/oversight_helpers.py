@@ -9,9 +9,9 @@ from typing import Any
 from bson import ObjectId
 
 from app import clock
+from app.catalogue.regions import ancestors
 from app.db import collection
-from app.events import raise_event
-from app.regions import ancestors
+from app.oversight.events import raise_event
 
 _seq = iter(range(1, 10_000_000))
 
@@ -108,11 +108,11 @@ def case(
 
 # What the case transitions do to the KPI counters, for scenarios written before the real
 # applications/complaints services exist: insert/update the document AND record the same
-# increments in the same step (the contract in app/services/kpi_rebuild.py).
+# increments in the same step (the contract in app/oversight/kpi_rebuild.py).
 
 
 def _record(app, doc, at, increments):
-    from app import kpi
+    from app.oversight import kpi
 
     with app.app_context():
         kpi.record(doc["department"], doc["region"], at, **increments)
@@ -139,7 +139,7 @@ def submit_application(app, submitted_at, **fields: Any) -> dict[str, Any]:
 
 
 def complete_application(app, doc, completed_at, visits=0) -> None:
-    from app.services import kpi_rebuild
+    from app.oversight import kpi_rebuild
 
     doc.update(
         status="completed",
@@ -161,7 +161,7 @@ def reject_application(app, doc, at) -> None:
 
 
 def rate(app, kind, doc, score, at) -> None:
-    from app.services import kpi_rebuild
+    from app.oversight import kpi_rebuild
 
     doc["rating"] = {"score": score, "at": at}
     _save(app, kind, doc)
@@ -191,7 +191,7 @@ def file_complaint(app, created_at, kind="complaint", repeat_of=None, **fields) 
 
 
 def resolve_complaint(app, doc, resolved_at, outcome=None) -> None:
-    from app.services import kpi_rebuild
+    from app.oversight import kpi_rebuild
 
     doc.update(status="resolved", resolved_at=resolved_at, outcome=outcome)
     _save(app, "complaint", doc)
@@ -201,7 +201,7 @@ def resolve_complaint(app, doc, resolved_at, outcome=None) -> None:
 
 
 def reopen_complaint(app, doc, at) -> None:
-    from app.services import kpi_rebuild
+    from app.oversight import kpi_rebuild
 
     with app.app_context():
         undo = kpi_rebuild.reopening_increments(doc)

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from app.launcher import gunicorn_command
+from app.platform.launcher import gunicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
 import pytest
 from argon2 import PasswordHasher
 
-from app import passwords
+from app.accounts import passwords
 from tests.conftest import PASSWORD, assert_envelope, next_phone
 
 VALID_ID = "330106199001010018"
@@ -232,7 +232,7 @@ def test_device_platform_must_be_fcm_or_apns(users):
 
 
 def test_my_profile_is_read_once_per_request(users, monkeypatch) -> None:
-    from app.repositories import users as users_repo
+    from app.accounts import repository as users_repo
 
     resident = users.resident()
     reads = []

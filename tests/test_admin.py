@@ -122,14 +122,14 @@ def test_audit_log_lists_who_did_what_filterable(users):
 
 
 def test_ensure_admin_creates_then_repairs_the_configured_admin(app, db):
-    from app.services import accounts
+    from app.accounts import service as accounts
 
     with app.app_context():
         accounts.ensure_admin("13300000001", "Configured-admin-1")
         accounts.ensure_admin("13300000001", "Configured-admin-2")
     users = list(db.users.find({"phone": "13300000001"}))
     assert len(users) == 1 and users[0]["role"] == "admin"
-    from app import passwords
+    from app.accounts import passwords
 
     assert passwords.verify_password(users[0]["password_hash"], "Configured-admin-2")
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from bson import ObjectId
 
 from app import clock
-from app.services import attachments as attachments_service
+from app.wallet import attachments as attachments_service
 from tests.conftest import assert_envelope
 from tests.files import JPEG, PDF, PNG, upload, upload_id
 

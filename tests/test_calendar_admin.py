@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from app import clock
-from app.services import calendar
+from app.cases import calendar
 from tests.conftest import assert_envelope
 
 

@@ -493,7 +493,7 @@ def test_malformed_filters_are_422(anon, query):
 
 
 def test_of_two_concurrent_saves_the_later_gets_409_and_changes_nothing(admin, db, monkeypatch):
-    from app.repositories import matters as matters_repo
+    from app.catalogue import repository as matters_repo
 
     create(admin)
     version_1 = db.matters.find_one({"code": CODE})

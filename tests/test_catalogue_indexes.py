@@ -2,8 +2,8 @@
 
 from bson import ObjectId
 
-from app.repositories import matters as matters_repo
-from app.services import catalogue
+from app.catalogue import repository as matters_repo
+from app.catalogue import service as catalogue
 from tests.matters import store_matter
 
 

@@ -6,9 +6,9 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.auth import Principal
-from app.errors import NotFound
-from app.services import certificates
+from app.accounts.auth import Principal
+from app.http.errors import NotFound
+from app.wallet import certificates
 from tests.conftest import ensure_department
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app import tokens
+from app.accounts import tokens
 from app.config import ConfigError, Settings
 
 

@@ -85,7 +85,7 @@ def test_unhandled_error_is_500_logged_with_traceback_never_leaked(app, client, 
 
 def test_database_down_is_503_not_500_and_not_a_hang(db_server, tmp_path):
     from app import create_app
-    from app.embedded import free_port
+    from app.platform.embedded import free_port
     from tests.conftest import make_settings
 
     app = create_app(

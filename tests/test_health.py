@@ -1,6 +1,6 @@
 """Probes and the OpenAPI document the app teams generate their clients from."""
 
-from app import migrate
+from app.platform import migrate
 
 
 def test_liveness_needs_nothing(client):

@@ -127,7 +127,7 @@ def test_keys_expire_through_a_ttl_index(db):
 
 
 def _fingerprint_of(app, admin):
-    from app.idempotency import request_fingerprint
+    from app.http.idempotency import request_fingerprint
 
     with app.test_request_context(
         "/api/v1/admin/departments", method="POST", json=department("TAX-330100")
@@ -136,7 +136,7 @@ def _fingerprint_of(app, admin):
 
 
 def test_the_view_sees_its_claimed_key_so_a_rerun_can_find_its_first_record(app):
-    from app import idempotency
+    from app.http import idempotency
 
     seen = []
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from app.embedded import free_port
+from app.platform.embedded import free_port
 from tests.processes import ROOT, post_json, wait_for
 
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ def start(data_dir, port):
         ONEVISIT_LOG_LEVEL="WARNING",
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.launcher"],
+        [sys.executable, "-m", "app.platform.launcher"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

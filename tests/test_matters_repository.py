@@ -4,7 +4,7 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.repositories import matters as matters_repo
+from app.catalogue import repository as matters_repo
 from tests.matters import definition, store_matter
 
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from pymongo.errors import WriteError
 
-from app import clock, migrate
+from app import clock
+from app.platform import migrate
 
 
 def test_upgrade_is_idempotent_and_recorded(db):

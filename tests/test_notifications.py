@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 
 from app import clock
-from app.notify import notify
+from app.messaging.notify import notify
 from tests.conftest import assert_envelope
 
 BASE = "/api/v1/me/notifications"

@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.worker import Worker
+from app.platform.worker import Worker
 from tests.applications.world import build_world
 from tests.complaint_helpers import (
     AMR,

@@ -10,7 +10,7 @@ import pytest
 from bson import ObjectId
 from pymongo import monitoring
 
-from app.errors import ValidationFailed
+from app.http.errors import ValidationFailed
 from app.pagination import Windows, decode_cursor, paginate
 
 

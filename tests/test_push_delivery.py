@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import clock
-from app.notify import notify
-from app.push import (
+from app.messaging import push_delivery
+from app.messaging import push_outbox_repository as push_outbox
+from app.messaging.notify import notify
+from app.messaging.push import (
     InvalidToken,
     LoggingProvider,
     PushError,
@@ -18,9 +20,7 @@ from app.push import (
     Unsupported,
     provider_from_settings,
 )
-from app.repositories import push_outbox
-from app.services import push_delivery
-from app.worker import Worker
+from app.platform.worker import Worker
 
 T0 = datetime(2026, 11, 26, 9, tzinfo=UTC)
 
@@ -292,7 +292,7 @@ def test_provider_choice(app):
 
 
 def test_make_run_starts_the_worker_beside_gunicorn():
-    from app.launcher import _children_commands
+    from app.platform.launcher import _children_commands
 
     commands = _children_commands("8000", "2")
     assert any("gunicorn" in c for c in commands[0])

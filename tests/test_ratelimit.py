@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.embedded import free_port
+from app.platform.embedded import free_port
 from tests.conftest import TEST_KEYS, assert_envelope, next_phone
 from tests.processes import gunicorn, post_json, wait_for
 

@@ -10,9 +10,9 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.events import raise_event
-from app.services import sla_sweep
-from app.worker import Worker
+from app.oversight import sla_sweep
+from app.oversight.events import raise_event
+from app.platform.worker import Worker
 from tests.oversight_helpers import case
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import clock
-from app.services import kpi_rebuild
+from app.oversight import kpi_rebuild
 from tests.conftest import assert_envelope, ensure_department
 from tests.oversight_helpers import (
     complete_application,
@@ -233,7 +233,7 @@ def test_kpi_queries_use_indexes(app, db, scenario):
 
 
 def test_p90_is_the_upper_bound_of_the_bucket_holding_the_90th_percentile():
-    from app.services.stats import p90
+    from app.oversight.stats import p90
 
     assert p90({}) is None
     assert p90({"le_1": 9, "le_48": 1}) == 1.0  # 9 of 10 within an hour

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bson import ObjectId
 
-from app.repositories import supervision_events
+from app.oversight import repository as supervision_events
 from tests.conftest import assert_envelope
 from tests.oversight_helpers import case, event
 
@@ -157,10 +157,10 @@ def test_two_supervisors_acknowledging_at_once_one_wins(app, users, db):
     first = a.post(f"{EVENTS}/{ev['_id']}/ack")
     assert first.status_code == 200
     # b read the event before a's write landed: its CAS on (state, version) finds nothing.
-    from app import workflow
-    from app.auth import Principal
-    from app.errors import Conflict
-    from app.event_workflow import EVENT_MACHINE
+    from app.accounts.auth import Principal
+    from app.cases import workflow
+    from app.http.errors import Conflict
+    from app.oversight.event_rules import EVENT_MACHINE
 
     with app.test_request_context():
         principal = Principal.from_document(db.users.find_one({"_id": ObjectId(b.id)}))

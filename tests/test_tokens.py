@@ -8,7 +8,8 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from app import clock, tokens
+from app import clock
+from app.accounts import tokens
 from tests.conftest import TEST_KEYS, assert_envelope, make_settings
 
 SECRET = "t" * 48

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app import clock
-from app.tracking import COUNTER_GRACE, next_tracking_no
+from app.cases.tracking import COUNTER_GRACE, next_tracking_no
 
 
 def test_numbers_follow_a_daily_sequence_whose_counter_expires(app, db) -> None:

@@ -6,8 +6,8 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.auth import Principal
-from app.services import certificates
+from app.accounts.auth import Principal
+from app.wallet import certificates
 from tests.conftest import assert_envelope, ensure_department
 
 

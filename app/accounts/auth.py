@@ -10,9 +10,9 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import current_app, g, request
 
-from app.errors import Forbidden, Unauthorized
-from app.repositories import users as users_repo
-from app.tokens import TokenError, TokenService
+from app.accounts import repository as users_repo
+from app.accounts.tokens import TokenError, TokenService
+from app.http.errors import Forbidden, Unauthorized
 
 ROLES = ("resident", "enterprise", "staff", "supervisor", "admin")
 DUTIES = ("window", "reviewer", "head")

@@ -11,15 +11,16 @@ from bson import ObjectId
 from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock, passwords, tokens
-from app.auth import DUTIES, Principal, current_user_document
-from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from app.identity import password_problems
-from app.regions import ancestors
-from app.repositories import departments as departments_repo
-from app.repositories import refresh_tokens as refresh_repo
-from app.repositories import regions as regions_repo
-from app.repositories import users as users_repo
+from app import audit, clock
+from app.accounts import passwords, tokens
+from app.accounts import refresh_tokens_repository as refresh_repo
+from app.accounts import repository as users_repo
+from app.accounts.auth import DUTIES, Principal, current_user_document
+from app.accounts.identity import password_problems
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.catalogue.regions import ancestors
+from app.http.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 
 log = logging.getLogger("onevisit.accounts")
 PROFILE_FIELDS = ("name", "id_number", "enterprise")

@@ -202,6 +202,6 @@ def refresh_digest(secret: str) -> str:
 
 
 if __name__ == "__main__":
-    # `python -m app.tokens > jwt.json`: a fresh key set for ONEVISIT_JWT_KEYS(_FILE),
+    # `python -m app.accounts.tokens > jwt.json`: a fresh key set for ONEVISIT_JWT_KEYS(_FILE),
     # without starting the application or touching a database.
     print(serialize_keys([new_key()]))

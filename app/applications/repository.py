@@ -1,5 +1,5 @@
 """The `applications` collection: the only code that queries it. State changes go through
-`app.workflow.apply` on `coll()`; this module holds the reads and the plain inserts."""
+`app.cases.workflow.apply` on `coll()`; this module holds the reads and the plain inserts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
+from app.cases import inbox_heads
 from app.db import collection
 from app.pagination import Page, encode_cursor, page_span, paginate
-from app.repositories import inbox_heads
 
 
 def coll() -> Collection[Any]:
@@ -70,7 +70,7 @@ def inbox_page(
     keys: list[str], overdue: bool | None, now: datetime, limit: int, cursor: str | None
 ) -> Page:
     """Most urgent first: earliest inbox_at (due_at, or submitted_at awaiting acceptance).
-    Each key is its own queue, read in windows from its head (app.repositories.inbox_heads)
+    Each key is its own queue, read in windows from its head (app.cases.inbox_heads)
     from the same cursor, and the queues merged."""
     heads = inbox_heads.read(keys)
     items: dict[Any, dict[str, Any]] = {}

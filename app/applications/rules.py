@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.auth import Principal
-from app.errors import Forbidden
-from app.workflow import Machine, Transition
+from app.accounts.auth import Principal
+from app.cases.workflow import Machine, Transition
+from app.http.errors import Forbidden
 
 SUBMITTED = "submitted"
 IN_REVIEW = "in_review"

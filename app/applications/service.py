@@ -1,5 +1,5 @@
 """Applications: what a submission must satisfy, the lifecycle transitions (rules in
-`app.application_workflow`, writes through `workflow.apply`), the SLA clock, visits, ratings,
+`app.applications.rules`, writes through `workflow.apply`), the SLA clock, visits, ratings,
 and who may read what. Every status change notifies the applicant; the KPI counters move
 with the transitions that change them."""
 
@@ -14,19 +14,23 @@ from bson import ObjectId
 from flask import current_app
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from app import application_workflow as wf
-from app import audit, clock, events, idempotency, kpi, workflow
-from app.auth import Principal, current_user_document
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.identity import mask_name, mask_phone, mask_resident_id
-from app.notify import notify
+from app import audit, clock
+from app.accounts import repository as users_repo
+from app.accounts.auth import Principal, current_user_document
+from app.accounts.identity import mask_name, mask_phone, mask_resident_id
+from app.applications import repository as repo
+from app.applications import rules as wf
+from app.cases import calendar, inbox, workflow
+from app.cases.tracking import next_tracking_no
+from app.catalogue import forms
+from app.catalogue import repository as matters_repo
+from app.catalogue.regions import ancestors
+from app.http import idempotency
+from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.messaging.notify import notify
+from app.oversight import events, kpi
 from app.pagination import Page
-from app.regions import ancestors
-from app.repositories import applications as repo
-from app.repositories import matters as matters_repo
-from app.repositories import users as users_repo
-from app.services import attachments, calendar, certificates, forms, inbox
-from app.tracking import next_tracking_no
+from app.wallet import attachments, certificates
 
 log = logging.getLogger("onevisit.applications")
 TRACKING_PREFIX = "ZJ"
@@ -366,7 +370,7 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     )
     key = idempotency.current_key()
     if key:
-        # A retry that reruns this request after a crash (see app/idempotency.py) meets the
+        # A retry that reruns this request after a crash (see app/http/idempotency.py) meets the
         # unique index of migration 0041 and answers with the application its first run made.
         doc["idempotency_key"] = key
     try:

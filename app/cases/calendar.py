@@ -13,15 +13,15 @@ from typing import Any
 from flask import Flask
 
 from app import audit, clock
-from app.errors import ValidationFailed
-from app.repositories import calendars as calendars_repo
-from app.workcalendar import (
+from app.cases import calendars_repository as calendars_repo
+from app.cases.workcalendar import (
     CHINA_TZ,
     WorkCalendar,
     YearCalendar,
     official_year,
     year_from_lists,
 )
+from app.http.errors import ValidationFailed
 
 log = logging.getLogger("onevisit.calendar")
 OFFICIAL_YEARS = range(2004, 2051)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.auth import Principal
+from app.accounts.auth import Principal
 from app.pagination import Page
 
 KINDS = ("acceptance", "review", "complaints")

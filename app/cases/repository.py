@@ -23,7 +23,7 @@ SWEEP_FIELDS = (
     "overdue_at",
     "assigned_to",
     "assignee",
-    "reopens",  # the round of handling (app.events.raise_for_case)
+    "reopens",  # the round of handling (app.oversight.events.raise_for_case)
 )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app import clock
+from app.cases.workcalendar import CHINA_TZ
 from app.db import collection
-from app.workcalendar import CHINA_TZ
 
 # A day's counter is needed only on that day; the TTL index of migration 0040 removes it
 # after this grace, which keeps the collection tiny (see below).

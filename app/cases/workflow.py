@@ -16,8 +16,8 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from app import audit, clock
-from app.auth import Principal
-from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from app.accounts.auth import Principal
+from app.http.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,12 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock, idempotency
-from app.errors import Conflict, ValidationFailed
-from app.regions import ancestors
-from app.repositories import departments as departments_repo
-from app.repositories import regions as regions_repo
+from app import audit, clock
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.catalogue.regions import ancestors
+from app.http import idempotency
+from app.http.errors import Conflict, ValidationFailed
 
 
 def create_department(data: dict[str, Any]) -> dict[str, Any]:

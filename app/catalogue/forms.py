@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from app.errors import ValidationFailed
+from app.http.errors import ValidationFailed
 
 FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "choice")
 # A string field without its own max_length still has one: patterns run on what is sent.

@@ -25,13 +25,13 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app import audit, clock
-from app.auth import Principal
-from app.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from app.accounts.auth import Principal
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.catalogue import repository as repo
+from app.catalogue.regions import ancestors
+from app.http.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from app.pagination import Page, decode_cursor, encode_cursor
-from app.regions import ancestors
-from app.repositories import departments as departments_repo
-from app.repositories import matters as repo
-from app.repositories import regions as regions_repo
 
 CATEGORIES = (
     "birth",

@@ -9,9 +9,9 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from app import audit, clock
-from app.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from app.repositories import complaint_categories as repo
-from app.repositories import departments as departments_repo
+from app.catalogue import departments_repository as departments_repo
+from app.complaints import categories_repository as repo
+from app.http.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
 

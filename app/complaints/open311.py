@@ -28,15 +28,16 @@ from bson import ObjectId
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from app import audit, clock, ratelimit
-from app.complaint_workflow import OPEN_STATES
-from app.errors import NotFound, ValidationFailed
-from app.repositories import complaints as complaints_repo
-from app.repositories import departments as departments_repo
-from app.repositories import open311_keys as keys_repo
-from app.repositories import regions as regions_repo
-from app.services import complaint_categories as categories
-from app.services import complaints
+from app import audit, clock
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.complaints import categories
+from app.complaints import open311_keys_repository as keys_repo
+from app.complaints import repository as complaints_repo
+from app.complaints import service as complaints
+from app.complaints.rules import OPEN_STATES
+from app.http import ratelimit
+from app.http.errors import NotFound, ValidationFailed
 
 DEFAULT_WINDOW_DAYS = 90
 MAX_REQUESTS = 1000

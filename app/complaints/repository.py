@@ -12,9 +12,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
+from app.cases import inbox_heads
 from app.db import collection
 from app.pagination import Page, Windows, paginate
-from app.repositories import inbox_heads
 
 EARTH_RADIUS_M = 6378100.0
 
@@ -66,7 +66,7 @@ def inbox_page(
 ) -> Page:
     """Open complaints held by DEPARTMENT, earliest due first; OVERDUE compares due_at with
     NOW. One index range on (open_department, due_at): no status `$in` beside the range.
-    Read in windows from the queue's head (app.repositories.inbox_heads)."""
+    Read in windows from the queue's head (app.cases.inbox_heads)."""
     query: dict[str, Any] = {"open_department": department}
     if overdue is True:
         query["due_at"] = {"$lt": now}

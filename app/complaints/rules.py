@@ -13,7 +13,7 @@ compare-and-set write so they are ordered, audited and on the timeline.
 
 from __future__ import annotations
 
-from app.workflow import Machine, Transition
+from app.cases.workflow import Machine, Transition
 
 STATES = ("submitted", "assigned", "replied", "resolved", "closed")
 OPEN_STATES = ("submitted", "assigned", "replied")

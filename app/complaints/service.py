@@ -20,22 +20,24 @@ from typing import Any
 from bson import ObjectId
 from flask import current_app
 
-from app import audit, clock, events, kpi, workflow
-from app.auth import Principal
-from app.complaint_workflow import MACHINE, OWNER_ROLES
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.identity import mask_name, mask_phone
-from app.notify import notify
+from app import audit, clock
+from app.accounts import repository as users_repo
+from app.accounts.auth import Principal
+from app.accounts.identity import mask_name, mask_phone
+from app.applications import repository as applications_repo
+from app.cases import calendar, workflow
+from app.cases.tracking import next_tracking_no
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.catalogue.regions import ancestors
+from app.complaints import categories
+from app.complaints import repository as repo
+from app.complaints.rules import MACHINE, OWNER_ROLES
+from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.messaging.notify import notify
+from app.oversight import events, kpi
 from app.pagination import Page
-from app.regions import ancestors
-from app.repositories import applications as applications_repo
-from app.repositories import complaints as repo
-from app.repositories import departments as departments_repo
-from app.repositories import regions as regions_repo
-from app.repositories import users as users_repo
-from app.services import attachments, calendar
-from app.services import complaint_categories as categories
-from app.tracking import next_tracking_no
+from app.wallet import attachments
 
 log = logging.getLogger("onevisit.complaints")
 TRACKING_PREFIX = "RX"
@@ -898,7 +900,7 @@ def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
 
 def _register_inbox_provider() -> None:
     """Serve kind=complaints in the staff inbox (GET /staff/inbox)."""
-    from app.services import inbox as inbox_registry
+    from app.cases import inbox as inbox_registry
 
     inbox_registry.register_provider("complaints", inbox)
 

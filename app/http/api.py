@@ -13,8 +13,9 @@ import flask_smorest
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from app import auth, idempotency
-from app.errors import PreconditionFailed, UnsupportedMediaType, handle_http_exception
+from app.accounts import auth
+from app.http import idempotency
+from app.http.errors import PreconditionFailed, UnsupportedMediaType, handle_http_exception
 from schemas.errors import ErrorSchema
 
 JSON_TYPES = ("application/json",)

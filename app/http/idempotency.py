@@ -26,8 +26,8 @@ from typing import Any
 from flask import Response, current_app, g, request
 from pymongo.errors import DuplicateKeyError
 
-from app.errors import Conflict, ValidationFailed
-from app.repositories import idempotency as repo
+from app.http import idempotency_repository as repo
+from app.http.errors import Conflict, ValidationFailed
 
 log = logging.getLogger("onevisit.idempotency")
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -10,8 +10,8 @@ from flask import current_app, request
 
 from app import clock
 from app.config import parse_rate
-from app.errors import TooManyRequests
-from app.repositories import rate_limits as repo
+from app.http import rate_limits_repository as repo
+from app.http.errors import TooManyRequests
 
 
 def client_address() -> str:

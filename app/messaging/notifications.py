@@ -7,10 +7,10 @@ from typing import Any
 from bson import ObjectId
 
 from app import clock
-from app.auth import Principal
-from app.errors import NotFound
+from app.accounts.auth import Principal
+from app.http.errors import NotFound
+from app.messaging import repository as repo
 from app.pagination import Page
-from app.repositories import notifications as repo
 
 
 def inbox(user: Principal, unread_only: bool, limit: int, cursor: str | None) -> Page:

@@ -1,6 +1,6 @@
 """Push providers: how one outbox row reaches one phone. `LoggingProvider` by default,
 `FcmProvider` (firebase-admin, the optional `push` extra) when ONEVISIT_FCM_CREDENTIALS names
-a service-account file. The delivery loop (app.services.push_delivery) only sees `Provider`."""
+a service-account file. The delivery loop (app.messaging.push_delivery) only sees `Provider`."""
 
 from __future__ import annotations
 

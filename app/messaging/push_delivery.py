@@ -26,9 +26,9 @@ from datetime import timedelta
 from typing import Any
 
 from app import clock
-from app.push import InvalidToken, Provider, PushError, PushMessage, Unsupported
-from app.repositories import push_outbox as outbox
-from app.repositories import users as users_repo
+from app.accounts import repository as users_repo
+from app.messaging import push_outbox_repository as outbox
+from app.messaging.push import InvalidToken, Provider, PushError, PushMessage, Unsupported
 
 log = logging.getLogger("onevisit.push")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"

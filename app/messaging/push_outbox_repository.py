@@ -1,4 +1,4 @@
-"""The push delivery outbox: one row per (notification, device), written by app.notify.
+"""The push delivery outbox: one row per (notification, device), written by app.messaging.notify.
 
 States: pending → sending (claimed, with a lease in next_attempt_at) → sent | pending (retry
 with backoff) | dead. Every change is a compare-and-set `update_one` on the row's state and

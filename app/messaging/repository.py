@@ -1,4 +1,4 @@
-"""Users' notification inboxes (inserted by app.notify; TTL-expired after the retention)."""
+"""Users' notification inboxes (inserted by app.messaging.notify; TTL-expired after retention)."""
 
 from __future__ import annotations
 

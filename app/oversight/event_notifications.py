@@ -14,10 +14,10 @@ from typing import Any
 from bson import ObjectId
 
 from app import clock
-from app.notify import notify
-from app.repositories import cases as cases_repo
-from app.repositories import supervision_events as events_repo
-from app.repositories import users as users_repo
+from app.accounts import repository as users_repo
+from app.cases import repository as cases_repo
+from app.messaging.notify import notify
+from app.oversight import repository as events_repo
 
 HEADS = "heads"
 HANDLERS = "handlers"

@@ -1,9 +1,9 @@
 """The follow-up state machine of a supervision event: open → acknowledged → closed, with
-notes along the way. Fired through app.workflow.apply (CAS on state + version, audited)."""
+notes along the way. Fired through app.cases.workflow.apply (CAS on state + version, audited)."""
 
 from __future__ import annotations
 
-from app.workflow import Machine, Transition
+from app.cases.workflow import Machine, Transition
 
 EVENT_STATES = ("open", "acknowledged", "closed")
 

@@ -12,8 +12,8 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app import clock
+from app.catalogue.regions import ancestors
 from app.db import collection
-from app.regions import ancestors
 
 log = logging.getLogger("onevisit.events")
 

@@ -19,9 +19,9 @@ import math
 from datetime import datetime
 from typing import Any
 
+from app.cases.workcalendar import CHINA_TZ
+from app.catalogue.regions import ancestors
 from app.db import collection
-from app.regions import ancestors
-from app.workcalendar import CHINA_TZ
 
 # Upper bounds (working hours) of the histogram buckets used for p90; the last is open.
 HOUR_BUCKETS = (1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 480, 720)

@@ -9,7 +9,7 @@ Applications (department = lead department, day = China-local day of the moment 
     completed_online (0 visits), completed_one_visit (<= 1 visit),
     completed_on_time (a due_at, and completed_at <= due_at),
     processing_hours_sum and processing_hours_hist.<bucket> of the working hours from
-    submitted_at to completed_at (app.services.calendar)
+    submitted_at to completed_at (app.cases.calendar)
   ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at
 Complaints (department = the one responsible at that moment):
   complaints_received +1 on created_at, to the department it was filed with (`hotline`);
@@ -29,11 +29,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from app import kpi
+from app.cases import calendar
+from app.catalogue.regions import ancestors
 from app.db import collection
-from app.regions import ancestors
-from app.repositories import kpi_daily as repo
-from app.services import calendar
+from app.oversight import kpi
+from app.oversight import kpi_repository as repo
 
 
 class Counters:
@@ -140,7 +140,7 @@ def rating_increments(score: int, kind: str) -> dict[str, float]:
 def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
     """What resolving a complaint adds: the complaints service's own rule, so the resolve
     transition and the rebuild cannot drift apart."""
-    from app.services import complaints
+    from app.complaints import service as complaints
 
     return complaints.resolution_increments(doc)
 

@@ -1,4 +1,4 @@
-"""Reads and the rebuild's writes of the daily KPI counters (app.kpi writes the increments)."""
+"""Reads and the rebuild's writes of the daily KPI counters (app.oversight.kpi increments them)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Supervision events (raised by app.events): the feed, the stream's catch-up reads, and the
-follow-up transitions' collection. Every read is scoped by one `region_path` equality, served
-by the feed indexes of migrations 0003/0030."""
+"""Supervision events (raised by app.oversight.events): the feed, the stream's catch-up reads,
+and the follow-up transitions' collection. Every read is scoped by one `region_path` equality,
+served by the feed indexes of migrations 0003/0030."""
 
 from __future__ import annotations
 

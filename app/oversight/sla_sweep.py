@@ -7,7 +7,7 @@ Exactly once, with any number of sweepers and crashes anywhere: for each due cas
      a reopened complaint is a new round, so it can be overdue again);
   2. null the case's clock field with a CAS on the value read (the case leaves the sweep).
 A sweeper dying between the steps leaves the clock set; the next pass re-raises (a no-op)
-and clears it. Notifications go out once per event through app.services.event_notifications
+and clears it. Notifications go out once per event through app.oversight.event_notifications
 (CAS on the event's `notified_at`), right after the raise or from the worker's next pass."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from app import clock
-from app.events import raise_for_case
-from app.repositories import cases as cases_repo
-from app.services import event_notifications
-from app.workcalendar import CHINA_TZ
+from app.cases import repository as cases_repo
+from app.cases.workcalendar import CHINA_TZ
+from app.oversight import event_notifications
+from app.oversight.events import raise_for_case
 
 log = logging.getLogger("onevisit.sweep")
 

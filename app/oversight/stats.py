@@ -1,10 +1,10 @@
 """The reform's KPIs (API.md "Oversight") for a region (and everything below it), a
-department and a range of China-local days, summed from the daily counters of app.kpi.
+department and a range of China-local days, summed from the daily counters of app.oversight.kpi.
 
 Rates are fractions in [0, 1] and null when nothing was counted. Processing times are working
-hours on the official calendar (app.services.calendar). The p90 comes from the histogram of
-app.kpi.HOUR_BUCKETS: it is the upper bound of the bucket holding the 90th percentile, so its
-resolution is the bucket width (1 h up to 2 h, then 2 h, 4 h, 4 h, 12 h, ... up to 240 h
+hours on the official calendar (app.cases.calendar). The p90 comes from the histogram of
+app.oversight.kpi.HOUR_BUCKETS: it is the upper bound of the bucket holding the 90th percentile,
+so its resolution is the bucket width (1 h up to 2 h, then 2 h, 4 h, 4 h, 12 h, ... up to 240 h
 between 480 and 720 h); beyond the last bound it reports that bound (720) as a floor.
 """
 
@@ -17,13 +17,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from app import clock
-from app.auth import Principal
-from app.errors import Forbidden, ValidationFailed
-from app.kpi import HOUR_BUCKETS, bucket_upper_bound, day_of
-from app.regions import ancestors
-from app.repositories import departments as departments_repo
-from app.repositories import kpi_daily as repo
-from app.repositories import regions as regions_repo
+from app.accounts.auth import Principal
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.catalogue.regions import ancestors
+from app.http.errors import Forbidden, ValidationFailed
+from app.oversight import kpi_repository as repo
+from app.oversight.kpi import HOUR_BUCKETS, bucket_upper_bound, day_of
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366

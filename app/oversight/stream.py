@@ -30,8 +30,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from app.errors import ServiceUnavailable, ValidationFailed
-from app.repositories import supervision_events as repo
+from app.http.errors import ServiceUnavailable, ValidationFailed
+from app.oversight import repository as repo
 
 BATCH = 100
 _slots_lock = threading.Lock()

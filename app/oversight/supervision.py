@@ -7,17 +7,19 @@ from typing import Any
 
 from bson import ObjectId
 
-from app import audit, clock, ratelimit, workflow
-from app.auth import Principal
-from app.errors import Forbidden, NotFound, ValidationFailed
-from app.event_workflow import EVENT_MACHINE
-from app.events import raise_event
+from app import audit, clock
+from app.accounts.auth import Principal
+from app.cases import repository as cases_repo
+from app.cases import workflow
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.catalogue.regions import ancestors
+from app.http import ratelimit
+from app.http.errors import Forbidden, NotFound, ValidationFailed
+from app.oversight import repository as repo
+from app.oversight.event_rules import EVENT_MACHINE
+from app.oversight.events import raise_event
 from app.pagination import Page
-from app.regions import ancestors
-from app.repositories import cases as cases_repo
-from app.repositories import departments as departments_repo
-from app.repositories import regions as regions_repo
-from app.repositories import supervision_events as repo
 
 
 def scope_of(user: Principal) -> str:

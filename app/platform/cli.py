@@ -12,8 +12,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import migrate, tokens
+from app.accounts import tokens
 from app.db import get_db
+from app.platform import migrate
 
 db_cli = AppGroup("db", help="Database migrations.")
 complaints_cli = AppGroup("complaints", help="Complaint handling jobs.")
@@ -56,8 +57,8 @@ def seed_command(force: bool) -> None:
 
 def bootstrap(app: Flask, demo: bool) -> None:
     """What every start does: migrate, make sure the configured admin exists, demo data."""
+    from app.accounts import service as accounts
     from app.seed import seed_demo
-    from app.services import accounts
 
     with app.app_context():
         migrate.upgrade(get_db())
@@ -119,7 +120,7 @@ def keys_rotate(path: str | None, overlap_seconds: int | None) -> None:
 def complaints_auto_close(batch: int) -> None:
     """Close resolutions their complainant left unconfirmed for the auto-close period."""
     from app import clock
-    from app.services import complaints
+    from app.complaints import service as complaints
 
     click.echo(f"auto-closed: {complaints.auto_close_due(clock.now(), batch)}")
 
@@ -128,7 +129,7 @@ def complaints_auto_close(batch: int) -> None:
 @click.option("--once", is_flag=True, help="Run one pass of every step, then exit (tests, cron).")
 def worker_command(once: bool) -> None:
     """Background work: push delivery, SLA sweeps, housekeeping (safe to run several)."""
-    from app.worker import Worker
+    from app.platform.worker import Worker
 
     worker = Worker(current_app._get_current_object())  # type: ignore[attr-defined]
     if once:
@@ -142,7 +143,7 @@ def worker_command(once: bool) -> None:
 @kpi_cli.command("rebuild")
 def kpi_rebuild() -> None:
     """Recompute every daily KPI counter from the applications and complaints."""
-    from app.services import kpi_rebuild as rebuild
+    from app.oversight import kpi_rebuild as rebuild
 
     click.echo(f"kpi counters rebuilt: {rebuild.rebuild()} department-days")
 

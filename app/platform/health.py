@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from app import migrate
 from app.db import get_db
+from app.platform import migrate
 
 
 def readiness(app: Flask) -> dict[str, Any]:

@@ -12,10 +12,10 @@ import sys
 import time
 from types import FrameType
 
-from app import embedded
-from app.cli import bootstrap
 from app.config import ConfigError, Settings
 from app.logs import configure_logging
+from app.platform import embedded
+from app.platform.cli import bootstrap
 
 log = logging.getLogger("onevisit.launcher")
 
@@ -28,7 +28,7 @@ def gunicorn_command(port: int | str, workers: int | str) -> list[str]:
         "gunicorn",
         "wsgi:app",
         "-c",
-        "app/gunicorn_conf.py",
+        "app/platform/gunicorn_conf.py",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -22,7 +22,7 @@ from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailur
 from app import clock
 
 log = logging.getLogger("onevisit.migrate")
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 APPLIED = "_migrations"
 LOCK = "_migration_lock"
 LEASE = timedelta(minutes=10)

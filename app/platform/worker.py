@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.push import Provider, provider_from_settings
+from app.messaging.push import Provider, provider_from_settings
 
 log = logging.getLogger("onevisit.worker")
 HOUSEKEEPING_EVERY_SECONDS = 3600.0
@@ -52,7 +52,7 @@ class Worker:
 
     # Each step is a function of (worker) -> counts; tests run them through run_once.
     def deliver_push(self) -> dict[str, int]:
-        from app.services import push_delivery
+        from app.messaging import push_delivery
 
         limit = self.settings.worker_batch_size
         report = push_delivery.deliver_due(
@@ -62,12 +62,12 @@ class Worker:
         return {**report.__dict__, "full": int(handled >= limit)}
 
     def sweep_sla(self) -> dict[str, int]:
-        from app.services import sla_sweep
+        from app.oversight import sla_sweep
 
         return sla_sweep.sweep(self.settings.worker_batch_size, self.stop_event.is_set)
 
     def notify_events(self) -> dict[str, int]:
-        from app.services import event_notifications
+        from app.oversight import event_notifications
 
         return event_notifications.notify_pending(
             self.settings.worker_batch_size, self.stop_event.is_set
@@ -75,7 +75,7 @@ class Worker:
 
     def close_unconfirmed(self) -> dict[str, int]:
         from app import clock
-        from app.services import complaints
+        from app.complaints import service as complaints
 
         limit = self.settings.worker_batch_size
         closed = complaints.auto_close_due(clock.now(), limit)
@@ -85,7 +85,7 @@ class Worker:
         from datetime import timedelta
 
         from app import clock
-        from app.services import applications
+        from app.applications import service as applications
 
         limit = self.settings.worker_batch_size
         issued = applications.issue_pending_certificates(
@@ -94,7 +94,8 @@ class Worker:
         return {"issued": issued, "full": int(issued >= limit)}
 
     def housekeeping(self) -> dict[str, int]:
-        from app.services import attachments, push_delivery
+        from app.messaging import push_delivery
+        from app.wallet import attachments
 
         return {
             "push_rows_purged": push_delivery.purge(self.settings),

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from app import clock
-from app.regions import ancestors
-from app.repositories import departments as departments_repo
-from app.repositories import matters as matters_repo
-from app.repositories import regions as regions_repo
-from app.repositories import users as users_repo
+from app.accounts import repository as users_repo
+from app.accounts import service as accounts
+from app.catalogue import departments_repository as departments_repo
+from app.catalogue import regions_repository as regions_repo
+from app.catalogue import repository as matters_repo
+from app.catalogue import service as catalogue
+from app.catalogue.regions import ancestors
 from app.seed.applications import seed_applications
-from app.services import accounts, catalogue, certificates
+from app.wallet import certificates
 from schemas.matters import MatterDefinitionSchema
 
 log = logging.getLogger("onevisit.seed")
@@ -186,7 +188,7 @@ def seed_wallets() -> None:
 
 
 def seed_complaint_categories() -> None:
-    from app.services import complaint_categories
+    from app.complaints import categories as complaint_categories
 
     complaint_categories.seed(load("complaint_categories.json"))
 

@@ -10,9 +10,9 @@ from typing import Any
 from bson import ObjectId
 from werkzeug.datastructures import FileStorage
 
-from app.auth import Principal
-from app.repositories import applications as applications_repo
-from app.repositories import users as users_repo
+from app.accounts import repository as users_repo
+from app.accounts.auth import Principal
+from app.applications import repository as applications_repo
 
 # The smallest well-formed PDF: the demo's "scanned" documents.
 DEMO_PDF = (
@@ -29,21 +29,21 @@ def _principal(phone: str) -> Principal:
 
 
 def _upload(owner: Principal, filename: str) -> ObjectId:
-    from app.services import attachments
+    from app.wallet import attachments
 
     upload = FileStorage(io.BytesIO(DEMO_PDF), filename=filename)
     return attachments.store(owner, upload)["_id"]
 
 
 def _id_card(holder: Principal) -> ObjectId:
-    from app.services import certificates
+    from app.wallet import certificates
 
     (card,) = certificates.wallet(holder, "resident_id_card", 1, None).items
     return card["_id"]
 
 
 def seed_applications() -> None:
-    from app.services import applications
+    from app.applications import service as applications
 
     resident = _principal("13800000001")
     enterprise = _principal("13800000002")

@@ -18,9 +18,9 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from app import audit, clock
-from app.auth import Principal
-from app.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from app.repositories import attachments as repo
+from app.accounts.auth import Principal
+from app.http.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from app.wallet import attachments_repository as repo
 
 log = logging.getLogger("onevisit.attachments")
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}

@@ -11,12 +11,12 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from app import audit, clock
-from app.auth import Principal
-from app.errors import NotFound
+from app.accounts.auth import Principal
+from app.cases.tracking import next_tracking_no
+from app.catalogue import departments_repository as departments_repo
+from app.http.errors import NotFound
 from app.pagination import Page
-from app.repositories import certificates as repo
-from app.repositories import departments as departments_repo
-from app.tracking import next_tracking_no
+from app.wallet import repository as repo
 
 NUMBER_PREFIX = "ZJC"  # certificate numbers read like ZJC20261126000042
 

@@ -102,7 +102,7 @@ def test_my_applications_list_is_for_applicants(world):
 
 
 def test_list_queries_use_an_index(world, db):
-    from app.repositories import applications as repo
+    from app.applications import repository as repo
 
     world.submit()
     for status in (None, "submitted"):

@@ -6,10 +6,10 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.auth import Principal
+from app.accounts.auth import Principal
+from app.applications import repository as repo
+from app.cases import inbox
 from app.pagination import Page
-from app.repositories import applications as repo
-from app.services import inbox
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope
 
@@ -138,7 +138,7 @@ def test_every_inbox_query_is_answered_by_an_index(world, db):
         duties=("window",),
         region="330100",
     )
-    from app import application_workflow as wf
+    from app.applications import rules as wf
 
     now = clock.now()
     for key in wf.acceptance_keys(window) + wf.review_keys(window):

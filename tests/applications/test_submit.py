@@ -5,7 +5,7 @@ import re
 
 from bson import ObjectId
 
-from app.services import attachments as attachments_service
+from app.wallet import attachments as attachments_service
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope
 from tests.files import upload_id

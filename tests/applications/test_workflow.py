@@ -9,10 +9,10 @@ from bson import ObjectId
 from pymongo.errors import AutoReconnect
 
 from app import clock
-from app.auth import Principal
-from app.errors import Conflict
-from app.services import applications as service
-from app.worker import CERTIFICATE_GRACE_SECONDS, Worker
+from app.accounts.auth import Principal
+from app.applications import service
+from app.http.errors import Conflict
+from app.platform.worker import CERTIFICATE_GRACE_SECONDS, Worker
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope
 from tests.files import upload_id
@@ -624,7 +624,7 @@ def test_withdraw_and_reject_honour_if_match(world):
 
 def _a_visit_lands_between_read_and_write(world, monkeypatch, case):
     """Make the first accept attempt lose its compare-and-set to a visit written meanwhile."""
-    from app import application_workflow as wf
+    from app.applications import rules as wf
 
     real, landed = wf.open_reviews, []
 

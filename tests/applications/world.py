@@ -9,7 +9,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from app.services import certificates
+from app.wallet import certificates
 from tests.conftest import Api, ensure_department
 from tests.files import upload_id
 from tests.matters import store_matter

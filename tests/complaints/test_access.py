@@ -3,7 +3,7 @@ staff their queue); supervisors their region and below; everyone else a 404."""
 
 from bson import ObjectId
 
-from app.services import attachments as attachments_service
+from app.wallet import attachments as attachments_service
 from tests.complaint_helpers import AMR, HOTLINE, act, body, file, ok
 from tests.conftest import assert_envelope
 from tests.files import PDF, upload_id

@@ -1,7 +1,7 @@
 """Complaint categories: a public list, managed by admins, seeded from the demo data."""
 
+from app.complaints import categories as complaint_categories
 from app.seed import load
-from app.services import complaint_categories
 from tests.complaint_helpers import AMR, HOTLINE, ok
 from tests.conftest import assert_envelope
 

@@ -4,8 +4,8 @@ urgent first (the staff inbox endpoint of the applications feature serves it).""
 from datetime import timedelta
 
 from app import clock
-from app.auth import Principal
-from app.services import complaints as complaints_service
+from app.accounts.auth import Principal
+from app.complaints import service as complaints_service
 from tests.complaint_helpers import AMR, act, file, ok
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from bson import ObjectId
 
 from app import clock
-from app.repositories import complaints as repo
+from app.complaints import repository as repo
 
 
 def stages(plan: dict) -> set[str]:

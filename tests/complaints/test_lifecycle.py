@@ -7,8 +7,8 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.services import complaints as complaints_service
-from app.services import sla_sweep
+from app.complaints import service as complaints_service
+from app.oversight import sla_sweep
 from tests.complaint_helpers import (
     AMR,
     HOTLINE,
@@ -279,10 +279,10 @@ def test_a_lost_race_is_409(world, app, db):
     created = file(resident)
     stale = db.complaints.find_one({"_id": ObjectId(created["id"])})
     ok(act(hotline, created, "assign", {"department": AMR}))
-    from app import workflow
-    from app.complaint_workflow import MACHINE
-    from app.errors import Conflict
-    from app.repositories import complaints as repo
+    from app.cases import workflow
+    from app.complaints import repository as repo
+    from app.complaints.rules import MACHINE
+    from app.http.errors import Conflict
 
     with app.test_request_context(), pytest.raises(Conflict):
         workflow.apply(repo.coll(), stale, MACHINE, "assign", None, check=False)

@@ -7,7 +7,7 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.services import open311 as open311_service
+from app.complaints import open311 as open311_service
 from tests.complaint_helpers import AMR, HOTLINE, act, dispute_body, file, ok
 from tests.conftest import assert_envelope
 

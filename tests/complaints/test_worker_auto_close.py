@@ -5,8 +5,8 @@ from datetime import timedelta
 from bson import ObjectId
 
 from app import clock
-from app.push import LoggingProvider
-from app.worker import Worker
+from app.messaging.push import LoggingProvider
+from app.platform.worker import Worker
 from tests.complaint_helpers import AMR, act, file, ok
 
 

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import application_workflow as wf
-from app.auth import Principal
-from app.errors import Conflict, Forbidden
-from app.workflow import states_reachable
+from app.accounts.auth import Principal
+from app.applications import rules as wf
+from app.cases.workflow import states_reachable
+from app.http.errors import Conflict, Forbidden
 
 T0 = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """The precomputed keys the catalogue listing is answered from (no database needed)."""
 
-from app.services.catalogue import (
+from app.catalogue.service import (
     MAX_SEARCH_LENGTH,
     facet_key,
     facets,

@@ -2,10 +2,10 @@
 
 import pytest
 
-from app.auth import Principal
-from app.complaint_workflow import MACHINE
-from app.errors import Conflict, Forbidden
-from app.workflow import states_reachable
+from app.accounts.auth import Principal
+from app.cases.workflow import states_reachable
+from app.complaints.rules import MACHINE
+from app.http.errors import Conflict, Forbidden
 
 RESIDENT = Principal(id="0" * 24, role="resident")
 STAFF = Principal(id="1" * 24, role="staff", department="AMR-330100", duties=("reviewer",))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.forms import validate_form
+from app.catalogue.forms import validate_form
+from app.http.errors import ValidationFailed
 
 COMPANY_FORM = [
     {"key": "company_name", "label": "Name", "type": "string", "required": True, "max_length": 10},

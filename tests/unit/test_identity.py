@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.identity import (
+from app.accounts.identity import (
     is_credit_code,
     is_mainland_mobile,
     is_resident_id,

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.workcalendar import (
+from app.cases.workcalendar import (
     CHINA_TZ,
     WorkCalendar,
     YearCalendar,
