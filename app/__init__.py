@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     app.extensions["tokens"] = tokens.TokenService(tokens.load_keys(settings), settings)
 
+    from app import signing
+
+    app.extensions["signing_keys"] = signing.load(settings)
+
     from app.http import docs
     from app.http.api import Api, check_media_type
     from app.http.errors import register_error_handlers
@@ -62,9 +66,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_error_handlers(app)
     docs.init_app(app)
 
+    from app import outbox
     from app.cases import calendar
 
     calendar.init_app(app)
+    # The relay's lag: how long the oldest queued side effect has waited (never fails readiness).
+    app.extensions["readiness_details"]["outbox"] = outbox.backlog
 
     from blueprints import register_blueprints
 

@@ -42,6 +42,9 @@ class DomainRules:
     """Thresholds of the reform, named in one place (DESIGN.md 'Principles')."""
 
     sla_warning_fraction: float = 0.8
+    # A rating of at least this counts as satisfied; at most bad_score is a bad rating.
+    satisfied_score: int = 4
+    bad_score: int = 2
     repeat_window_days: int = 30
     repeat_radius_m: float = 200.0
     reopen_window_days: int = 15
@@ -54,6 +57,8 @@ class DomainRules:
     def from_env(cls) -> DomainRules:
         return cls(
             sla_warning_fraction=_float("ONEVISIT_SLA_WARNING_FRACTION", 0.8),
+            satisfied_score=_int("ONEVISIT_SATISFIED_SCORE", 4),
+            bad_score=_int("ONEVISIT_BAD_SCORE", 2),
             repeat_window_days=_int("ONEVISIT_REPEAT_WINDOW_DAYS", 30),
             repeat_radius_m=_float("ONEVISIT_REPEAT_RADIUS_M", 200.0),
             reopen_window_days=_int("ONEVISIT_REOPEN_WINDOW_DAYS", 15),
@@ -79,6 +84,9 @@ class Settings:
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     key_overlap_seconds: int = 24 * 3600
+    # Ed25519 keys (app.signing): the audit log's signed daily digests.
+    signing_keys: str | None = None
+    signing_keys_file: str | None = None
     # Requests.
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -94,6 +102,8 @@ class Settings:
     # Background worker and push delivery (docs/operations.md).
     worker_interval_seconds: float = 2.0
     worker_batch_size: int = 100
+    # The relay's lag (oldest queued side effect) above this is logged as a warning.
+    outbox_lag_warn_seconds: float = 30.0
     fcm_credentials: str | None = None
     push_max_attempts: int = 8
     push_backoff_seconds: int = 30
@@ -134,6 +144,8 @@ class Settings:
             access_token_ttl=_int("ONEVISIT_ACCESS_TOKEN_TTL", 900),
             refresh_token_ttl=_int("ONEVISIT_REFRESH_TOKEN_TTL", 30 * 24 * 3600),
             key_overlap_seconds=_int("ONEVISIT_KEY_OVERLAP_SECONDS", 24 * 3600),
+            signing_keys=_env("ONEVISIT_SIGNING_KEYS"),
+            signing_keys_file=_env("ONEVISIT_SIGNING_KEYS_FILE"),
             max_body_bytes=_int("ONEVISIT_MAX_BODY_BYTES", 1024 * 1024),
             max_upload_bytes=_int("ONEVISIT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             idempotency_ttl=_int("ONEVISIT_IDEMPOTENCY_TTL", 48 * 3600),
@@ -146,6 +158,7 @@ class Settings:
             open311_limit_key=_env("ONEVISIT_OPEN311_LIMIT_KEY", "600/3600"),
             worker_interval_seconds=_float("ONEVISIT_WORKER_INTERVAL_SECONDS", 2.0),
             worker_batch_size=_int("ONEVISIT_WORKER_BATCH_SIZE", 100),
+            outbox_lag_warn_seconds=_float("ONEVISIT_OUTBOX_LAG_WARN_SECONDS", 30.0),
             fcm_credentials=_env("ONEVISIT_FCM_CREDENTIALS"),
             push_max_attempts=_int("ONEVISIT_PUSH_MAX_ATTEMPTS", 8),
             push_backoff_seconds=_int("ONEVISIT_PUSH_BACKOFF_SECONDS", 30),
@@ -190,6 +203,8 @@ class Settings:
                 missing.append("MONGO_URI")
             if not (self.jwt_keys or self.jwt_keys_file):
                 missing.append("ONEVISIT_JWT_KEYS or ONEVISIT_JWT_KEYS_FILE")
+            if not (self.signing_keys or self.signing_keys_file):
+                missing.append("ONEVISIT_SIGNING_KEYS or ONEVISIT_SIGNING_KEYS_FILE")
             if missing:
                 raise ConfigError(
                     "production start-up needs "

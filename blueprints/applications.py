@@ -94,6 +94,7 @@ class ApplicationById(MethodView):
 @blp.route("/<string:application_id>/withdraw")
 class Withdraw(MethodView):
     @blp.auth(*APPLICANTS)
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
@@ -105,6 +106,7 @@ class Withdraw(MethodView):
 @blp.route("/<string:application_id>/supplements")
 class Supplements(MethodView):
     @blp.auth(*APPLICANTS)
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.arguments(SupplementSchema)
@@ -140,6 +142,7 @@ class Rating(MethodView):
 @blp.route("/<string:application_id>/accept")
 class Accept(MethodView):
     @blp.auth("staff")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
@@ -152,6 +155,7 @@ class Accept(MethodView):
 @blp.route("/<string:application_id>/reject")
 class Reject(MethodView):
     @blp.auth("staff")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.arguments(ReasonSchema)
@@ -166,6 +170,7 @@ class Reject(MethodView):
 @blp.route("/<string:application_id>/request-supplement")
 class RequestSupplement(MethodView):
     @blp.auth("staff")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.arguments(SupplementRequestSchema)
@@ -187,6 +192,7 @@ class RequestSupplement(MethodView):
 @blp.route("/<string:application_id>/reviews/<string:department_code>")
 class Review(MethodView):
     @blp.auth("staff")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.arguments(ReviewDecisionSchema)
@@ -208,6 +214,7 @@ class Review(MethodView):
 @blp.route("/<string:application_id>/complete")
 class Complete(MethodView):
     @blp.auth("staff")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)

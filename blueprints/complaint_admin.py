@@ -52,10 +52,12 @@ class AdminCategoryByCode(MethodView):
 @blp.route("/open311/keys")
 class Open311Keys(MethodView):
     @blp.auth("admin")
+    @blp.idempotent
     @blp.arguments(Open311KeyCreateSchema)
     @blp.response(201, Open311KeySchema)
     def post(self, data):
-        """Issue an Open311 API key (shown once; only its hash is stored)"""
+        """Issue an Open311 API key (shown once; only its hash is stored; a retry with the same
+        Idempotency-Key answers with the same key)"""
         return open311.issue_key(data["name"])
 
 

@@ -94,7 +94,8 @@ class ComplaintById(MethodView):
 
 
 def _action(path: str, summary: str, roles: tuple[str, ...], schema=None, status: int = 200):
-    """Register POST /complaints/{id}/<path> with the usual auth/If-Match/404 documentation."""
+    """Register POST /complaints/{id}/<path> with the usual auth, Idempotency-Key, If-Match and
+    404 handling and documentation."""
 
     def register(handler):
         def view_func(self, *args, **kwargs):
@@ -107,6 +108,7 @@ def _action(path: str, summary: str, roles: tuple[str, ...], schema=None, status
             decorated = blp.arguments(schema)(decorated)
         decorated = blp.not_found(decorated)
         decorated = blp.if_match(decorated)
+        decorated = blp.idempotent(decorated)
         decorated = blp.auth(*roles)(decorated)
         view_class = type(f"Complaint_{path}", (MethodView,), {"post": decorated})
         blp.route(f"/complaints/<string:complaint_id>/{path}")(view_class)
@@ -167,8 +169,9 @@ def _reply(data, complaint_id):
 @_action(
     "resolve",
     "Resolve it (assigned staff); disputes need an outcome\n\n"
-    "`outcome: settled` needs `agreement`; `not_settled` needs `referral` (e.g. court). The "
-    "clock stops; an unconfirmed resolution closes itself after 15 days.",
+    "`outcome: settled` may carry the `agreement` text (optional: an oral agreement is "
+    "lawful); `not_settled` needs `referral` (e.g. court). The clock stops; an unconfirmed "
+    "resolution closes itself after 15 days.",
     ("staff",),
     ResolveSchema,
 )

@@ -103,6 +103,7 @@ class EventById(MethodView):
 @blp.route("/events/<string:event_id>/ack")
 class Acknowledge(MethodView):
     @blp.auth("supervisor")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.response(200, EventSchema)
@@ -114,6 +115,7 @@ class Acknowledge(MethodView):
 @blp.route("/events/<string:event_id>/notes")
 class Notes(MethodView):
     @blp.auth("supervisor")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.arguments(EventNoteBodySchema)
@@ -126,6 +128,7 @@ class Notes(MethodView):
 @blp.route("/events/<string:event_id>/close")
 class Close(MethodView):
     @blp.auth("supervisor")
+    @blp.idempotent
     @blp.if_match
     @blp.not_found
     @blp.arguments(EventCloseSchema)

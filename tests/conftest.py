@@ -4,6 +4,7 @@ a fresh database per test, and helpers that sign in as each role."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import clock, create_app
+from app import clock, create_app, outbox
 from app.accounts import passwords
 from app.accounts import service as accounts
 from app.catalogue import directory as directory_service
@@ -93,6 +94,11 @@ def db(app: Flask):
 class Api:
     """A test client that speaks as one user: api.get(path), api.post(path, json=...)."""
 
+    # After each request the outbox relay runs, as the worker would a moment later, so a
+    # scenario sees the side effects (audit, counters, notifications, events) of each step.
+    # Tests of the relay itself set `relay = False` on their Api.
+    relay = True
+
     def __init__(
         self, client: FlaskClient, token: str | None = None, user: dict[str, Any] | None = None
     ) -> None:
@@ -110,7 +116,10 @@ class Api:
         return merged
 
     def request(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any):
-        return self.client.open(path, method=method, headers=self._headers(headers), **kw)
+        response = self.client.open(path, method=method, headers=self._headers(headers), **kw)
+        if self.relay:
+            drain(self.client.application)
+        return response
 
     def get(self, path: str, **kw: Any):
         return self.request("GET", path, **kw)
@@ -126,6 +135,20 @@ class Api:
 
     def delete(self, path: str, **kw: Any):
         return self.request("DELETE", path, **kw)
+
+
+def drain(app: Flask) -> int:
+    """Apply every queued side effect (the worker's relay, run to empty); returns how many."""
+    applied = 0
+    with app.app_context():
+        while True:
+            report = outbox.relay(1000)
+            applied += report["applied"]
+            if report["applied"]:
+                continue
+            if not outbox.backlog()["collections"]:
+                return applied
+            time.sleep(0.02)  # another thread's relay holds the lease
 
 
 _phones = iter(range(10_000_000))
@@ -171,6 +194,7 @@ class Users:
     def _make(self, data: dict[str, Any], registered: bool) -> Api:
         with self.app.app_context():
             user = accounts.register(data) if registered else accounts.create_user(data)
+        drain(self.app)  # the account's audit record, as the worker would relay it
         return Api(self.client, self.login(data["phone"]), user)
 
     def resident(self, **extra: Any) -> Api:

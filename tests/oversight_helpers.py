@@ -8,10 +8,11 @@ from typing import Any
 
 from bson import ObjectId
 
-from app import clock
+from app import clock, outbox
 from app.catalogue.regions import ancestors
 from app.db import collection
-from app.oversight.events import raise_event
+from app.oversight import repository as events_repo
+from app.oversight.events import event_entry
 
 _seq = iter(range(1, 10_000_000))
 
@@ -54,7 +55,7 @@ def event(
     subject_id: Any = None,
 ) -> dict[str, Any]:
     with app.app_context():
-        doc = raise_event(
+        entry = event_entry(
             event_type,
             subject_kind=subject_kind,
             subject_id=subject_id or ObjectId(),
@@ -63,6 +64,8 @@ def event(
             department=department,
             summary=f"{event_type} in {department}",
         )
+        outbox.apply_now([entry])
+        doc = events_repo.by_dedupe_key(entry["event"]["dedupe_key"])
     assert doc is not None
     return doc
 
@@ -115,7 +118,7 @@ def _record(app, doc, at, increments):
     from app.oversight import kpi
 
     with app.app_context():
-        kpi.record(doc["department"], doc["region"], at, **increments)
+        outbox.apply_now(kpi.increment(doc["department"], doc["region"], at, **increments))
 
 
 def _save(app, kind, doc):
@@ -161,11 +164,13 @@ def reject_application(app, doc, at) -> None:
 
 
 def rate(app, kind, doc, score, at) -> None:
-    from app.oversight import kpi_rebuild
+    from app.oversight import kpi
 
     doc["rating"] = {"score": score, "at": at}
     _save(app, kind, doc)
-    _record(app, doc, at, kpi_rebuild.rating_increments(score, kind))
+    with app.app_context():
+        increments = kpi.rating_increments(score, kind)
+    _record(app, doc, at, increments)
 
 
 def file_complaint(app, created_at, kind="complaint", repeat_of=None, **fields) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from app import clock
+from app import clock, outbox
 from app.wallet import attachments as attachments_service
 from tests.conftest import assert_envelope
 from tests.files import JPEG, PDF, PNG, upload, upload_id
@@ -75,7 +75,11 @@ def test_staff_of_a_case_citing_the_file_may_download_it(app, users):
         attachments_service.register_case_access(
             "test_case", lambda user, cid: cid == case_id and user.department == "AMR-330100"
         )
-        attachments_service.cite([ObjectId(attachment_id)], owner.user["_id"], "test_case", case_id)
+        outbox.apply_now(
+            attachments_service.citation(
+                [ObjectId(attachment_id)], owner.user["_id"], "test_case", case_id
+            )
+        )
     assert staff.get(f"/api/v1/attachments/{attachment_id}").status_code == 200
     assert_envelope(outsider.get(f"/api/v1/attachments/{attachment_id}"), 404)
 
@@ -95,7 +99,11 @@ def test_orphans_are_cleaned_up_after_the_configured_time_cited_files_kept(app, 
     orphan = upload_id(resident)
     cited = upload_id(resident)
     with app.app_context():
-        attachments_service.cite([ObjectId(cited)], resident.user["_id"], "application", ObjectId())
+        outbox.apply_now(
+            attachments_service.citation(
+                [ObjectId(cited)], resident.user["_id"], "application", ObjectId()
+            )
+        )
         assert attachments_service.cleanup_orphans() == 0  # too young
         clock.advance(
             timedelta(hours=app.extensions["settings"].rules.orphan_attachment_hours, minutes=1)

@@ -1,10 +1,10 @@
-"""One idempotency mechanism for creating POSTs: replay, 422 on another body, 409 while the
-first is running, per-user scope, and failed requests release the key."""
+"""One idempotency mechanism for creating POSTs: the key stamped on the record created, so a
+replay answers with it, another body is 422, racing twins make one record, keys are per user,
+and a refused request leaves nothing behind."""
 
-from datetime import timedelta
+import threading
 
-from app import clock
-from tests.conftest import assert_envelope, ensure_department
+from tests.conftest import assert_envelope, drain, ensure_department
 
 
 def department(code, region="330100"):
@@ -50,58 +50,43 @@ def test_key_is_scoped_per_user(users, db):
     assert a.status_code == 201 and b.status_code == 201
 
 
-def test_while_the_first_request_runs_a_twin_gets_409(users, app, db):
-    admin = users.admin()
-    now = clock.now()
-    db.idempotency_keys.insert_one(
-        {
-            "_id": f"user:{admin.id}|busy-key",
-            "fingerprint": _fingerprint_of(app, admin),
-            "response": None,
-            "locked_at": now,
-            "expires_at": now + timedelta(hours=48),
-        }
-    )
-    response = admin.post(
-        "/api/v1/admin/departments",
-        json=department("TAX-330100"),
-        headers={"Idempotency-Key": "busy-key"},
-    )
-    assert_envelope(response, 409)
-    assert response.headers["Retry-After"] == "1"
-    assert db.departments.count_documents({}) == 0
-
-
-def test_a_claim_left_by_a_crashed_request_is_taken_over_after_the_lock_time(users, app, db):
+def test_two_requests_racing_with_one_key_make_one_department(users, app, db):
     admin = users.admin()
     with app.app_context():
         ensure_department("AMR-330100")
-    stale = clock.now() - timedelta(minutes=5)
-    db.idempotency_keys.insert_one(
-        {
-            "_id": f"user:{admin.id}|crashed",
-            "fingerprint": _fingerprint_of(app, admin),
-            "response": None,
-            "locked_at": stale,
-            "expires_at": stale + timedelta(hours=48),
-        }
-    )
-    response = admin.post(
-        "/api/v1/admin/departments",
-        json=department("TAX-330100"),
-        headers={"Idempotency-Key": "crashed"},
-    )
-    assert response.status_code == 201
+    barrier = threading.Barrier(4)
+    answers: list[tuple[int, dict]] = []
+
+    def post() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            "/api/v1/admin/departments",
+            json=department("TAX-330100"),
+            headers={"Authorization": f"Bearer {admin.token}", "Idempotency-Key": "race"},
+        )
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in answers] == [201] * 4
+    assert len({body["code"] for _, body in answers}) == 1
+    assert db.departments.count_documents({"_id": "TAX-330100"}) == 1
+    drain(app)
+    assert db.audit.count_documents({"subject.id": "TAX-330100"}) == 1
 
 
 def test_a_failed_request_releases_its_key_so_the_retry_runs(users, app, db):
     admin = users.admin()
     headers = {"Idempotency-Key": "retry-after-fix"}
-    # Region unknown: 422, and the key is released rather than remembering the failure.
+    # Region unknown: 422, and nothing is written, so nothing remembers the failure.
     assert_envelope(
         admin.post("/api/v1/admin/departments", json=department("TAX-330100"), headers=headers), 422
     )
-    assert db.idempotency_keys.count_documents({}) == 0
+    assert db.departments.count_documents({"idempotency_key": {"$exists": True}}) == 0
     with app.app_context():
         ensure_department("AMR-330100")
     assert (
@@ -121,9 +106,20 @@ def test_malformed_key_is_422(users):
     assert_envelope(response, 422)
 
 
-def test_keys_expire_through_a_ttl_index(db):
-    ttl = [ix for ix in db.idempotency_keys.list_indexes() if "expireAfterSeconds" in ix]
-    assert ttl and ttl[0]["key"] == {"expires_at": 1}
+def test_every_created_collection_keeps_the_key_under_a_unique_index(db):
+    for name in (
+        "applications",
+        "complaints",
+        "users",
+        "departments",
+        "matters",
+        "attachments",
+        "complaint_categories",
+        "open311_keys",
+        "supervision_events",
+    ):
+        index = db[name].index_information()["created_by_idempotency_key"]
+        assert index["key"] == [("idempotency_key", 1)] and index["unique"], name
 
 
 def _fingerprint_of(app, admin):
@@ -142,7 +138,8 @@ def test_the_view_sees_its_claimed_key_so_a_rerun_can_find_its_first_record(app)
 
     @idempotency.idempotent
     def create():
-        seen.append(idempotency.current_key())
+        stamp = idempotency.current()
+        seen.append(stamp.key if stamp else None)
         return {"ok": True}, 201
 
     app.add_url_rule("/test-idempotent-key", "test_idempotent_key", create, methods=["POST"])
@@ -152,23 +149,19 @@ def test_the_view_sees_its_claimed_key_so_a_rerun_can_find_its_first_record(app)
     assert seen[0].endswith("|k-1")  # scoped to the caller (here: anonymous, by address)
     assert seen[1] is None
     with app.test_request_context():
-        assert idempotency.current_key() is None  # nothing leaks past the request
+        assert idempotency.current() is None  # nothing leaks past the request
 
 
 def test_a_rerun_after_a_crash_answers_with_the_department_its_first_run_created(users, app, db):
-    """The first run's insert committed, then the process died before storing the reply:
-    the claim goes stale, the retry takes it over and runs again: it must answer 201 with
-    the same department, not 409 'exists already'."""
+    """The first run's insert committed, then the answer was lost: the retry runs again and
+    meets its own stamp: it must answer 201 with the same department, not 409 'exists
+    already'."""
     admin = users.admin()
     with app.app_context():
         ensure_department("AMR-330100")
     headers = {"Idempotency-Key": "crash-1"}
     first = admin.post("/api/v1/admin/departments", json=department("TAX-330100"), headers=headers)
     assert first.status_code == 201
-    # Simulate the crash: the stored reply is gone, the claim is old.
-    db.idempotency_keys.update_many(
-        {}, {"$set": {"response": None, "locked_at": clock.now() - timedelta(hours=1)}}
-    )
     again = admin.post("/api/v1/admin/departments", json=department("TAX-330100"), headers=headers)
     assert again.status_code == 201, again.get_json()
     assert again.get_json()["code"] == "TAX-330100"

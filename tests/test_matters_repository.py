@@ -31,7 +31,7 @@ def test_database_refuses_a_second_current_version_of_one_code(db):
 def test_replace_current_leaves_exactly_one_current_version(db):
     v1 = store_matter(db)
     v2 = {**v1, "_id": ObjectId(), "version": 2, "name": "Renamed"}
-    assert matters_repo.replace_current(v1, v2) is True
+    assert matters_repo.replace_current(v1, v2, []) is True
     assert [d["version"] for d in db.matters.find({"current": True})] == [2]
     assert db.matters.find_one({"_id": v1["_id"]})["current"] is False
 
@@ -39,9 +39,9 @@ def test_replace_current_leaves_exactly_one_current_version(db):
 def test_replace_current_from_a_stale_version_changes_nothing(db):
     v1 = store_matter(db)
     newer = {**v1, "_id": ObjectId(), "version": 2}
-    assert matters_repo.replace_current(v1, newer)
+    assert matters_repo.replace_current(v1, newer, [])
     stale = {**v1, "_id": ObjectId(), "version": 2, "name": "Lost update"}
-    assert matters_repo.replace_current(v1, stale) is False
+    assert matters_repo.replace_current(v1, stale, []) is False
     assert db.matters.count_documents({}) == 2
     assert matters_repo.get_current("ZJ-COMPANY-SETUP")["_id"] == newer["_id"]
 
@@ -51,7 +51,7 @@ def test_replace_current_with_a_taken_version_number_rolls_back(db):
     store_matter(db, version=2, current=False)
     clash = {**v1, "_id": ObjectId(), "version": 2}
     with pytest.raises(DuplicateKeyError):
-        matters_repo.replace_current(v1, clash)
+        matters_repo.replace_current(v1, clash, [])
     assert matters_repo.get_current("ZJ-COMPANY-SETUP")["_id"] == v1["_id"]
 
 

@@ -141,6 +141,6 @@ def test_main_list_queries_use_an_index(db):
 
 
 def test_ttl_indexes_expire_tokens_and_windows(db):
-    for name in ("refresh_tokens", "idempotency_keys", "rate_limits", "notifications"):
+    for name in ("refresh_tokens", "rate_limits", "notifications"):
         ttl = [ix for ix in db[name].list_indexes() if "expireAfterSeconds" in ix]
         assert ttl, name

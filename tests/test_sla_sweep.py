@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from app import clock
-from app.oversight import sla_sweep
-from app.oversight.events import raise_event
+from app import clock, outbox
+from app.oversight import event_notifications, sla_sweep
+from app.oversight.events import event_entry
 from app.platform.worker import Worker
+from tests.conftest import drain
 from tests.oversight_helpers import case
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
@@ -20,8 +21,13 @@ PAST = NOW - timedelta(minutes=5)
 
 
 def _sweep(app, limit=100):
+    """A sweep, the relay of the events it queued and their notifications: the worker's pass."""
     with app.app_context():
-        return sla_sweep.sweep(limit)
+        report = sla_sweep.sweep(limit)
+    drain(app)
+    with app.app_context():
+        event_notifications.notify_pending(limit)
+    return report
 
 
 def _inbox(db, user):
@@ -91,24 +97,30 @@ def test_a_dispute_warning_goes_to_its_mediator(app, users, db):
     assert _inbox(db, colleague) == []
 
 
-def test_a_sweeper_that_died_after_raising_is_completed_without_duplicates(app, users, db):
+def test_an_event_raised_before_the_sweep_is_not_raised_twice(app, users, db):
     head = users.staff("AMR-330100", duties=("head",))
     clock.freeze(NOW)
     overdue = case(app, overdue_at=PAST)
-    with app.app_context():  # the dead sweeper got this far: event in, clock still set
-        raise_event(
-            "application_overdue",
-            subject_kind="application",
-            subject_id=overdue["_id"],
-            tracking_no=overdue["tracking_no"],
-            region="330100",
-            department="AMR-330100",
-            summary="overdue",
+    with app.app_context():  # the event is in, the clock still set (raised by someone else)
+        outbox.apply_now(
+            [
+                event_entry(
+                    "application_overdue",
+                    subject_kind="application",
+                    subject_id=overdue["_id"],
+                    tracking_no=overdue["tracking_no"],
+                    region="330100",
+                    department="AMR-330100",
+                    summary="overdue",
+                )
+            ]
         )
-    _sweep(app)
+    with app.app_context():
+        sla_sweep.sweep(100)
+    drain(app)
     assert db.supervision_events.count_documents({}) == 1
     assert db.applications.find_one({"_id": overdue["_id"]})["overdue_at"] is None
-    assert _inbox(db, head) == []  # the sweep did not raise it, so it did not notify...
+    assert _inbox(db, head) == []  # nobody notified yet...
     Worker(app).run_once()  # ...the worker's notification step does, once
     Worker(app).run_once()
     assert _inbox(db, head) == ["application_overdue"]
@@ -138,6 +150,7 @@ def test_two_sweepers_at_once_raise_every_event_exactly_once(app, users, db):
     for t in threads:
         t.join()
     assert errors == []
+    drain(app)
     for kind, doc in cases:
         raised = sorted(
             e["type"] for e in db.supervision_events.find({"subject.id": str(doc["_id"])})
@@ -156,7 +169,13 @@ def test_two_sweepers_at_once_raise_every_event_exactly_once(app, users, db):
         )
         == 0
     )
-    # The head hears about each overdue case once (and about each warning once, as staff).
+    # The head hears about each overdue case once (and about each warning once, as staff),
+    # from the worker's notification step (two of them at once, too).
+    notifiers = [threading.Thread(target=Worker(app).run_once) for _ in range(2)]
+    for t in notifiers:
+        t.start()
+    for t in notifiers:
+        t.join()
     inbox = _inbox(db, head)
     assert inbox.count("application_overdue") == 6 and inbox.count("complaint_overdue") == 6
     assert inbox.count("sla_warning") == 12
@@ -195,14 +214,18 @@ def test_events_raised_by_requests_are_notified_once_by_the_worker(app, users, d
     rated = case(app)
     with app.app_context():  # as the rating endpoint of issue 3 raises it
         for event_type in ("bad_rating", "public_report", "extra_visit"):
-            raise_event(
-                event_type,
-                subject_kind="application",
-                subject_id=rated["_id"],
-                tracking_no=rated["tracking_no"],
-                region="330100",
-                department="AMR-330100",
-                summary="rated 1/5",
+            outbox.apply_now(
+                [
+                    event_entry(
+                        event_type,
+                        subject_kind="application",
+                        subject_id=rated["_id"],
+                        tracking_no=rated["tracking_no"],
+                        region="330100",
+                        department="AMR-330100",
+                        summary="rated 1/5",
+                    )
+                ]
             )
     barrier = threading.Barrier(2)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import clock
-from app.oversight import kpi_rebuild
+from app.oversight import kpi
 from tests.conftest import assert_envelope, ensure_department
 from tests.oversight_helpers import (
     complete_application,
@@ -232,11 +232,16 @@ def test_kpi_queries_use_indexes(app, db, scenario):
         assert "COLLSCAN" not in str(db.kpi_daily.find(query).explain()["queryPlanner"]), query
 
 
-def test_p90_is_the_upper_bound_of_the_bucket_holding_the_90th_percentile():
+def test_p90_is_the_upper_bound_of_the_bucket_holding_the_90th_percentile(app):
     from app.oversight.stats import p90
 
     assert p90({}) is None
     assert p90({"le_1": 9, "le_48": 1}) == 1.0  # 9 of 10 within an hour
     assert p90({"le_1": 8, "le_48": 2}) == 48.0
     assert p90({"le_8": 1, "gt_max": 20}) == 720.0  # floor of the open bucket
-    assert kpi_rebuild.rating_increments(2, "application") == {"ratings": 1, "bad_ratings": 1}
+    with app.app_context():
+        assert kpi.rating_increments(2, "application") == {"ratings": 1, "bad_ratings": 1}
+        assert kpi.rating_increments(4, "complaint") == {
+            "complaint_ratings": 1,
+            "complaint_ratings_satisfied": 1,
+        }

@@ -158,21 +158,13 @@ def test_two_supervisors_acknowledging_at_once_one_wins(app, users, db):
     assert first.status_code == 200
     # b read the event before a's write landed: its CAS on (state, version) finds nothing.
     from app.accounts.auth import Principal
-    from app.cases import workflow
+    from app.cases import engine
     from app.http.errors import Conflict
-    from app.oversight.event_rules import EVENT_MACHINE
 
     with app.test_request_context():
         principal = Principal.from_document(db.users.find_one({"_id": ObjectId(b.id)}))
         try:
-            workflow.apply(
-                db.supervision_events,
-                doc,
-                EVENT_MACHINE,
-                "acknowledge",
-                principal,
-                status_field="state",
-            )
+            engine.fire("supervision_event", doc["_id"], "acknowledge", principal, case=doc)
             raise AssertionError("the stale acknowledgement should have lost")
         except Conflict:
             pass

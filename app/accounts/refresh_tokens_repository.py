@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 
 from app import clock
 from app.db import collection
@@ -42,19 +43,25 @@ def mark_used(digest: str) -> bool:
     return result.modified_count == 1
 
 
-def revoke_family(family: str) -> int:
+def revoke_family(family: str, session: ClientSession | None = None) -> int:
     return (
         _coll()
-        .update_many({"family": family, "revoked_at": None}, {"$set": {"revoked_at": clock.now()}})
+        .update_many(
+            {"family": family, "revoked_at": None},
+            {"$set": {"revoked_at": clock.now()}},
+            session=session,
+        )
         .modified_count
     )
 
 
-def revoke_user(user_id: ObjectId) -> int:
+def revoke_user(user_id: ObjectId, session: ClientSession | None = None) -> int:
     return (
         _coll()
         .update_many(
-            {"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": clock.now()}}
+            {"user_id": user_id, "revoked_at": None},
+            {"$set": {"revoked_at": clock.now()}},
+            session=session,
         )
         .modified_count
     )

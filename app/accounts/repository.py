@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 
-from app import clock
+from app import clock, outbox, store
 from app.db import collection
 from app.pagination import Page, paginate
 
@@ -15,8 +16,24 @@ def _coll():
     return collection("users")
 
 
-def insert(doc: dict[str, Any]) -> ObjectId:
-    return _coll().insert_one(doc).inserted_id
+outbox.carried_by("users")
+
+
+def insert(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """A new account with its audit record (a retry of its registration gets the first)."""
+    return store.insert(_coll(), doc, entries)
+
+
+def devices_of(
+    user_ids: set[ObjectId], session: ClientSession | None = None
+) -> dict[ObjectId, list[dict[str, Any]]]:
+    """The registered push devices of each of USER_IDS that has any."""
+    found = _coll().find(
+        {"_id": {"$in": list(user_ids)}},  # one index range: an added filter would scan
+        {"devices": 1},
+        session=session,
+    )
+    return {doc["_id"]: doc["devices"] for doc in found if doc.get("devices")}
 
 
 def get(user_id: ObjectId) -> dict[str, Any] | None:
@@ -27,10 +44,21 @@ def find_by_phone(phone: str) -> dict[str, Any] | None:
     return _coll().find_one({"phone": phone})
 
 
-def update(user_id: ObjectId, changes: dict[str, Any]) -> dict[str, Any] | None:
+def queue(user_id: ObjectId, entries: list[dict[str, Any]], session: ClientSession) -> None:
+    """Queue ENTRIES in the account's outbox (the audit record of a change made elsewhere in
+    the same transaction)."""
+    store.update(_coll(), {"_id": user_id}, {}, entries, session)
+
+
+def update(
+    user_id: ObjectId,
+    changes: dict[str, Any],
+    entries: list[dict[str, Any]],
+    session: ClientSession | None = None,
+) -> dict[str, Any] | None:
     changes = {**changes, "updated_at": clock.now()}
-    _coll().update_one({"_id": user_id}, {"$set": changes})
-    return get(user_id)
+    store.update(_coll(), {"_id": user_id}, {"$set": changes}, entries, session)
+    return _coll().find_one({"_id": user_id}, session=session)
 
 
 def set_password_hash(user_id: ObjectId, password_hash: str) -> None:

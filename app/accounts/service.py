@@ -11,7 +11,7 @@ from bson import ObjectId
 from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock
+from app import audit, clock, store
 from app.accounts import passwords, tokens
 from app.accounts import refresh_tokens_repository as refresh_repo
 from app.accounts import repository as users_repo
@@ -38,17 +38,19 @@ def _check_password(password: str, phone: str) -> None:
         )
 
 
-def _create_user(doc: dict[str, Any]) -> dict[str, Any]:
+def _create_user(doc: dict[str, Any], action: str, after: dict[str, Any], **kw: Any) -> dict:
+    """Insert the account with its audit record, in one write."""
     now = clock.now()
+    doc.setdefault("_id", ObjectId())
     doc.update(created_at=now, updated_at=now, devices=[], disabled=False)
+    entry = audit.entry(action, "user", doc["_id"], after=after, **kw)
     try:
-        doc["_id"] = users_repo.insert(doc)
+        return users_repo.insert(doc, [entry])
     except DuplicateKeyError as exc:
         raise Conflict(
             "An account with this phone number exists already.",
             errors={"phone": ["Already registered."]},
         ) from exc
-    return doc
 
 
 def register(data: dict[str, Any]) -> dict[str, Any]:
@@ -73,15 +75,13 @@ def register(data: dict[str, Any]) -> dict[str, Any]:
         "id_number": data.get("id_number"),
         "enterprise": data.get("enterprise"),
     }
-    user = _create_user(doc)
-    audit.record(
+    doc["_id"] = ObjectId()
+    return _create_user(
+        doc,
         "user.register",
-        "user",
-        user["_id"],
-        after={"role": user["role"]},
-        actor={"id": str(user["_id"]), "role": user["role"]},
+        after={"role": doc["role"]},
+        actor={"id": str(doc["_id"]), "role": doc["role"]},
     )
-    return user
 
 
 def create_user(data: dict[str, Any]) -> dict[str, Any]:
@@ -123,14 +123,11 @@ def create_user(data: dict[str, Any]) -> dict[str, Any]:
         errors["region"] = ["Only supervisors are scoped to a region."]
     if errors:
         raise ValidationFailed("The user cannot be created.", errors=errors)
-    user = _create_user(doc)
-    audit.record(
+    return _create_user(
+        doc,
         "user.create",
-        "user",
-        user["_id"],
         after={k: doc.get(k) for k in ("role", "department", "duties", "region")},
     )
-    return user
 
 
 def ensure_admin(phone: str, password: str) -> dict[str, Any]:
@@ -146,14 +143,14 @@ def ensure_admin(phone: str, password: str) -> dict[str, Any]:
     if not passwords.verify_password(existing.get("password_hash"), password):
         changes["password_hash"] = passwords.hash_password(password)
     if changes:
-        existing = users_repo.update(existing["_id"], changes) or existing
-        audit.record(
+        entry = audit.entry(
             "user.ensure_admin",
             "user",
             existing["_id"],
             after={"role": "admin"},
             actor={"id": None, "role": "system"},
         )
+        existing = users_repo.update(existing["_id"], changes, [entry]) or existing
     return existing
 
 
@@ -197,14 +194,14 @@ def refresh(refresh_token: str) -> dict[str, Any]:
         # that lost the answer to a refresh signs in again; strictness wins over convenience.
         current = refresh_repo.get(digest) or record
         if current.get("used_at") is not None:
-            revoked = refresh_repo.revoke_family(record["family"])
-            audit.record(
+            entry = audit.entry(
                 "auth.refresh_reuse",
                 "user",
                 record["user_id"],
-                detail={"family": record["family"], "revoked": revoked},
+                detail={"family": record["family"]},
                 actor={"id": str(record["user_id"]), "role": "unknown"},
             )
+            _revoke_with_audit(record["user_id"], record["family"], entry)
             log.warning(
                 "refresh token reuse; family revoked", extra={"user_id": str(record["user_id"])}
             )
@@ -219,8 +216,18 @@ def logout(user: Principal, refresh_token: str) -> None:
     record = refresh_repo.get(tokens.refresh_digest(refresh_token))
     if record is None or str(record["user_id"]) != user.id:
         return  # Logging out twice, or someone else's token: nothing to do, nothing to reveal.
-    refresh_repo.revoke_family(record["family"])
-    audit.record("auth.logout", "user", user.id, detail={"family": record["family"]})
+    entry = audit.entry("auth.logout", "user", user.id, detail={"family": record["family"]})
+    _revoke_with_audit(user.oid, record["family"], entry)
+
+
+def _revoke_with_audit(user_id: ObjectId, family: str, entry: dict[str, Any]) -> None:
+    """End a token family, with the audit record in the account's outbox, in one transaction."""
+
+    def work(session: Any) -> None:
+        refresh_repo.revoke_family(family, session)
+        users_repo.queue(user_id, [entry], session)
+
+    store.in_transaction(work)
 
 
 def profile(user: Principal) -> dict[str, Any]:
@@ -249,17 +256,23 @@ def update_profile(user: Principal, changes: dict[str, Any]) -> dict[str, Any]:
             "Only enterprise accounts carry enterprise data.",
             errors={"enterprise": ["Not allowed for a person."]},
         )
-    updated = users_repo.update(user.oid, changes) or before
-    if "password_hash" in changes:
-        refresh_repo.revoke_user(user.oid)
-    audit.record(
+    entry = audit.entry(
         "user.update",
         "user",
         user.id,
         before={k: before.get(k) for k in changes if k != "password_hash"},
-        after={k: updated.get(k) for k in changes if k != "password_hash"},
+        after={k: v for k, v in changes.items() if k != "password_hash"},
     )
-    return updated
+    if "password_hash" not in changes:
+        return users_repo.update(user.oid, changes, [entry]) or before
+
+    def change_password(session: Any) -> dict[str, Any] | None:
+        # A new password ends every session: the change and the revocation land together.
+        updated = users_repo.update(user.oid, changes, [entry], session)
+        refresh_repo.revoke_user(user.oid, session)
+        return updated
+
+    return store.in_transaction(change_password) or before
 
 
 def register_device(user: Principal, platform: str, token: str) -> None:

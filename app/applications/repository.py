@@ -1,5 +1,5 @@
 """The `applications` collection: the only code that queries it. State changes go through
-`app.cases.workflow.apply` on `coll()`; this module holds the reads and the plain inserts."""
+the case engine (app.cases.engine); this module holds the reads and the inbox queries."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ def coll() -> Collection[Any]:
     return collection("applications")
 
 
-def insert(doc: dict[str, Any]) -> None:
-    coll().insert_one(doc)
+for _prefix in ("accept:", "review:"):
+    inbox_heads.register_queue(
+        inbox_heads.Queue(_prefix, "applications", lambda key: {"inbox_keys": key}, "inbox_at")
+    )
 
 
 def get(application_id: ObjectId) -> dict[str, Any] | None:
@@ -85,7 +87,6 @@ def inbox_page(
             limit=limit,
             cursor=cursor,
             now=now,
-            from_the_head=overdue is not False,
         )
         more = more or page.next_cursor is not None
         for doc in page.items:
@@ -96,25 +97,3 @@ def inbox_page(
     span = page_span(merged, "inbox_at")
     next_cursor = encode_cursor("inbox_at", merged[-1], span) if more and merged else None
     return Page(merged, next_cursor)
-
-
-def set_certificate(application_id: ObjectId, certificate_id: ObjectId) -> dict[str, Any]:
-    """Record the certificate a completion issued; a new representation, so a new version
-    (the ETag a client holds from before it no longer matches)."""
-    coll().update_one(
-        {"_id": application_id, "certificate_id": None},
-        {
-            "$set": {"certificate_id": certificate_id},
-            "$unset": {"certificate_pending": ""},
-            "$inc": {"version": 1},
-        },
-    )
-    doc = get(application_id)
-    assert doc is not None
-    return doc
-
-
-def certificate_pending(before: datetime, limit: int) -> list[dict[str, Any]]:
-    """Completed cases whose certificate a request left unissued since BEFORE (sparse index
-    certificate_pending: only such cases carry the field)."""
-    return list(coll().find({"certificate_pending": {"$lte": before}}).limit(limit))

@@ -1,33 +1,33 @@
 """Applications: what a submission must satisfy, the lifecycle transitions (rules in
-`app.applications.rules`, writes through `workflow.apply`), the SLA clock, visits, ratings,
-and who may read what. Every status change notifies the applicant; the KPI counters move
-with the transitions that change them."""
+`app.applications.rules`, fired through the case engine `app.cases.engine`), the SLA clock,
+visits, ratings, and who may read what. Every command is one write of the case: the
+applicant's notification, the KPI increments, supervision events and the certificate travel in
+its outbox."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 from bson import ObjectId
 from flask import current_app
-from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from app import audit, clock
+from app import clock
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
 from app.applications import repository as repo
 from app.applications import rules as wf
-from app.cases import calendar, inbox, workflow
+from app.cases import calendar, engine, inbox, workflow
 from app.cases.tracking import next_tracking_no
+from app.catalogue import departments_repository as departments_repo
 from app.catalogue import forms
 from app.catalogue import repository as matters_repo
 from app.catalogue.regions import ancestors
-from app.http import idempotency
 from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.messaging.notify import notify
+from app.messaging.notify import notification
 from app.oversight import events, kpi
 from app.pagination import Page
 from app.wallet import attachments, certificates
@@ -35,10 +35,6 @@ from app.wallet import attachments, certificates
 log = logging.getLogger("onevisit.applications")
 TRACKING_PREFIX = "ZJ"
 CASE_KIND = "application"
-# Concurrent decisions by different departments are not conflicts: re-read and retry.
-RETRIES = 3
-
-T = TypeVar("T")
 
 
 def _rules():
@@ -50,7 +46,7 @@ def _rules():
 
 def load_visible(user: Principal, application_id: str | ObjectId) -> dict[str, Any]:
     """The case if USER may see it; missing and invisible cases are the same 404."""
-    return workflow.load(repo.coll(), application_id, visible=lambda doc: wf.may_read(user, doc))
+    return engine.load(CASE_KIND, application_id, user)
 
 
 def get(user: Principal, application_id: str | ObjectId) -> dict[str, Any]:
@@ -368,34 +364,18 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         tracking_no=next_tracking_no(TRACKING_PREFIX),
         at=now,
     )
-    key = idempotency.current_key()
-    if key:
-        # A retry that reruns this request after a crash (see app/http/idempotency.py) meets the
-        # unique index of migration 0041 and answers with the application its first run made.
-        doc["idempotency_key"] = key
-    try:
-        repo.insert(doc)
-    except DuplicateKeyError:
-        earlier = repo.get_by_idempotency_key(key) if key else None
-        if earlier is None:
-            raise
-        return earlier
-    attachments.cite(
-        [m["attachment_id"] for m in materials if "attachment_id" in m],
-        user.oid,
+    cited = [m["attachment_id"] for m in materials if "attachment_id" in m]
+    return engine.create(
         CASE_KIND,
-        doc["_id"],
+        doc,
+        audit_after={"status": wf.SUBMITTED, "version": 1},
+        audit_detail={"tracking_no": doc["tracking_no"], "matter": matter["code"]},
+        effects=[
+            *attachments.citation(cited, user.oid, CASE_KIND, doc["_id"]),
+            *kpi.increment(doc["department"], doc["region"], now, applications_received=1),
+            _tell_applicant(doc, "submit"),
+        ],
     )
-    audit.record(
-        "application.submit",
-        CASE_KIND,
-        doc["_id"],
-        after={"status": wf.SUBMITTED, "version": 1},
-        detail={"tracking_no": doc["tracking_no"], "matter": matter["code"]},
-    )
-    kpi.record(doc["department"], doc["region"], now, applications_received=1)
-    _tell_applicant(doc, "submit")
-    return doc
 
 
 # ---------------------------------------------------------------- transitions
@@ -421,9 +401,10 @@ _MESSAGES = {
 }
 
 
-def _tell_applicant(doc: dict[str, Any], what: str, detail: str = "") -> None:
+def _tell_applicant(doc: dict[str, Any], what: str, detail: str = "") -> dict[str, Any]:
+    """The outbox entry of the applicant's notification about WHAT happened to DOC."""
     title, body = _MESSAGES[what]
-    notify(
+    return notification(
         doc["applicant_id"],
         f"application.{what}",
         title,
@@ -432,7 +413,7 @@ def _tell_applicant(doc: dict[str, Any], what: str, detail: str = "") -> None:
     )
 
 
-def _inbox_at(doc: dict[str, Any]) -> datetime | None:
+def _inbox_at(doc: Mapping[str, Any]) -> datetime | None:
     if doc["status"] == wf.SUBMITTED:
         return doc["submitted_at"]
     if doc["status"] == wf.IN_REVIEW:
@@ -440,8 +421,13 @@ def _inbox_at(doc: dict[str, Any]) -> datetime | None:
     return None
 
 
-def clock_fields(effect: str | None, case: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """What a transition's clock effect (application_workflow.clock_effect) writes."""
+def _derived(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields that follow from the case's state: the work queues it is filed under."""
+    return {"inbox_keys": wf.inbox_keys(doc), "inbox_at": _inbox_at(doc)}
+
+
+def clock_fields(effect: str | None, case: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """What a transition's declared clock effect (rules: start, pause, resume, stop) writes."""
     time_limit = case["matter"]["time_limit"]
     if effect == "start":
         due = calendar.due_at(now, time_limit)
@@ -485,91 +471,76 @@ def clock_fields(effect: str | None, case: dict[str, Any], now: datetime) -> dic
     return {}
 
 
+def _check(
+    action: str, actor: Principal | None, case: Mapping[str, Any], context: Mapping[str, Any]
+) -> workflow.Transition:
+    if actor is None:
+        raise Forbidden("Applications have no system transitions.")
+    return wf.check(action, actor, case, **context)
+
+
+APPLICATION = engine.register(
+    engine.CaseType(
+        kind=CASE_KIND,
+        collection="applications",
+        machine=wf.MACHINE,
+        check=_check,
+        visible=wf.may_read,
+        clock=clock_fields,
+        derive=_derived,
+        queues=lambda doc: dict.fromkeys(wf.inbox_keys(doc), _inbox_at(doc)),
+    )
+)
+
+
 def _fire(
+    application_id: str | ObjectId,
     action: str,
     user: Principal,
-    case: dict[str, Any],
     expected_version: int | None,
-    set_fields: dict[str, Any] | None = None,
-    *,
-    target: str | None = None,
-    note: str | None = None,
-    extra_update: dict[str, Any] | None = None,
-    extra_filter: dict[str, Any] | None = None,
-    context: dict[str, Any] | None = None,
-    audit_detail: dict[str, Any] | None = None,
+    change: Callable[[dict[str, Any]], engine.Change] | None = None,
+    **context: Any,
 ) -> dict[str, Any]:
-    """Check every rule, keep the inbox fields in step, then one compare-and-set write."""
-    transition = wf.check(action, user, case, **(context or {}))
-    new_status = target or transition.target or case["status"]
-    fields = clock_fields(wf.clock_effect(action, new_status), case, clock.now())
-    fields.update(set_fields or {})
-    prospective = {**case, **fields, "status": new_status}
-    fields["inbox_keys"] = wf.inbox_keys(prospective)
-    fields["inbox_at"] = _inbox_at(prospective)
-    return workflow.apply(
-        repo.coll(),
-        case,
-        wf.MACHINE,
+    return engine.fire(
+        CASE_KIND,
+        application_id,
         action,
         user,
+        change=change,
         expected_version=expected_version,
-        set_fields=fields,
-        extra_update=extra_update,
-        extra_filter=extra_filter,
-        target=target,
-        note=note,
-        subject_kind=CASE_KIND,
-        audit_detail=audit_detail,
-        check=False,
+        context=context,
     )
 
 
-def _retrying(
-    user: Principal,
-    application_id: str,
-    expected_version: int | None,
-    attempt: Callable[[dict[str, Any]], T],
-) -> T:
-    """Run ATTEMPT (rules + one compare-and-set) on a fresh read. When another write slipped
-    in between (another department's decision, a visit) and the client did not pin a version
-    with If-Match, read again and re-run the rules: a transition the new state no longer
-    allows (the other accept won) is then the 409 it should be."""
-    for remaining in range(RETRIES, 0, -1):
-        case = load_visible(user, application_id)
-        version_before = case["version"]
-        try:
-            return attempt(case)
-        except Conflict:
-            current = repo.get(case["_id"])
-            raced = current is not None and current["version"] != version_before
-            if expected_version is not None or not raced or remaining == 1:
-                raise
-    raise AssertionError("unreachable")
-
-
 def accept(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+    def change(case: dict[str, Any]) -> engine.Change:
         reviews = wf.open_reviews(wf.involved_departments(case))
-        fields = {"accepted_at": clock.now(), "reviews": reviews}
-        return _fire("accept", user, case, expected_version, fields)
+        return engine.Change(
+            set={"accepted_at": clock.now(), "reviews": reviews},
+            effects=lambda after: [_tell_applicant(after, "accept")],
+        )
 
-    after = _retrying(user, application_id, expected_version, attempt)
-    _tell_applicant(after, "accept")
-    return after
+    return _fire(application_id, "accept", user, expected_version, change)
+
+
+def _rejected_effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        *kpi.increment(
+            after["department"], after["region"], after["closed_at"], applications_rejected=1
+        ),
+        _tell_applicant(after, "reject"),
+    ]
 
 
 def reject(
     user: Principal, application_id: str, reason: str, expected_version: int | None
 ) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
-        fields = {"rejection_reason": reason}
-        return _fire("reject", user, case, expected_version, fields, note=reason)
+    def change(case: dict[str, Any]) -> engine.Change:
+        return engine.Change(
+            set={"rejection_reason": reason}, note=reason, effects=_rejected_effects
+        )
 
-    after = _retrying(user, application_id, expected_version, attempt)
-    kpi.record(after["department"], after["region"], after["closed_at"], applications_rejected=1)
-    _tell_applicant(after, "reject")
-    return after
+    return _fire(application_id, "reject", user, expected_version, change)
 
 
 def review(
@@ -580,8 +551,7 @@ def review(
     opinion: str | None,
     expected_version: int | None,
 ) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
-        wf.check("review", user, case, department=department)
+    def change(case: dict[str, Any]) -> engine.Change:
         if department not in [r["department"] for r in case["reviews"]]:
             raise NotFound("This case has no review task for that department.")
         now = clock.now()
@@ -602,25 +572,24 @@ def review(
         fields: dict[str, Any] = {"reviews": reviews}
         if outcome == wf.REJECTED:
             fields["rejection_reason"] = opinion
-        after = _fire(
-            "review",
-            user,
-            case,
-            expected_version,
-            fields,
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            if outcome == wf.REJECTED:
+                return _rejected_effects(after)
+            if outcome == wf.APPROVED:
+                return [_tell_applicant(after, "approved")]
+            return []
+
+        return engine.Change(
+            set=fields,
             target=outcome,
-            context={"department": department},
+            clock=wf.clock_effect("review", outcome or case["status"]),
             note=f"{department}: {decision}" + (f" — {opinion}" if opinion else ""),
             audit_detail={"department": department, "decision": decision},
+            effects=effects,
         )
-        if outcome == wf.REJECTED:
-            kpi.record(after["department"], after["region"], now, applications_rejected=1)
-            _tell_applicant(after, "reject")
-        elif outcome == wf.APPROVED:
-            _tell_applicant(after, "approved")
-        return after
 
-    return _retrying(user, application_id, expected_version, attempt)
+    return _fire(application_id, "review", user, expected_version, change, department=department)
 
 
 def request_supplement(
@@ -632,8 +601,7 @@ def request_supplement(
 ) -> dict[str, Any]:
     keys = list(dict.fromkeys(material_keys))
 
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
-        wf.check("request_supplement", user, case)
+    def change(case: dict[str, Any]) -> engine.Change:
         known = {m["key"] for m in case["matter"]["materials"]}
         unknown = [k for k in keys if k not in known]
         if unknown:
@@ -651,12 +619,15 @@ def request_supplement(
             "requested_at": clock.now(),
             "requested_by": {"id": user.id, "name": user.name},
         }
-        fields = {"supplement_request": request}
-        return _fire("request_supplement", user, case, expected_version, fields, note=reason)
+        return engine.Change(
+            set={"supplement_request": request},
+            note=reason,
+            effects=lambda after: [
+                _tell_applicant(after, "request_supplement", f"{', '.join(keys)}. {reason}")
+            ],
+        )
 
-    after = _retrying(user, application_id, expected_version, attempt)
-    _tell_applicant(after, "request_supplement", f"{', '.join(keys)}. {reason}")
-    return after
+    return _fire(application_id, "request_supplement", user, expected_version, change)
 
 
 def supplement(
@@ -666,8 +637,7 @@ def supplement(
     note: str | None,
     expected_version: int | None,
 ) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        wf.check("supplement", user, case)
+    def change(case: dict[str, Any]) -> engine.Change:
         request = case["supplement_request"] or {"materials": []}
         # Checked against the materials of the version the case was submitted under.
         cleaned, errors = _material_errors(
@@ -687,73 +657,65 @@ def supplement(
             "provided": [m["key"] for m in cleaned],
             "note": note,
         }
-        after = _fire(
-            "supplement",
-            user,
-            case,
-            expected_version,
-            {"materials": list(by_key.values()), "supplement_request": None},
-            extra_update={"$push": {"supplements": returned}},
+        cited = [m["attachment_id"] for m in cleaned if "attachment_id" in m]
+        return engine.Change(
+            set={"materials": list(by_key.values()), "supplement_request": None},
+            push={"supplements": returned},
             note=note,
+            effects=lambda after: [
+                *attachments.citation(cited, user.oid, CASE_KIND, after["_id"]),
+                _tell_applicant(after, "supplement"),
+            ],
         )
-        return after, cleaned
 
-    after, cleaned = _retrying(user, application_id, expected_version, attempt)
-    attachments.cite(
-        [m["attachment_id"] for m in cleaned if "attachment_id" in m],
-        user.oid,
-        CASE_KIND,
-        after["_id"],
-    )
-    _tell_applicant(after, "supplement")
-    return after
+    return _fire(application_id, "supplement", user, expected_version, change)
 
 
 def complete(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
-        fields: dict[str, Any] = {"completed_at": clock.now()}
+    def change(case: dict[str, Any]) -> engine.Change:
+        now = clock.now()
+        fields: dict[str, Any] = {"completed_at": now}
+        issued: list[dict[str, Any]] = []
         if case["matter"].get("issues_certificate"):
-            # In the same write as the completion: should this request die before the
-            # certificate is issued, the worker issues it (issue_pending_certificates).
-            fields["certificate_pending"] = fields["completed_at"]
-        return _fire("complete", user, case, expected_version, fields)
+            # The certificate is part of this one write: its id is on the case at once and
+            # the relay puts it into the wallet (exactly once: unique by its source case).
+            certificate, issued = _certificate_for(case)
+            fields["certificate_id"] = certificate["_id"]
 
-    after = _retrying(user, application_id, expected_version, attempt)
-    now = after["completed_at"]
-    if after.get("certificate_pending"):
-        try:
-            after = _issue_certificate(after)
-        except PyMongoError:
-            log.warning(
-                "certificate left for the worker",
-                extra={"application_id": str(after["_id"])},
-                exc_info=True,
-            )
-    hours = calendar.working_hours_between(after["submitted_at"], now)
-    visits = after["visit_count"]
-    kpi.record(
-        after["department"],
-        after["region"],
-        now,
-        applications_completed=1,
-        completed_online=int(visits == 0),
-        completed_one_visit=int(visits <= 1),
-        completed_on_time=int(after["due_at"] is not None and now <= after["due_at"]),
-        processing_hours_sum=hours,
-        **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
-    )
-    _tell_applicant(after, "complete")
-    return after
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            hours = calendar.working_hours_between(after["submitted_at"], now)
+            visits = after["visit_count"]
+            return [
+                *issued,
+                *kpi.increment(
+                    after["department"],
+                    after["region"],
+                    now,
+                    applications_completed=1,
+                    completed_online=int(visits == 0),
+                    completed_one_visit=int(visits <= 1),
+                    completed_on_time=int(after["due_at"] is not None and now <= after["due_at"]),
+                    processing_hours_sum=hours,
+                    **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
+                ),
+                _tell_applicant(after, "complete"),
+            ]
+
+        return engine.Change(set=fields, effects=effects)
+
+    return _fire(application_id, "complete", user, expected_version, change)
 
 
-def _issue_certificate(case: dict[str, Any]) -> dict[str, Any]:
-    """The completed CASE's certificate into the applicant's wallet; once, however often
-    called (certificates are unique by their source case)."""
-    certificate = certificates.issue(
+def _certificate_for(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The certificate a completed CASE issues into the applicant's wallet, with its entries."""
+    issuer = departments_repo.get(case["department"])
+    if issuer is None:
+        raise Conflict("The lead department of this case no longer exists.")
+    return certificates.issuance(
         holder_id=case["applicant_id"],
         holder_name=case["applicant"]["name"],
         cert_type=case["matter"]["issues_certificate"],
-        issuer=case["department"],
+        issuer=issuer,
         data={
             "matter_code": case["matter"]["code"],
             "matter_name": case["matter"]["name"],
@@ -761,26 +723,13 @@ def _issue_certificate(case: dict[str, Any]) -> dict[str, Any]:
         },
         source={"kind": CASE_KIND, "id": case["_id"], "tracking_no": case["tracking_no"]},
     )
-    return repo.set_certificate(case["_id"], certificate["_id"])
-
-
-def issue_pending_certificates(now: datetime, grace: timedelta, limit: int) -> int:
-    """The worker's repair: issue the certificates of cases completed more than GRACE ago
-    whose completing request died before issuing them. Returns how many were issued."""
-    pending = repo.certificate_pending(now - grace, limit)
-    for case in pending:
-        _issue_certificate(case)
-        log.info("pending certificate issued", extra={"application_id": str(case["_id"])})
-    return len(pending)
 
 
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
-        return _fire("withdraw", user, case, expected_version)
+    def change(case: dict[str, Any]) -> engine.Change:
+        return engine.Change(effects=lambda after: [_tell_applicant(after, "withdraw")])
 
-    after = _retrying(user, application_id, expected_version, attempt)
-    _tell_applicant(after, "withdraw")
-    return after
+    return _fire(application_id, "withdraw", user, expected_version, change)
 
 
 def rate(
@@ -790,66 +739,62 @@ def rate(
     comment: str | None,
     expected_version: int | None,
 ) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
-        wf.check("rate", user, case)
+    rules = _rules()
+
+    def change(case: dict[str, Any]) -> engine.Change:
         if case.get("rating") is not None:
             raise Conflict("You rated this application already.")
-        return _fire(
-            "rate",
-            user,
-            case,
-            expected_version,
-            {"rating": {"score": score, "comment": comment, "at": clock.now()}},
-            extra_filter={"rating": None},
+        now = clock.now()
+        rating = {"score": score, "comment": comment, "at": now}
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            entries = kpi.increment(
+                after["department"],
+                after["region"],
+                now,
+                **kpi.rating_increments(score, CASE_KIND),
+            )
+            if score <= rules.bad_score:
+                entries.append(_event(after, "bad_rating", f"rated {score}/5."))
+            return entries
+
+        return engine.Change(
+            set={"rating": rating},
+            filter={"rating": None},
             note=f"rated {score}/5",
+            effects=effects,
         )
 
-    after = _retrying(user, application_id, expected_version, attempt)
-    kpi.record(
-        after["department"],
-        after["region"],
-        after["rating"]["at"],
-        ratings=1,
-        ratings_satisfied=int(score >= 4),
-        bad_ratings=int(score <= 2),
-    )
-    if score <= 2:
-        _raise_event(after, "bad_rating", f"rated {score}/5.")
-    return after
+    return _fire(application_id, "rate", user, expected_version, change)
 
 
 def record_visit(
     user: Principal, application_id: str, purpose: str, expected_version: int | None
 ) -> dict[str, Any]:
-    def attempt(case: dict[str, Any]) -> dict[str, Any]:
+    def change(case: dict[str, Any]) -> engine.Change:
         visit = {
             "at": clock.now(),
             "purpose": purpose,
             "staff": {"id": user.id, "name": user.name, "department": user.department},
         }
-        return _fire(
-            "record_visit",
-            user,
-            case,
-            expected_version,
-            extra_update={"$push": {"visits": visit}, "$inc": {"visit_count": 1}},
-            note=purpose,
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            allowed = after["matter"]["max_visits"]
+            if after["visit_count"] <= allowed:
+                return []
+            what = f"needed {after['visit_count']} visits; at most {allowed} allowed."
+            return [_event(after, "extra_visit", what)]
+
+        return engine.Change(
+            push={"visits": visit}, inc={"visit_count": 1}, note=purpose, effects=effects
         )
 
-    after = _retrying(user, application_id, expected_version, attempt)
-    allowed = after["matter"]["max_visits"]
-    if after["visit_count"] > allowed:
-        _raise_event(
-            after,
-            "extra_visit",
-            f"needed {after['visit_count']} visits; at most {allowed} allowed.",
-        )
-    return after
+    return _fire(application_id, "record_visit", user, expected_version, change)
 
 
-def _raise_event(case: dict[str, Any], event_type: str, what: str) -> None:
+def _event(case: dict[str, Any], event_type: str, what: str) -> dict[str, Any]:
     """A supervision event about CASE; the summary names the case, never the applicant."""
-    events.raise_for_case(
+    return events.for_case(
         case,
         CASE_KIND,
         event_type,

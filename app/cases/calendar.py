@@ -134,17 +134,13 @@ def replace_year(
     except ValueError as exc:
         raise ValidationFailed(str(exc), errors={"calendar": [str(exc)]}) from exc
     before = year_view(year)
-    calendars_repo.replace(
-        year,
-        {
-            "holidays": [d.isoformat() for d in sorted(cal.holidays)],
-            "workdays": [d.isoformat() for d in sorted(cal.workdays)],
-            "updated_at": clock.now(),
-            "updated_by": actor_id,
-        },
-    )
-    invalidate()
-    audit.record(
+    doc = {
+        "holidays": [d.isoformat() for d in sorted(cal.holidays)],
+        "workdays": [d.isoformat() for d in sorted(cal.workdays)],
+        "updated_at": clock.now(),
+        "updated_by": actor_id,
+    }
+    entry = audit.entry(
         "calendar.replace",
         "calendar",
         year,
@@ -155,6 +151,8 @@ def replace_year(
         },
         after={"holidays": len(cal.holidays), "workdays": len(cal.workdays)},
     )
+    calendars_repo.replace(year, doc, [entry])
+    invalidate()
     return year_view(year)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import outbox, store
 from app.db import collection
 
 
@@ -15,5 +16,9 @@ def get(year: int) -> dict[str, Any] | None:
     return collection("calendars").find_one({"_id": year})
 
 
-def replace(year: int, doc: dict[str, Any]) -> None:
-    collection("calendars").replace_one({"_id": year}, {**doc, "_id": year}, upsert=True)
+outbox.carried_by("calendars")
+
+
+def replace(year: int, doc: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    """Set YEAR's days (every field of DOC) with ENTRIES queued, in one write."""
+    store.update(collection("calendars"), {"_id": year}, {"$set": doc}, entries, upsert=True)

@@ -5,20 +5,78 @@ Staff inboxes list oldest-first, so a windowed read (app.pagination.Windows) nee
 where a queue begins; a plain read would make the embedded server fetch and sort the whole
 queue for every page. A head is only a hint: the first window is open below it, so a stale
 or missing head costs time, never an entry, and dropping the collection is always safe.
-Readers keep it current (one small write, only when the head moved); writers never touch it.
+Readers never write it (a GET writes nothing): a command that files a case under a queue
+queues an `inbox` outbox entry, which the relay folds into the queue's head (`$min`), and the
+worker moves each head up to its queue's first entry now and then (`advance_all`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import UpdateOne
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
+from app import clock, outbox
 from app.db import collection
 from app.pagination import Page, Windows, as_time, page_span, paginate
 
 DEFAULT_WIDTH_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A family of work queues: keys starting with PREFIX, read from COLLECTION_NAME with
+    QUERY(key), oldest first on SORT_FIELD."""
+
+    prefix: str
+    collection_name: str
+    query: Callable[[str], dict[str, Any]]
+    sort_field: str
+
+
+_QUEUES: list[Queue] = []
+
+
+def register_queue(queue: Queue) -> None:
+    _QUEUES.append(queue)
+
+
+def entered(
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    queues: Callable[[Mapping[str, Any]], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The outbox entry telling the heads of the queues AFTER is filed under, and BEFORE was
+    not, where it sits (none when it entered no queue)."""
+    now_in = queues(after)
+    was_in = queues(before) if before is not None else {}
+    new = {key: at for key, at in now_in.items() if key not in was_in and at is not None}
+    return [outbox.entry("inbox", positions=new)] if new else []
+
+
+@outbox.applier("inbox")
+def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
+    earliest: dict[str, Any] = {}
+    for item in pending:
+        for key, at in item.entry["positions"].items():
+            earliest[key] = min(at, earliest.get(key, at))
+    _coll().bulk_write(
+        [
+            UpdateOne(
+                {"_id": key},
+                {"$min": {"at": at}, "$setOnInsert": {"width": DEFAULT_WIDTH_SECONDS}},
+                upsert=True,
+            )
+            for key, at in earliest.items()
+        ],
+        ordered=False,
+        session=session,
+    )
 
 
 def _coll() -> Collection[Any]:
@@ -39,11 +97,8 @@ def queue_page(
     limit: int,
     cursor: str | None,
     now: datetime,
-    from_the_head: bool,
 ) -> Page:
-    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head.
-    FROM_THE_HEAD: the page starts at the queue's head (a first page, with no filter that
-    skips its oldest entries), so its first entry is the new head."""
+    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head."""
     start = as_time(head.get("at")) if head else None
     windows = Windows(start, timedelta(seconds=head["width"])) if head and start else None
     page = paginate(
@@ -55,23 +110,38 @@ def queue_page(
         cursor=cursor,
         windows=windows,
     )
-    if from_the_head and cursor is None:
-        _saw(key, head, page.items, sort_field, now)
     return page
 
 
-def _saw(
-    key: str,
-    head: dict[str, Any] | None,
-    items: list[dict[str, Any]],
-    sort_field: str,
-    now: datetime,
-) -> None:
-    """Remember the queue's head after reading its first page: an empty queue's next entry
-    arrives at about NOW."""
-    at = as_time(items[0][sort_field]) if items else now
-    span = page_span(items, sort_field)
-    width = span.total_seconds() if span else (head["width"] if head else DEFAULT_WIDTH_SECONDS)
-    if head and as_time(head["at"]) == at and head["width"] / 2 <= width <= head["width"] * 2:
-        return
-    _coll().update_one({"_id": key}, {"$set": {"at": at, "width": width}}, upsert=True)
+PAGE = 20
+
+
+def advance_all() -> int:
+    """Move every queue's head to the queue's first entry (and its width to what a page
+    spans), reading each queue's first page from its current head. Returns how many moved."""
+    moved = 0
+    now = clock.now()
+    for head in list(_coll().find({})):
+        queue = next((q for q in _QUEUES if head["_id"].startswith(q.prefix)), None)
+        if queue is None:
+            continue
+        page = queue_page(
+            collection(queue.collection_name),
+            head["_id"],
+            head,
+            queue.query(head["_id"]),
+            sort_field=queue.sort_field,
+            limit=PAGE,
+            cursor=None,
+            now=now,
+        )
+        items = page.items
+        # An empty queue's next entry arrives at about now.
+        at = as_time(items[0][queue.sort_field]) if items else now
+        span = page_span(items, queue.sort_field)
+        width = span.total_seconds() if span else head["width"]
+        if as_time(head["at"]) == at and head["width"] / 2 <= width <= head["width"] * 2:
+            continue
+        _coll().update_one({"_id": head["_id"]}, {"$set": {"at": at, "width": width}})
+        moved += 1
+    return moved

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import outbox, store
 from app.db import collection
 from app.pagination import Page, paginate
 
@@ -12,8 +13,11 @@ def _coll():
     return collection("departments")
 
 
-def insert(doc: dict[str, Any]) -> None:
-    _coll().insert_one(doc)
+outbox.carried_by("departments")
+
+
+def insert(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return store.insert(_coll(), doc, entries)
 
 
 def get(code: str) -> dict[str, Any] | None:

@@ -10,7 +10,6 @@ from app import audit, clock
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.catalogue.regions import ancestors
-from app.http import idempotency
 from app.http.errors import Conflict, ValidationFailed
 
 
@@ -19,22 +18,15 @@ def create_department(data: dict[str, Any]) -> dict[str, Any]:
     if region is None:
         raise ValidationFailed("Unknown region.", errors={"region": ["No such region."]})
     doc = {**data, "region_path": ancestors(data["region"]), "created_at": clock.now()}
-    key = idempotency.current_key()
-    if key:
-        doc["idempotency_key"] = key
-    try:
-        departments_repo.insert(doc)
-    except DuplicateKeyError as exc:
-        existing = departments_repo.get(data["_id"])
-        if key and existing and existing.get("idempotency_key") == key:
-            return existing  # this request's earlier run created it, then died before replying
-        raise Conflict(
-            "A department with this code exists already.", errors={"code": ["Already exists."]}
-        ) from exc
-    audit.record(
+    entry = audit.entry(
         "department.create",
         "department",
         doc["_id"],
         after={k: doc[k] for k in ("name", "region", "kind")},
     )
-    return doc
+    try:
+        return departments_repo.insert(doc, [entry])
+    except DuplicateKeyError as exc:
+        raise Conflict(
+            "A department with this code exists already.", errors={"code": ["Already exists."]}
+        ) from exc

@@ -7,6 +7,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.cursor import Cursor
 
+from app import clock, outbox, store
 from app.db import collection, get_client
 
 
@@ -24,12 +25,17 @@ def get_version(code: str, version: int) -> dict[str, Any] | None:
     return _coll().find_one({"code": code, "version": version})
 
 
-def insert_first(doc: dict[str, Any]) -> None:
+outbox.carried_by("matters")
+
+
+def insert_first(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Version 1 of a new code; DuplicateKeyError when the code exists already."""
-    _coll().insert_one(doc)
+    return store.insert(_coll(), doc, entries)
 
 
-def replace_current(previous: dict[str, Any], doc: dict[str, Any]) -> bool:
+def replace_current(
+    previous: dict[str, Any], doc: dict[str, Any], entries: list[dict[str, Any]]
+) -> bool:
     """Make DOC (version previous+1) the current one, in one transaction so readers always see
     exactly one current version. False when PREVIOUS is no longer current (a concurrent save
     won); DuplicateKeyError when another save already took DOC's version number."""
@@ -43,7 +49,9 @@ def replace_current(previous: dict[str, Any], doc: dict[str, Any]) -> bool:
         if demoted.modified_count != 1:
             session.abort_transaction()
             return False
-        _coll().insert_one(doc, session=session)
+        _coll().insert_one(
+            {**doc, **outbox.fields_for_insert(entries, clock.now())}, session=session
+        )
         return True
 
     with get_client().start_session() as session:

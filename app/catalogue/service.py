@@ -220,15 +220,14 @@ def create_matter(definition: dict[str, Any], actor: Principal | None) -> dict[s
     """Version 1 of a new service item; 409 when the code exists already."""
     _check_references(definition)
     doc = _version_document(definition, 1, actor)
+    entry = audit.entry("matter.create", "matter", doc["code"], after={"version": 1, **definition})
     try:
-        repo.insert_first(doc)
+        return repo.insert_first(doc, [entry])
     except DuplicateKeyError as exc:
         raise Conflict(
             "A service item with this code exists already; PUT a new version instead.",
             errors={"code": ["Already exists."]},
         ) from exc
-    audit.record("matter.create", "matter", doc["code"], after={"version": 1, **definition})
-    return doc
 
 
 def update_matter(
@@ -252,19 +251,19 @@ def update_matter(
     definition = {**definition, "code": code}
     _check_references(definition)
     doc = _version_document(definition, current["version"] + 1, actor)
-    try:
-        swapped = repo.replace_current(current, doc)
-    except DuplicateKeyError:
-        swapped = False
-    if not swapped:
-        raise Conflict("The service item was changed meanwhile; reload it and try again.")
     before, after = _definition(current), _definition(doc)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    audit.record(
+    entry = audit.entry(
         "matter.update",
         "matter",
         code,
         before={"version": current["version"], **{k: before.get(k) for k in changed}},
         after={"version": doc["version"], **{k: after.get(k) for k in changed}},
     )
+    try:
+        swapped = repo.replace_current(current, doc, [entry])
+    except DuplicateKeyError:
+        swapped = False
+    if not swapped:
+        raise Conflict("The service item was changed meanwhile; reload it and try again.")
     return doc

@@ -75,14 +75,15 @@ def create(data: dict[str, Any]) -> dict[str, Any]:
     now = clock.now()
     doc = {"_id": data["code"], **_validated(data), "version": 1, "created_at": now}
     doc["updated_at"] = now
+    entry = audit.entry(
+        "complaint_category.create", "complaint_category", doc["_id"], after=_brief(doc)
+    )
     try:
-        repo.insert(doc)
+        return repo.insert(doc, [entry])
     except DuplicateKeyError as exc:
         raise Conflict(
             "A category with this code exists already.", errors={"code": ["Already exists."]}
         ) from exc
-    audit.record("complaint_category.create", "complaint_category", doc["_id"], after=_brief(doc))
-    return doc
 
 
 def update(code: str, data: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
@@ -98,15 +99,15 @@ def update(code: str, data: dict[str, Any], expected_version: int | None) -> dic
         "created_at": current["created_at"],
         "updated_at": clock.now(),
     }
-    if not repo.replace(code, current["version"], doc):
-        raise Conflict("Someone else changed this category at the same moment; retry.")
-    audit.record(
+    entry = audit.entry(
         "complaint_category.update",
         "complaint_category",
         code,
         before=_brief(current),
         after=_brief(doc),
     )
+    if not repo.replace(code, current["version"], doc, [entry]):
+        raise Conflict("Someone else changed this category at the same moment; retry.")
     return doc
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import outbox, store
 from app.db import collection
 
 
@@ -11,8 +12,11 @@ def _coll():
     return collection("complaint_categories")
 
 
-def insert(doc: dict[str, Any]) -> None:
-    _coll().insert_one(doc)
+outbox.carried_by("complaint_categories")
+
+
+def insert(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return store.insert(_coll(), doc, entries)
 
 
 def get(code: str) -> dict[str, Any] | None:
@@ -24,7 +28,12 @@ def all_categories(active_only: bool = True) -> list[dict[str, Any]]:
     return list(_coll().find(query).sort("_id", 1))
 
 
-def replace(code: str, expected_version: int, doc: dict[str, Any]) -> bool:
-    """Compare-and-set on the version, so two admins' edits never silently overwrite."""
-    result = _coll().replace_one({"_id": code, "version": expected_version}, doc)
-    return result.modified_count == 1
+def replace(
+    code: str, expected_version: int, doc: dict[str, Any], entries: list[dict[str, Any]]
+) -> bool:
+    """Every field of DOC set with ENTRIES queued, as a compare-and-set on the version, so two
+    admins' edits never silently overwrite (a $set, not a replace: queued entries stay)."""
+    fields = {k: v for k, v in doc.items() if k != "_id"}
+    return store.update(
+        _coll(), {"_id": code, "version": expected_version}, {"$set": fields}, entries
+    )

@@ -19,6 +19,7 @@ Decisions (documented for 311 integrators):
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -61,24 +62,31 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _derive_key(key_id: ObjectId, kid: str) -> str:
+    """The key of record KEY_ID: an Ed25519 signature (deterministic) by the server key KID over
+    the record's id. Only its hash is stored; a retry of the issuing request can answer with
+    the same key because it can be derived again, while nobody without the server key can."""
+    keys = current_app.extensions["signing_keys"]
+    signature = keys.by_kid[kid].private.sign(f"open311-key|{key_id}".encode())
+    return "o311_" + base64.urlsafe_b64encode(hashlib.sha256(signature).digest()).decode()[:43]
+
+
 def issue_key(name: str) -> dict[str, Any]:
-    raw = "o311_" + secrets.token_urlsafe(32)
-    doc = {
-        "_id": ObjectId(),
-        "name": name,
-        "key_hash": _hash(raw),
-        "created_at": clock.now(),
-        "revoked_at": None,
-    }
-    keys_repo.insert(doc)
-    audit.record("open311_key.issue", "open311_key", doc["_id"], after={"name": name})
-    return {**doc, "api_key": raw}
+    kid = current_app.extensions["signing_keys"].keys[0].kid
+    doc = {"_id": ObjectId(), "name": name, "kid": kid, "created_at": clock.now()}
+    raw = _derive_key(doc["_id"], kid)
+    doc.update(key_hash=_hash(raw), revoked_at=None)
+    entry = audit.entry("open311_key.issue", "open311_key", doc["_id"], after={"name": name})
+    stored = keys_repo.insert(doc, [entry])
+    return {**stored, "api_key": _derive_key(stored["_id"], stored["kid"])}
 
 
 def revoke_key(key_id: str) -> None:
-    if not ObjectId.is_valid(key_id) or not keys_repo.revoke(ObjectId(key_id), clock.now()):
+    entry = audit.entry("open311_key.revoke", "open311_key", key_id)
+    if not ObjectId.is_valid(key_id) or not keys_repo.revoke(
+        ObjectId(key_id), clock.now(), [entry]
+    ):
         raise NotFound("No such active Open311 key.")
-    audit.record("open311_key.revoke", "open311_key", key_id)
 
 
 def _verified_key(raw: str | None) -> dict[str, Any]:

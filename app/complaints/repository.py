@@ -57,6 +57,16 @@ def page(
     return paginate(coll(), query, limit=limit, cursor=cursor, windows=windows)
 
 
+inbox_heads.register_queue(
+    inbox_heads.Queue(
+        "complaints:",
+        "complaints",
+        lambda key: {"open_department": key.split(":", 1)[1]},
+        "due_at",
+    )
+)
+
+
 def inbox_page(
     department: str,
     overdue: bool | None,
@@ -82,7 +92,6 @@ def inbox_page(
         limit=limit,
         cursor=cursor,
         now=now,
-        from_the_head=overdue is not False,
     )
 
 

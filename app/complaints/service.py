@@ -14,37 +14,39 @@ Clock rules (fields as in the shared case conventions):
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 from flask import current_app
 
-from app import audit, clock
+from app import clock
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal
 from app.accounts.identity import mask_name, mask_phone
 from app.applications import repository as applications_repo
-from app.cases import calendar, workflow
+from app.cases import calendar, engine, workflow
 from app.cases.tracking import next_tracking_no
+from app.cases.workcalendar import SECONDS_PER_DAY
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.catalogue.regions import ancestors
-from app.complaints import categories
+from app.complaints import categories, rules
 from app.complaints import repository as repo
 from app.complaints.rules import MACHINE, OWNER_ROLES
-from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.messaging.notify import notify
+from app.http.errors import Conflict, NotFound, ValidationFailed
+from app.messaging.notify import notification
 from app.oversight import events, kpi
 from app.pagination import Page
 from app.wallet import attachments
 
 log = logging.getLogger("onevisit.complaints")
 TRACKING_PREFIX = "RX"
-SECONDS_PER_WORKING_DAY = 86400
+CASE_KIND = "complaint"
 
 
-def rules():
+def rules_():
     return current_app.extensions["settings"].rules
 
 
@@ -55,30 +57,11 @@ def _department(code: str | None) -> dict[str, Any] | None:
     return departments_repo.get(code) if code else None
 
 
-def is_owner(user: Principal, doc: dict[str, Any]) -> bool:
-    return user.role in OWNER_ROLES and doc.get("complainant_id") == user.oid
-
-
-def is_handling_staff(user: Principal, doc: dict[str, Any]) -> bool:
-    return user.role == "staff" and user.department == doc.get("department")
-
-
-def is_hotline_staff(user: Principal, doc: dict[str, Any]) -> bool:
-    return user.role == "staff" and user.department == doc.get("hotline")
-
-
-def is_mediation_staff(user: Principal, doc: dict[str, Any]) -> bool:
-    return (
-        is_handling_staff(user, doc)
-        and doc.get("mediation_org") is not None
-        and doc.get("mediation_org") == doc.get("department")
-    )
-
-
-def visible(user: Principal, doc: dict[str, Any]) -> bool:
-    if user.role == "supervisor":
-        return user.region is not None and user.region in doc.get("region_path", [])
-    return is_owner(user, doc) or is_handling_staff(user, doc) or is_hotline_staff(user, doc)
+is_owner = rules.is_owner
+is_handling_staff = rules.is_handling_staff
+is_hotline_staff = rules.is_hotline_staff
+is_mediation_staff = rules.is_mediation_staff
+visible = rules.visible
 
 
 def _staff_case_access(user: Principal, case_id: ObjectId) -> bool:
@@ -91,7 +74,7 @@ attachments.register_case_access("complaint", _staff_case_access)
 
 
 def load_visible(user: Principal, complaint_id: str) -> dict[str, Any]:
-    return workflow.load(repo.coll(), complaint_id, lambda doc: visible(user, doc))
+    return engine.load(CASE_KIND, complaint_id, user)
 
 
 def list_for(user: Principal, status: str | None, limit: int, cursor: str | None) -> Page:
@@ -112,8 +95,8 @@ def list_for(user: Principal, status: str | None, limit: int, cursor: str | None
 # ----------------------------------------------------------------------------- the SLA clock
 
 
-def _limit_seconds(doc: dict[str, Any]) -> float:
-    return float(doc["time_limit"]["value"]) * SECONDS_PER_WORKING_DAY
+def _limit_seconds(doc: Mapping[str, Any]) -> float:
+    return float(doc["time_limit"]["value"]) * SECONDS_PER_DAY
 
 
 def _clock_fields(
@@ -121,7 +104,9 @@ def _clock_fields(
 ) -> dict[str, datetime]:
     cal = calendar.work_calendar()
     due = cal.add_working_time(started_at, limit_seconds + excluded)
-    warn = cal.add_working_time(started_at, limit_seconds * rules().sla_warning_fraction + excluded)
+    warn = cal.add_working_time(
+        started_at, limit_seconds * rules_().sla_warning_fraction + excluded
+    )
     return {"due_at": due, "warn_at": warn}
 
 
@@ -173,7 +158,7 @@ def find_repeat(
     "Another complaint that is open or was resolved" is every state of the lifecycle (a closed
     complaint was resolved first), so the queries carry no status filter - which also keeps
     them on their indexes. Two queries, not one `$or`: the embedded server scans for `$or`."""
-    since = now - timedelta(days=rules().repeat_window_days)
+    since = now - timedelta(days=rules_().repeat_window_days)
     found: list[tuple[dict[str, Any], str]] = []
     if complainant_id is not None:
         found += [
@@ -187,7 +172,7 @@ def find_repeat(
                 category,
                 point[0],
                 point[1],
-                rules().repeat_radius_m,
+                rules_().repeat_radius_m,
                 since,
             )
         ]
@@ -297,7 +282,7 @@ def submit(
     hotline = _hotline_for(region_path)
     repeat = find_repeat(owner_id, category["_id"], point, now)
     limit = categories.time_limit(category)
-    clock_fields = _clock_fields(now, limit["value"] * SECONDS_PER_WORKING_DAY, 0.0)
+    clock_fields = _clock_fields(now, limit["value"] * SECONDS_PER_DAY, 0.0)
     doc: dict[str, Any] = {
         "_id": ObjectId(),
         "tracking_no": next_tracking_no(TRACKING_PREFIX),
@@ -359,38 +344,43 @@ def submit(
         doc["location"] = {"type": "Point", "coordinates": [point[0], point[1]]}
     if open311 is not None:
         doc["open311"] = open311
-    repo.insert(doc)
-    if attachment_ids and owner_id is not None:
-        attachments.cite(attachment_ids, owner_id, "complaint", doc["_id"])
-    audit.record(
-        "complaint.submit",
-        "complaint",
-        doc["_id"],
-        after={"status": "submitted", "version": 1, "kind": kind, "category": category["_id"]},
-        detail={"source": source, "repeat_of": str(doc["repeat_of"]) if repeat else None},
-    )
-    kpi.record(
-        doc["department"],
-        doc["region"],
-        now,
-        complaints_received=1,
-        **({"complaints_repeat": 1} if repeat else {}),
-    )
+    effects = [
+        *(
+            attachments.citation(attachment_ids, owner_id, CASE_KIND, doc["_id"])
+            if owner_id is not None
+            else []
+        ),
+        *kpi.increment(
+            doc["department"],
+            doc["region"],
+            now,
+            complaints_received=1,
+            **({"complaints_repeat": 1} if repeat else {}),
+        ),
+    ]
     if repeat:
-        events.raise_event(
-            "repeat_complaint",
-            subject_kind="complaint",
-            subject_id=doc["_id"],
-            tracking_no=doc["tracking_no"],
-            region=doc["region"],
-            department=doc["department"],
-            summary=(
+        effects.append(
+            events.for_case(
+                doc,
+                CASE_KIND,
+                "repeat_complaint",
                 f"Complaint {doc['tracking_no']} ({category['name']}) repeats "
-                f"{repeat[0]['tracking_no']} ({repeat[1].replace('_', ' ')})."
-            ),
-            extra={"related": {"kind": "complaint", "id": str(repeat[0]["_id"])}},
+                f"{repeat[0]['tracking_no']} ({repeat[1].replace('_', ' ')}).",
+                related={"kind": CASE_KIND, "id": str(repeat[0]["_id"])},
+            )
         )
-    return doc
+    return engine.create(
+        CASE_KIND,
+        doc,
+        audit_after={
+            "status": "submitted",
+            "version": 1,
+            "kind": kind,
+            "category": category["_id"],
+        },
+        audit_detail={"source": source, "repeat_of": str(doc["repeat_of"]) if repeat else None},
+        effects=effects,
+    )
 
 
 def _check_related_application(user: Principal | None, application_id: ObjectId) -> None:
@@ -406,22 +396,68 @@ def _check_related_application(user: Principal | None, application_id: ObjectId)
 # ----------------------------------------------------------------------------- transitions
 
 
+def _clock(effect: str | None, doc: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """What each clock effect the machine declares writes (module docstring: clock rules)."""
+    if effect == "exclude":
+        held = calendar.work_calendar().working_seconds_between(doc["assigned_at"] or now, now)
+        excluded = float(doc.get("clock_excluded_seconds") or 0.0) + held
+        fields = _clock_fields(doc["clock_started_at"], _limit_seconds(doc), excluded)
+        return {
+            "clock_excluded_seconds": excluded,
+            "due_at": fields["due_at"],
+            # A warning or overdue event already raised stays raised (null); pending ones move.
+            "warn_at": fields["warn_at"] if doc.get("warn_at") is not None else None,
+            "overdue_at": fields["due_at"] if doc.get("overdue_at") is not None else None,
+        }
+    if effect == "stop":
+        return {"warn_at": None, "overdue_at": None}
+    if effect == "start":
+        fields = _clock_fields(now, _limit_seconds(doc), 0.0)
+        return {
+            "clock_started_at": now,
+            "clock_excluded_seconds": 0.0,
+            "due_at": fields["due_at"],
+            "warn_at": fields["warn_at"],
+            "overdue_at": fields["due_at"],
+        }
+    return {}
+
+
+COMPLAINT = engine.register(
+    engine.CaseType(
+        kind=CASE_KIND,
+        collection="complaints",
+        machine=MACHINE,
+        check=rules.check,
+        visible=rules.visible,
+        clock=_clock,
+        queues=lambda doc: (
+            {f"complaints:{doc['open_department']}": doc.get("due_at")}
+            if doc.get("open_department")
+            else {}
+        ),
+    )
+)
+
+
 def _fire(
-    doc: dict[str, Any],
+    complaint_id: Any,
     action: str,
     user: Principal | None,
-    expected_version: int | None,
-    **kwargs: Any,
+    version: int | None,
+    change: Callable[[dict[str, Any]], engine.Change] | None = None,
+    case: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return workflow.apply(
-        repo.coll(),
-        doc,
-        MACHINE,
+    context = {"now": clock.now(), "reopen_window": timedelta(days=rules_().reopen_window_days)}
+    return engine.fire(
+        CASE_KIND,
+        complaint_id,
         action,
         user,
-        expected_version=expected_version,
-        subject_kind="complaint",
-        **kwargs,
+        change=change,
+        expected_version=version,
+        context=context,
+        case=case,
     )
 
 
@@ -429,110 +465,93 @@ def _actor_ref(user: Principal) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "department": user.department}
 
 
-def _require_handler(user: Principal, doc: dict[str, Any], what: str) -> None:
-    if not is_handling_staff(user, doc):
-        raise Forbidden(f"Only staff of the department the complaint is assigned to may {what}.")
-
-
-def _notify_complainant(doc: dict[str, Any], title: str, body: str) -> None:
-    if doc.get("complainant_id") is not None:
-        notify(
+def _tell_complainant(doc: dict[str, Any], title: str, body: str) -> list[dict[str, Any]]:
+    if doc.get("complainant_id") is None:
+        return []
+    return [
+        notification(
             doc["complainant_id"],
             "complaint",
             title,
             body,
-            subject={"kind": "complaint", "id": str(doc["_id"])},
+            subject={"kind": CASE_KIND, "id": str(doc["_id"])},
         )
+    ]
 
 
 def assign(
     user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
 ) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    MACHINE.check("assign", doc["status"], user)
-    if not is_hotline_staff(user, doc):
-        raise Forbidden("Only staff of the hotline whose queue holds the complaint may route it.")
-    if bool(data.get("department")) == bool(data.get("mediation_org")):
-        raise ValidationFailed(
-            "Name either a department or a mediation organisation.",
-            errors={"department": ["Give department or mediation_org, not both or neither."]},
+    def change(doc: dict[str, Any]) -> engine.Change:
+        if bool(data.get("department")) == bool(data.get("mediation_org")):
+            raise ValidationFailed(
+                "Name either a department or a mediation organisation.",
+                errors={"department": ["Give department or mediation_org, not both or neither."]},
+            )
+        field = "mediation_org" if data.get("mediation_org") else "department"
+        target = _department(data[field])
+        if target is None:
+            raise ValidationFailed("Unknown department.", errors={field: ["No such department."]})
+        if field == "mediation_org" and target.get("kind") != "mediation":
+            raise ValidationFailed(
+                "That is not a mediation organisation.",
+                errors={"mediation_org": ["Not a department of kind mediation."]},
+            )
+        if field == "department" and target.get("kind") == "mediation":
+            raise ValidationFailed(
+                "Route to a mediation organisation with mediation_org.",
+                errors={"department": ["A mediation organisation; use mediation_org."]},
+            )
+        if target["_id"] in {r["department"] for r in doc.get("refusals", [])}:
+            raise ValidationFailed(
+                "That department has refused this complaint already.",
+                errors={field: ["Refused it before; route it elsewhere."]},
+            )
+        staff = users_repo.staff_of_department(target["_id"])
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            return [
+                notification(
+                    member["_id"],
+                    "complaint_assigned",
+                    f"Complaint {after['tracking_no']} assigned to you",
+                    after["title"],
+                    subject={"kind": CASE_KIND, "id": str(after["_id"])},
+                )
+                for member in staff
+            ]
+
+        return engine.Change(
+            set={
+                "department": target["_id"],
+                "open_department": target["_id"],
+                "mediation_org": target["_id"] if field == "mediation_org" else None,
+                "mediator": None,
+                "assigned_at": clock.now(),
+            },
+            note=f"to {target['_id']}",
+            audit_detail={field: target["_id"]},
+            effects=effects,
         )
-    field = "mediation_org" if data.get("mediation_org") else "department"
-    target = _department(data[field])
-    if target is None:
-        raise ValidationFailed("Unknown department.", errors={field: ["No such department."]})
-    if field == "mediation_org" and target.get("kind") != "mediation":
-        raise ValidationFailed(
-            "That is not a mediation organisation.",
-            errors={"mediation_org": ["Not a department of kind mediation."]},
-        )
-    if field == "department" and target.get("kind") == "mediation":
-        raise ValidationFailed(
-            "Route to a mediation organisation with mediation_org.",
-            errors={"department": ["A mediation organisation; use mediation_org."]},
-        )
-    if target["_id"] in {r["department"] for r in doc.get("refusals", [])}:
-        raise ValidationFailed(
-            "That department has refused this complaint already.",
-            errors={field: ["Refused it before; route it elsewhere."]},
-        )
-    now = clock.now()
-    after = _fire(
-        doc,
-        "assign",
-        user,
-        version,
-        set_fields={
-            "department": target["_id"],
-            "open_department": target["_id"],
-            "mediation_org": target["_id"] if field == "mediation_org" else None,
-            "mediator": None,
-            "assigned_at": now,
-        },
-        note=f"to {target['_id']}",
-        audit_detail={field: target["_id"]},
-    )
-    for staff in users_repo.staff_of_department(target["_id"]):
-        notify(
-            staff["_id"],
-            "complaint_assigned",
-            f"Complaint {after['tracking_no']} assigned to you",
-            after["title"],
-            subject={"kind": "complaint", "id": str(after["_id"])},
-        )
-    return after
+
+    return _fire(complaint_id, "assign", user, version, change)
 
 
 def refuse(user: Principal, complaint_id: str, reason: str, version: int | None) -> dict[str, Any]:
     """Wrong department: back to the hotline queue; the time held here is charged to nobody."""
-    doc = load_visible(user, complaint_id)
-    MACHINE.check("refuse", doc["status"], user)
-    _require_handler(user, doc, "refuse it")
-    if doc["department"] == doc["hotline"]:
-        raise Conflict("The hotline holds this complaint; route it instead of refusing it.")
-    now = clock.now()
-    held = calendar.work_calendar().working_seconds_between(doc["assigned_at"] or now, now)
-    excluded = float(doc.get("clock_excluded_seconds") or 0.0) + held
-    fields = _clock_fields(doc["clock_started_at"], _limit_seconds(doc), excluded)
-    return _fire(
-        doc,
-        "refuse",
-        user,
-        version,
-        set_fields={
-            "department": doc["hotline"],
-            "open_department": doc["hotline"],
-            "mediation_org": None,
-            "mediator": None,
-            "assigned_at": None,
-            "clock_excluded_seconds": excluded,
-            "due_at": fields["due_at"],
-            # A warning or overdue event already raised stays raised (null); pending ones move.
-            "warn_at": fields["warn_at"] if doc.get("warn_at") is not None else None,
-            "overdue_at": fields["due_at"] if doc.get("overdue_at") is not None else None,
-        },
-        extra_update={
-            "$push": {
+
+    def change(doc: dict[str, Any]) -> engine.Change:
+        now = clock.now()
+        held = calendar.work_calendar().working_seconds_between(doc["assigned_at"] or now, now)
+        return engine.Change(
+            set={
+                "department": doc["hotline"],
+                "open_department": doc["hotline"],
+                "mediation_org": None,
+                "mediator": None,
+                "assigned_at": None,
+            },
+            push={
                 "refusals": {
                     "department": doc["department"],
                     "reason": reason,
@@ -540,141 +559,101 @@ def refuse(user: Principal, complaint_id: str, reason: str, version: int | None)
                     "by": _actor_ref(user),
                     "held_seconds": held,
                 }
-            }
-        },
-        note=reason,
-        audit_detail={"department": doc["department"], "reason": reason},
-    )
+            },
+            note=reason,
+            audit_detail={"department": doc["department"], "reason": reason},
+        )
+
+    return _fire(complaint_id, "refuse", user, version, change)
 
 
 def take(user: Principal, complaint_id: str, version: int | None) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    MACHINE.check("take", doc["status"], user)
-    if not is_mediation_staff(user, doc):
-        raise Forbidden("Only staff of the assigned mediation organisation may take it.")
-    if doc.get("mediator") is not None:
-        if doc["mediator"]["id"] == user.id:
-            return doc
-        raise Conflict("Another mediator has taken this case.")
-    return _fire(
-        doc,
-        "take",
-        user,
-        version,
-        set_fields={"mediator": _actor_ref(user)},
-        extra_filter={"mediator": None},
-    )
+    def change(doc: dict[str, Any]) -> engine.Change:
+        if doc.get("mediator") is not None:  # the caller holds it already (rules.check)
+            return engine.Change(noop=True)
+        return engine.Change(set={"mediator": _actor_ref(user)}, filter={"mediator": None})
+
+    return _fire(complaint_id, "take", user, version, change)
 
 
 def record_session(
     user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
 ) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    MACHINE.check("record_session", doc["status"], user)
-    if not is_mediation_staff(user, doc):
-        raise Forbidden("Only staff of the assigned mediation organisation record sessions.")
-    if doc.get("mediator") is not None and doc["mediator"]["id"] != user.id:
-        raise Forbidden("Only the mediator who took the case records its sessions.")
-    now = clock.now()
-    session = {
-        "id": ObjectId(),
-        "held_at": data.get("held_at") or now,
-        "notes": data["notes"],
-        "attendees": data.get("attendees") or [],
-        "by": _actor_ref(user),
-        "recorded_at": now,
-    }
-    set_fields = {} if doc.get("mediator") else {"mediator": _actor_ref(user)}
-    return _fire(
-        doc,
-        "record_session",
-        user,
-        version,
-        set_fields=set_fields,
-        extra_update={"$push": {"sessions": session}},
-    )
+    def change(doc: dict[str, Any]) -> engine.Change:
+        now = clock.now()
+        session = {
+            "id": ObjectId(),
+            "held_at": data.get("held_at") or now,
+            "notes": data["notes"],
+            "attendees": data.get("attendees") or [],
+            "by": _actor_ref(user),
+            "recorded_at": now,
+        }
+        return engine.Change(
+            set={} if doc.get("mediator") else {"mediator": _actor_ref(user)},
+            push={"sessions": session},
+        )
+
+    return _fire(complaint_id, "record_session", user, version, change)
 
 
 def reply(user: Principal, complaint_id: str, message: str, version: int | None) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    MACHINE.check("reply", doc["status"], user)
-    _require_handler(user, doc, "reply")
-    after = _fire(
-        doc,
-        "reply",
-        user,
-        version,
-        extra_update={
-            "$push": {"replies": {"at": clock.now(), "by": _actor_ref(user), "message": message}}
-        },
-        note=message[:200],
-    )
-    _notify_complainant(after, f"Reply to your complaint {after['tracking_no']}", message)
-    return after
+    def change(doc: dict[str, Any]) -> engine.Change:
+        return engine.Change(
+            push={"replies": {"at": clock.now(), "by": _actor_ref(user), "message": message}},
+            note=message[:200],
+            effects=lambda after: _tell_complainant(
+                after, f"Reply to your complaint {after['tracking_no']}", message
+            ),
+        )
+
+    return _fire(complaint_id, "reply", user, version, change)
 
 
 def resolve(
     user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
 ) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    MACHINE.check("resolve", doc["status"], user)
-    _require_handler(user, doc, "resolve it")
-    if doc.get("mediator") and is_mediation_staff(user, doc) and doc["mediator"]["id"] != user.id:
-        raise Forbidden("Only the mediator who took the case resolves it.")
-    outcome = data.get("outcome")
-    if doc["kind"] == "dispute":
-        if outcome is None:
+    def change(doc: dict[str, Any]) -> engine.Change:
+        problems = rules.resolution_problems(doc["kind"], data)
+        if problems:
             raise ValidationFailed(
-                "A dispute is resolved with an outcome.",
-                errors={"outcome": ["Required for disputes: settled or not_settled."]},
+                "A dispute is resolved with an outcome (and a referral when not settled)."
+                if doc["kind"] == "dispute"
+                else "Only disputes have an outcome.",
+                errors=problems,
             )
-        needed = "agreement" if outcome == "settled" else "referral"
-        if not data.get(needed):
-            raise ValidationFailed(
-                f"A {outcome.replace('_', ' ')} dispute needs the {needed}.",
-                errors={needed: [f"Required when the outcome is {outcome}."]},
-            )
-        wrong = "referral" if outcome == "settled" else "agreement"
-        if data.get(wrong):
-            raise ValidationFailed(
-                f"A {outcome.replace('_', ' ')} dispute has no {wrong}.",
-                errors={wrong: [f"Not allowed when the outcome is {outcome}."]},
-            )
-    else:
-        extra = [k for k in ("outcome", "agreement", "referral") if data.get(k)]
-        if extra:
-            raise ValidationFailed(
-                "Only disputes have an outcome.",
-                errors={k: ["Only for disputes."] for k in extra},
-            )
-    now = clock.now()
-    set_fields: dict[str, Any] = {
-        "resolution": data["resolution"],
-        "resolved_at": now,
-        "outcome": outcome,
-        "agreement": data.get("agreement"),
-        "referral": data.get("referral"),
-        "warn_at": None,
-        "open_department": None,
-        "overdue_at": None,
-        "auto_close_at": now + timedelta(days=rules().auto_close_days),
-    }
-    if is_mediation_staff(user, doc) and not doc.get("mediator"):
-        set_fields["mediator"] = _actor_ref(user)
-    after = _fire(
-        doc,
-        "resolve",
-        user,
-        version,
-        set_fields=set_fields,
-        note=data["resolution"][:200],
-        audit_detail={"outcome": outcome} if outcome else None,
-    )
-    kpi.record(after["department"], after["region"], now, **resolution_increments(after))
-    _notify_complainant(
-        after, f"Your complaint {after['tracking_no']} is resolved", data["resolution"]
-    )
-    return after
+        now = clock.now()
+        outcome = data.get("outcome")
+        fields: dict[str, Any] = {
+            "resolution": data["resolution"],
+            "resolved_at": now,
+            "outcome": outcome,
+            "agreement": data.get("agreement"),
+            "referral": data.get("referral"),
+            "open_department": None,
+            "auto_close_at": now + timedelta(days=rules_().auto_close_days),
+        }
+        if is_mediation_staff(user, doc) and not doc.get("mediator"):
+            fields["mediator"] = _actor_ref(user)
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            return [
+                *kpi.increment(
+                    after["department"], after["region"], now, **resolution_increments(after)
+                ),
+                *_tell_complainant(
+                    after, f"Your complaint {after['tracking_no']} is resolved", data["resolution"]
+                ),
+            ]
+
+        return engine.Change(
+            set=fields,
+            note=data["resolution"][:200],
+            audit_detail={"outcome": outcome} if outcome else None,
+            effects=effects,
+        )
+
+    return _fire(complaint_id, "resolve", user, version, change)
 
 
 def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
@@ -697,116 +676,96 @@ def resolution_increments(doc: dict[str, Any]) -> dict[str, float]:
     return inc
 
 
-def _require_owner(user: Principal, doc: dict[str, Any], what: str) -> None:
-    if not is_owner(user, doc):
-        raise Forbidden(f"Only the complainant may {what}.")
-
-
 def confirm(user: Principal, complaint_id: str, version: int | None) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    _require_owner(user, doc, "confirm the resolution")
-    return _fire(
-        doc,
-        "confirm",
-        user,
-        version,
-        set_fields={"closed_at": clock.now(), "close_reason": "confirmed", "auto_close_at": None},
-    )
+    def change(doc: dict[str, Any]) -> engine.Change:
+        return engine.Change(
+            set={"closed_at": clock.now(), "close_reason": "confirmed", "auto_close_at": None}
+        )
+
+    return _fire(complaint_id, "confirm", user, version, change)
 
 
 def reopen(user: Principal, complaint_id: str, reason: str, version: int | None) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    _require_owner(user, doc, "reopen it")
-    MACHINE.check("reopen", doc["status"], user)
-    now = clock.now()
-    window = timedelta(days=rules().reopen_window_days)
-    if now > doc["resolved_at"] + window:
-        raise Conflict(
-            f"A complaint can be reopened within {rules().reopen_window_days} days of its "
-            "resolution; that time has passed.",
-            errors={"status": ["The reopen window has ended."]},
-        )
-    fields = _clock_fields(now, _limit_seconds(doc), 0.0)
-    after = _fire(
-        doc,
-        "reopen",
-        user,
-        version,
-        set_fields={
-            "assigned_at": now,
-            "open_department": doc["department"],
-            "resolution": None,
-            "resolved_at": None,
-            "outcome": None,
-            "agreement": None,
-            "referral": None,
-            "auto_close_at": None,
-            "clock_started_at": now,
-            "clock_excluded_seconds": 0.0,
-            "due_at": fields["due_at"],
-            "warn_at": fields["warn_at"],
-            "overdue_at": fields["due_at"],
-        },
-        extra_update={
-            "$push": {
+    def change(doc: dict[str, Any]) -> engine.Change:
+        now = clock.now()
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            # The resolution it undoes no longer counts (taken back on its own day); the
+            # reopening counts today. Resolved, reopened and resolved again counts once.
+            undone = {name: -value for name, value in resolution_increments(doc).items()}
+            return [
+                *kpi.increment(doc["department"], doc["region"], doc["resolved_at"], **undone),
+                *kpi.increment(after["department"], after["region"], now, complaints_reopened=1),
+                events.for_case(
+                    after,
+                    CASE_KIND,
+                    "complaint_reopened",
+                    f"Complaint {after['tracking_no']} ({after['category_name']}) was reopened.",
+                ),
+            ]
+
+        return engine.Change(
+            set={
+                "assigned_at": now,
+                "open_department": doc["department"],
+                "resolution": None,
+                "resolved_at": None,
+                "outcome": None,
+                "agreement": None,
+                "referral": None,
+                "auto_close_at": None,
+            },
+            push={
                 "reopens": {
                     "at": now,
                     "reason": reason,
                     "previous_resolution": doc.get("resolution"),
                     "previous_outcome": doc.get("outcome"),
                 }
-            }
-        },
-        note=reason,
-    )
-    # The resolution it undoes no longer counts (taken back on its own day); the reopening
-    # counts today. A complaint resolved, reopened and resolved again counts once, at the end.
-    undone = {name: -value for name, value in resolution_increments(doc).items()}
-    kpi.record(doc["department"], doc["region"], doc["resolved_at"], **undone)
-    kpi.record(after["department"], after["region"], now, complaints_reopened=1)
-    events.raise_for_case(
-        after,
-        "complaint",
-        "complaint_reopened",
-        f"Complaint {after['tracking_no']} ({after['category_name']}) was reopened.",
-    )
-    return after
+            },
+            note=reason,
+            effects=effects,
+        )
+
+    return _fire(complaint_id, "reopen", user, version, change)
 
 
 def rate(
     user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
 ) -> dict[str, Any]:
-    doc = load_visible(user, complaint_id)
-    _require_owner(user, doc, "rate it")
-    MACHINE.check("rate", doc["status"], user)
-    if doc.get("rating") is not None:
-        raise Conflict("This complaint has been rated already.")
-    now = clock.now()
     score = data["score"]
-    after = _fire(
-        doc,
-        "rate",
-        user,
-        version,
-        set_fields={"rating": {"score": score, "comment": data.get("comment"), "at": now}},
-        extra_filter={"rating": None},
-        audit_detail={"score": score},
-    )
-    kpi.record(
-        after["department"],
-        after["region"],
-        now,
-        complaint_ratings=1,
-        **({"complaint_ratings_satisfied": 1} if score >= 4 else {}),
-    )
-    if score <= 2:
-        events.raise_for_case(
-            after,
-            "complaint",
-            "bad_rating",
-            f"Complaint {after['tracking_no']} was rated {score} of 5.",
+    thresholds = rules_()
+
+    def change(doc: dict[str, Any]) -> engine.Change:
+        now = clock.now()
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            entries = kpi.increment(
+                after["department"],
+                after["region"],
+                now,
+                **kpi.rating_increments(score, CASE_KIND),
+            )
+            if score <= thresholds.bad_score:
+                entries.append(
+                    events.for_case(
+                        after,
+                        CASE_KIND,
+                        "bad_rating",
+                        f"Complaint {after['tracking_no']} was rated {score} of 5.",
+                    )
+                )
+            return entries
+
+        rating = {"score": score, "comment": data.get("comment"), "at": now}
+        return engine.Change(
+            set={"rating": rating},
+            filter={"rating": None},
+            audit_detail={"score": score},
+            effects=effects,
         )
-    return after
+
+    return _fire(complaint_id, "rate", user, version, change)
 
 
 def auto_close_due(now: datetime, batch: int = 200) -> int:
@@ -814,16 +773,17 @@ def auto_close_due(now: datetime, batch: int = 200) -> int:
     compare-and-set per complaint (a concurrent confirm or reopen wins, and is skipped here);
     at most BATCH per call, read on the (status, auto_close_at) index. Returns how many."""
     closed = 0
+    days = rules_().auto_close_days
     for doc in repo.due_for_auto_close(now, batch):
-        try:
-            _fire(
-                doc,
-                "auto_close",
-                None,
-                None,
-                set_fields={"closed_at": now, "close_reason": "auto", "auto_close_at": None},
-                note=f"not confirmed within {rules().auto_close_days} days",
+
+        def change(doc: dict[str, Any]) -> engine.Change:
+            return engine.Change(
+                set={"closed_at": now, "close_reason": "auto", "auto_close_at": None},
+                note=f"not confirmed within {days} days",
             )
+
+        try:
+            _fire(doc["_id"], "auto_close", None, None, change, case=doc)
         except Conflict:
             continue
         closed += 1

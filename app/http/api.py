@@ -102,7 +102,6 @@ class Blueprint(flask_smorest.Blueprint):
         _add_doc(
             wrapped,
             responses={
-                409: "A request with this Idempotency-Key is still being processed",
                 422: "Invalid body, or Idempotency-Key reused with a different body",
             },
             manual={
@@ -112,8 +111,12 @@ class Blueprint(flask_smorest.Blueprint):
                         "name": "Idempotency-Key",
                         "required": False,
                         "schema": {"type": "string", "maxLength": 128},
-                        "description": "Client-generated unique key (a UUID); a retry with "
-                        "the same key and body returns the first response. Kept at least 24 h.",
+                        "description": "Client-generated unique key (a UUID). A retry with "
+                        "the same key and body is answered with what the first request made "
+                        "(its record or case as it is now, same status, header "
+                        "`Idempotent-Replayed: true`) and changes nothing; the same key with "
+                        "another body is 422. The key is kept with the record it made, at "
+                        "least 24 h.",
                     }
                 ]
             },

@@ -1,37 +1,48 @@
-"""One idempotency mechanism for every creating POST (API.md 'Conventions').
+"""One idempotency mechanism for every creating POST and every case transition (API.md
+'Conventions').
 
-The first request with a key claims it by inserting a record (unique _id = scope + key);
-a concurrent twin finds the claim and gets 409; a finished request stores its response,
-which any retry with the same body replays; a different body under the same key gets 422.
-A request that fails releases its claim, so the client's retry runs again.
-
-One window is left by this alone: a process (or the database) dying after the view's own
-write committed but before the response was stored. The claim then goes stale, a retry takes
-it over and runs the view again. A creating service closes that window by stamping its
-document with `current_key()` under a unique sparse index: the second run's insert hits the
-index, and the service answers with the document the first run created (`make fault`
-proves it by killing the database under load).
+The key travels into what the request writes: the one insert path (`app.store`) stamps the
+created document with the caller-scoped key and the request's fingerprint, in the same single
+write, under a unique index on every created collection; the case engine stamps the timeline
+entry of the transition it fires, so a retried transition finds it there. So there is no separate
+key record to write, lose or leave half-done:
+- a retry with the same key and body meets the index and answers with the record its first
+  run created (same status; `Idempotent-Replayed: true`), however the first run ended —
+  even when it committed and then died before answering;
+- the same key with a different body answers 422;
+- two requests racing with one key: one creates, the other meets the index and answers with
+  the record the first created.
+A stamp lives as long as the record it created (at least the contract's 24 h).
+A retry finds the record the first run created, as it is now: if it changed since (a case was
+accepted in the meantime), the replay shows that, with its current ETag.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, g, request
-from pymongo.errors import DuplicateKeyError
+from flask import current_app, g, request
 
-from app.http import idempotency_repository as repo
-from app.http.errors import Conflict, ValidationFailed
+from app.http.errors import ValidationFailed
 
-log = logging.getLogger("onevisit.idempotency")
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
+FIELD_KEY = "idempotency_key"
+FIELD_FINGERPRINT = "idempotency_fingerprint"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    key: str  # scoped to the caller: "user:<id>|<client key>"
+    fingerprint: str
+
+    def fields(self) -> dict[str, str]:
+        return {FIELD_KEY: self.key, FIELD_FINGERPRINT: self.fingerprint}
 
 
 def request_fingerprint() -> str:
@@ -61,20 +72,30 @@ def _scope() -> str:
     return f"user:{user.id}" if user is not None else f"anon:{request.remote_addr}"
 
 
-def _replay(record: dict[str, Any]) -> Response:
-    stored = record["response"]
-    response = current_app.response_class(
-        stored["body"], status=stored["status"], mimetype="application/json"
-    )
-    for name, value in stored.get("headers", {}).items():
-        response.headers[name] = value
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
+def current() -> Stamp | None:
+    """The stamp of this request (None without an Idempotency-Key)."""
+    return g.get("idempotency")
 
 
-def current_key() -> str | None:
-    """The claimed Idempotency-Key of this request (scoped to its caller), or None."""
-    return g.get("idempotency_key")
+def stamp_fields() -> dict[str, str]:
+    """The fields the one insert path adds to the record this request creates."""
+    stamp = current()
+    return stamp.fields() if stamp else {}
+
+
+def replay(existing: dict[str, Any]) -> dict[str, Any]:
+    """EXISTING was created by an earlier request with this request's key: answer with it
+    (422 when that request had another body)."""
+    stamp = current()
+    if stamp is None or existing.get(FIELD_KEY) != stamp.key:
+        raise ValueError("not a record created under this request's key")
+    if existing.get(FIELD_FINGERPRINT) != stamp.fingerprint:
+        raise ValidationFailed(
+            "This Idempotency-Key was used with a different request body.",
+            errors={"Idempotency-Key": ["Reused with a different body."]},
+        )
+    g.idempotent_replay = True
+    return existing
 
 
 def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,41 +109,13 @@ def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
                 "Idempotency-Key must be 1-128 letters, digits or ._:-",
                 errors={"Idempotency-Key": ["Invalid format."]},
             )
-        settings = current_app.extensions["settings"]
-        record_id = f"{_scope()}|{key}"
-        fingerprint = request_fingerprint()
-        try:
-            repo.claim(record_id, fingerprint, settings.idempotency_ttl)
-        except DuplicateKeyError:
-            record = repo.get(record_id)
-            if record is None:  # expired between our insert and read: claim again
-                repo.claim(record_id, fingerprint, settings.idempotency_ttl)
-            else:
-                if record["fingerprint"] != fingerprint:
-                    raise ValidationFailed(
-                        "This Idempotency-Key was used with a different request body.",
-                        errors={"Idempotency-Key": ["Reused with a different body."]},
-                    ) from None
-                if record.get("response") is not None:
-                    return _replay(record)
-                if not repo.take_over_stale(record_id, settings.idempotency_lock_seconds):
-                    raise Conflict(
-                        "A request with this Idempotency-Key is still being processed.",
-                        headers={"Retry-After": "1"},
-                    ) from None
-        g.idempotency_key = record_id
+        g.idempotency = Stamp(f"{_scope()}|{key}", request_fingerprint())
         try:
             response = current_app.make_response(func(*args, **kwargs))
-        except BaseException:
-            repo.release(record_id)
-            raise
         finally:
-            g.pop("idempotency_key", None)
-        if 200 <= response.status_code < 300:
-            headers = {h: response.headers[h] for h in _REPLAYED_HEADERS if h in response.headers}
-            repo.complete(record_id, response.status_code, response.get_data(as_text=True), headers)
-        else:
-            repo.release(record_id)
+            g.pop("idempotency", None)
+        if g.pop("idempotent_replay", False):
+            response.headers["Idempotent-Replayed"] = "true"
         return response
 
     return wrapper

@@ -1,5 +1,9 @@
 """Notifications to the people who must act: one inbox item per user, plus a push copy in
-the delivery outbox for each registered device (sent by the background worker)."""
+the delivery outbox for each registered device (sent by the background worker).
+
+A command queues a notification as an outbox entry of its own write (`notification()`); the
+relay turns it into the inbox item and its push copies (`deliver()`), keyed by the entry's
+id, so a notification exists exactly when the change that caused it does, and once."""
 
 from __future__ import annotations
 
@@ -8,9 +12,76 @@ from typing import Any
 
 from bson import ObjectId
 from flask import current_app
+from pymongo.client_session import ClientSession
 
-from app import clock
-from app.db import collection
+from app import clock, outbox
+from app.accounts import repository as users_repo
+from app.messaging import push_outbox_repository as push_repo
+from app.messaging import repository as repo
+
+
+def notification(
+    user_id: ObjectId | str,
+    kind: str,
+    title: str,
+    body: str,
+    *,
+    subject: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The outbox entry of a notification to USER_ID, for a command's own write."""
+    uid = user_id if isinstance(user_id, ObjectId) else ObjectId(user_id)
+    return outbox.entry(
+        "notify", user_id=uid, kind=kind, title=title[:200], body=body[:2000], subject=subject
+    )
+
+
+def deliver(entries: list[dict[str, Any]], session: ClientSession | None = None) -> list[ObjectId]:
+    """Put each notification ENTRY into its user's inbox and queue its push copies."""
+    if not entries:
+        return []
+    now = clock.now()
+    retention = current_app.extensions["settings"].rules.notification_retention_days
+    docs = [
+        {
+            "_id": ObjectId(item["id"]),
+            "user_id": item["user_id"],
+            "kind": item["kind"],
+            "title": item["title"],
+            "body": item["body"],
+            "subject": item.get("subject"),
+            "read_at": None,
+            "created_at": item.get("queued_at") or now,
+            "expires_at": now + timedelta(days=retention),
+        }
+        for item in entries
+    ]
+    repo.insert_many(docs, session)
+    devices = users_repo.devices_of({doc["user_id"] for doc in docs}, session)
+    deliveries = [
+        {
+            # notification + device: the same push can never be queued twice.
+            "_id": f"{doc['_id']}:{device['token']}",
+            "notification_id": doc["_id"],
+            "user_id": doc["user_id"],
+            "platform": device["platform"],
+            "token": device["token"],
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "title": doc["title"],
+            "body": doc["body"],
+        }
+        for doc in docs
+        for device in devices.get(doc["user_id"], [])
+    ]
+    push_repo.insert_many(deliveries, session)
+    return [doc["_id"] for doc in docs]
+
+
+@outbox.applier("notify")
+def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
+    deliver([item.entry for item in pending], session)
 
 
 def notify(
@@ -21,41 +92,5 @@ def notify(
     *,
     subject: dict[str, Any] | None = None,
 ) -> ObjectId:
-    """Put a notification into USER_ID's inbox and queue its push copies. Returns its id."""
-    uid = user_id if isinstance(user_id, ObjectId) else ObjectId(user_id)
-    now = clock.now()
-    retention = current_app.extensions["settings"].rules.notification_retention_days
-    notification_id = ObjectId()
-    doc = {
-        "_id": notification_id,
-        "user_id": uid,
-        "kind": kind,
-        "title": title[:200],
-        "body": body[:2000],
-        "subject": subject,
-        "read_at": None,
-        "created_at": now,
-        "expires_at": now + timedelta(days=retention),
-    }
-    collection("notifications").insert_one(doc)
-    user = collection("users").find_one({"_id": uid}, {"devices": 1})
-    deliveries = [
-        {
-            "_id": f"{doc['_id']}:{device['token']}",
-            "notification_id": doc["_id"],
-            "user_id": uid,
-            "platform": device["platform"],
-            "token": device["token"],
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "title": doc["title"],
-            "body": doc["body"],
-        }
-        for device in (user or {}).get("devices", [])
-    ]
-    if deliveries:
-        # _id = notification + device: the same push can never be queued twice.
-        collection("push_outbox").insert_many(deliveries, ordered=False)
-    return notification_id
+    """Notify at once: for the worker's own steps, which are not a request's command."""
+    return deliver([notification(user_id, kind, title, body, subject=subject)])[0]

@@ -9,11 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pymongo.client_session import ClientSession
+
 from app.db import collection
 
 
 def _coll():
     return collection("push_outbox")
+
+
+def insert_many(rows: list[dict[str, Any]], session: ClientSession | None = None) -> None:
+    if rows:
+        _coll().insert_many(rows, ordered=True, session=session)
 
 
 def due(state: str, now: datetime, limit: int) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 
 from app.db import collection
 from app.pagination import Page, paginate
@@ -13,6 +14,11 @@ from app.pagination import Page, paginate
 
 def _coll():
     return collection("notifications")
+
+
+def insert_many(docs: list[dict[str, Any]], session: ClientSession | None = None) -> None:
+    if docs:
+        _coll().insert_many(docs, ordered=True, session=session)
 
 
 def page(user_id: ObjectId, unread_only: bool, limit: int, cursor: str | None) -> Page:

@@ -1,5 +1,5 @@
 """The follow-up state machine of a supervision event: open → acknowledged → closed, with
-notes along the way. Fired through app.cases.workflow.apply (CAS on state + version, audited)."""
+notes along the way. Fired through the case engine (CAS on state + version, audited)."""
 
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ from datetime import datetime
 from typing import Any
 
 from app.cases import calendar
+from app.cases import repository as cases_repo
 from app.catalogue.regions import ancestors
-from app.db import collection
 from app.oversight import kpi
 from app.oversight import kpi_repository as repo
 
@@ -99,7 +99,7 @@ def application_increments(doc: dict[str, Any], counters: Counters) -> None:
         counters.add(dept, region, completed_at, **completion_increments(doc))
     rating = _rating(doc)
     if rating:
-        counters.add(dept, region, rating[1], **rating_increments(rating[0], "application"))
+        counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "application"))
 
 
 def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
@@ -118,22 +118,6 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
         inc["completed_one_visit"] = 1
     if due_at is not None and completed_at <= due_at:
         inc["completed_on_time"] = 1
-    return inc
-
-
-def rating_increments(score: int, kind: str) -> dict[str, float]:
-    """What a rating adds (shared with the rating calls of applications and complaints)."""
-    inc: dict[str, float]
-    if kind == "application":
-        inc = {"ratings": 1}
-        if score >= 4:
-            inc["ratings_satisfied"] = 1
-        if score <= 2:
-            inc["bad_ratings"] = 1
-        return inc
-    inc = {"complaint_ratings": 1}
-    if score >= 4:
-        inc["complaint_ratings_satisfied"] = 1
     return inc
 
 
@@ -162,14 +146,14 @@ def complaint_increments(doc: dict[str, Any], counters: Counters) -> None:
         counters.add(dept, region, doc["resolved_at"], **resolution_increments(doc))
     rating = _rating(doc)
     if rating:
-        counters.add(dept, region, rating[1], **rating_increments(rating[0], "complaint"))
+        counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "complaint"))
 
 
 def compute() -> list[dict[str, Any]]:
     counters = Counters()
-    for doc in collection("applications").find({}, batch_size=1000):
+    for doc in cases_repo.every("application"):
         application_increments(doc, counters)
-    for doc in collection("complaints").find({}, batch_size=1000):
+    for doc in cases_repo.every("complaint"):
         complaint_increments(doc, counters)
     return counters.documents()
 

@@ -8,8 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
+from app import store
 from app.db import collection
 from app.pagination import Page, Windows, paginate
 
@@ -20,6 +23,28 @@ def coll() -> Collection[Any]:
 
 def get(event_id: ObjectId) -> dict[str, Any] | None:
     return coll().find_one({"_id": event_id})
+
+
+def insert_unless_raised(docs: list[dict[str, Any]], session: ClientSession) -> set[str]:
+    """Insert each of DOCS whose dedupe_key is free (index dedupe_key, unique); returns the keys
+    inserted. Upserts, so a taken key is a no-op rather than an error that would abort the
+    caller's transaction."""
+    if not docs:
+        return set()
+    result = coll().bulk_write(
+        [
+            UpdateOne({"dedupe_key": doc["dedupe_key"]}, {"$setOnInsert": doc}, upsert=True)
+            for doc in docs
+        ],
+        ordered=True,
+        session=session,
+    )
+    return {docs[index]["dedupe_key"] for index in result.upserted_ids or {}}
+
+
+def insert(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """A public report: the event is the command's own document."""
+    return store.insert(coll(), doc, entries)
 
 
 def by_dedupe_key(key: str) -> dict[str, Any] | None:

@@ -2,13 +2,12 @@
 has come, `application_overdue` / `complaint_overdue` when its `overdue_at` has, each with
 notifications to the people who must act.
 
-Exactly once, with any number of sweepers and crashes anywhere: for each due case
-  1. raise the event (its unique (type, subject, round) key makes a second insert a no-op;
-     a reopened complaint is a new round, so it can be overdue again);
-  2. null the case's clock field with a CAS on the value read (the case leaves the sweep).
-A sweeper dying between the steps leaves the clock set; the next pass re-raises (a no-op)
-and clears it. Notifications go out once per event through app.oversight.event_notifications
-(CAS on the event's `notified_at`), right after the raise or from the worker's next pass."""
+Exactly once, with any number of sweepers and crashes anywhere: for each due case one write
+nulls the case's clock field with a compare-and-set on the value read (the case leaves the
+sweep) and queues the event in the case's outbox (the relay raises it; its unique (type,
+subject, round) key keeps it single, and a reopened complaint is a new round, so it can be
+overdue again). Notifications go out once per event through app.oversight.event_notifications
+(CAS on the event's `notified_at`) on the worker's next pass."""
 
 from __future__ import annotations
 
@@ -16,11 +15,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
+
 from app import clock
 from app.cases import repository as cases_repo
 from app.cases.workcalendar import CHINA_TZ
-from app.oversight import event_notifications
-from app.oversight.events import raise_for_case
+from app.oversight.events import for_case
 
 log = logging.getLogger("onevisit.sweep")
 
@@ -33,6 +33,10 @@ SWEEPS = (
 )
 
 
+def rules():
+    return current_app.extensions["settings"].rules
+
+
 def _local(at: Any) -> str:
     return at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if at else "?"
 
@@ -41,18 +45,16 @@ def summary(kind: str, event_type: str, case: dict[str, Any]) -> str:
     """No personal data: the tracking number, the department and the deadline only."""
     what = f"{kind.capitalize()} {case.get('tracking_no')} at {case.get('department')}"
     if event_type == "sla_warning":
-        return f"{what} has used 80% of its time limit (due {_local(case.get('due_at'))} CST)."
+        share = round(rules().sla_warning_fraction * 100)
+        return f"{what} has used {share}% of its time limit (due {_local(case.get('due_at'))} CST)."
     return f"{what} is overdue (due {_local(case.get('due_at'))} CST)."
 
 
 def sweep_one(kind: str, clock_field: str, event_type: str, case: dict[str, Any]) -> bool:
-    """Raise (and notify) and clear for one due case; True when this call cleared the clock."""
-    event = raise_for_case(case, kind, event_type, summary(kind, event_type, case))
-    if event is not None:
-        # Tell who must act right away; the worker's notification step would otherwise do it
-        # on its next pass (and does, if this process dies here).
-        event_notifications.notify_event(event)
-    return cases_repo.clear_clock(kind, case["_id"], clock_field, case[clock_field])
+    """Clear the clock of one due case and queue its event, in one write; True when this call
+    cleared it (another sweeper, or a transition that moved the clock, wins otherwise)."""
+    entry = for_case(case, kind, event_type, summary(kind, event_type, case))
+    return cases_repo.clear_clock(kind, case["_id"], clock_field, case[clock_field], [entry])
 
 
 def sweep(limit: int, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:

@@ -3,14 +3,13 @@ event (acknowledge, notes, close with a finding), and public reports about gover
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-from bson import ObjectId
 
 from app import audit, clock
 from app.accounts.auth import Principal
+from app.cases import engine, workflow
 from app.cases import repository as cases_repo
-from app.cases import workflow
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.catalogue.regions import ancestors
@@ -18,8 +17,10 @@ from app.http import ratelimit
 from app.http.errors import Forbidden, NotFound, ValidationFailed
 from app.oversight import repository as repo
 from app.oversight.event_rules import EVENT_MACHINE
-from app.oversight.events import raise_event
+from app.oversight.events import new_event
 from app.pagination import Page
+
+CASE_KIND = "supervision_event"
 
 
 def scope_of(user: Principal) -> str:
@@ -28,7 +29,7 @@ def scope_of(user: Principal) -> str:
     return user.region
 
 
-def visible(user: Principal, event: dict[str, Any]) -> bool:
+def visible(user: Principal, event: Mapping[str, Any]) -> bool:
     return user.region is not None and user.region in (event.get("region_path") or [])
 
 
@@ -62,12 +63,28 @@ def feed(user: Principal, args: dict[str, Any]) -> Page:
 
 
 def get_event(user: Principal, raw_id: str) -> dict[str, Any]:
-    if not ObjectId.is_valid(raw_id) or len(raw_id) != 24:
-        raise NotFound("No such event.")
-    doc = repo.get(ObjectId(raw_id))
-    if doc is None or not visible(user, doc):
-        raise NotFound("No such event.")
-    return doc
+    try:
+        return engine.load(CASE_KIND, raw_id, user)
+    except NotFound:
+        raise NotFound("No such event.") from None
+
+
+def _check(action: str, actor: Principal | None, event: Any, context: Any) -> workflow.Transition:
+    if actor is None:
+        raise Forbidden("Only supervisors follow events up.")
+    return EVENT_MACHINE.check(action, event["state"], actor)
+
+
+EVENT = engine.register(
+    engine.CaseType(
+        kind=CASE_KIND,
+        collection="supervision_events",
+        machine=EVENT_MACHINE,
+        check=_check,
+        visible=visible,
+        status_field="state",
+    )
+)
 
 
 def _fire(
@@ -75,19 +92,17 @@ def _fire(
     raw_id: str,
     action: str,
     expected_version: int | None,
-    **kw: Any,
+    change: engine.Change,
 ) -> dict[str, Any]:
     event = get_event(user, raw_id)
-    return workflow.apply(
-        repo.coll(),
-        event,
-        EVENT_MACHINE,
+    return engine.fire(
+        CASE_KIND,
+        event["_id"],
         action,
         user,
+        change=lambda _event: change,
         expected_version=expected_version,
-        status_field="state",
-        subject_kind="supervision_event",
-        **kw,
+        case=event,
     )
 
 
@@ -96,44 +111,27 @@ def _author(user: Principal) -> dict[str, Any]:
 
 
 def acknowledge(user: Principal, raw_id: str, expected_version: int | None) -> dict[str, Any]:
-    now = clock.now()
-    return _fire(
-        user,
-        raw_id,
-        "acknowledge",
-        expected_version,
-        set_fields={"acknowledged_at": now, "acknowledged_by": _author(user)},
-    )
+    change = engine.Change(set={"acknowledged_at": clock.now(), "acknowledged_by": _author(user)})
+    return _fire(user, raw_id, "acknowledge", expected_version, change)
 
 
 def add_note(
     user: Principal, raw_id: str, note: str, expected_version: int | None
 ) -> dict[str, Any]:
     entry = {"at": clock.now(), "author": _author(user), "note": note}
-    return _fire(
-        user,
-        raw_id,
-        "add_note",
-        expected_version,
-        note=note,
-        extra_update={"$push": {"notes": entry}},
-        audit_detail={"note": note[:200]},
-    )
+    change = engine.Change(push={"notes": entry}, note=note, audit_detail={"note": note[:200]})
+    return _fire(user, raw_id, "add_note", expected_version, change)
 
 
 def close(
     user: Principal, raw_id: str, finding: str, expected_version: int | None
 ) -> dict[str, Any]:
-    now = clock.now()
-    return _fire(
-        user,
-        raw_id,
-        "close",
-        expected_version,
+    change = engine.Change(
+        set={"finding": finding, "closed_at": clock.now(), "closed_by": _author(user)},
         note=finding,
-        set_fields={"finding": finding, "closed_at": now, "closed_by": _author(user)},
         audit_detail={"finding": finding[:200]},
     )
+    return _fire(user, raw_id, "close", expected_version, change)
 
 
 def _report_target(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +205,7 @@ def report(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         if target["subject_kind"] == "department"
         else f"government work in region {target['region']}"
     )
-    event = raise_event(
+    event = new_event(
         "public_report",
         summary=f"Public report about {what}",
         dedupe=False,
@@ -215,6 +213,4 @@ def report(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         extra={"description": data["description"], "reporter_id": user.oid},
         **target,
     )
-    assert event is not None  # dedupe=False never collides
-    audit.record("supervision_event.report", "supervision_event", event["_id"])
-    return event
+    return repo.insert(event, [audit.entry("supervision_event.report", CASE_KIND, event["_id"])])

@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -19,6 +20,7 @@ from app.platform import migrate
 db_cli = AppGroup("db", help="Database migrations.")
 complaints_cli = AppGroup("complaints", help="Complaint handling jobs.")
 keys_cli = AppGroup("keys", help="JWT signing keys.")
+audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 kpi_cli = AppGroup("kpi", help="KPI counters.")
 
 
@@ -148,6 +150,40 @@ def kpi_rebuild() -> None:
     click.echo(f"kpi counters rebuilt: {rebuild.rebuild()} department-days")
 
 
+@audit_cli.command("verify")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Check records and digests from this UTC day on (default: everything).",
+)
+def audit_verify(since: Any) -> None:
+    """Check every audit record's hash, its chain link, each chain's head and each signed daily
+    digest; exit 0 when intact, 1 naming the first record (by id) that does not match."""
+    from app import audit
+
+    report = audit.verify(since.date() if since else None)
+    click.echo(
+        f"audit records: {report.records} in {report.chains} chains; signed days: {report.days}"
+    )
+    if report.intact:
+        click.echo("intact")
+        return
+    first = report.first
+    click.echo(f"TAMPERED: first mismatch at record {first}", err=True)
+    for finding in sorted(report.findings, key=lambda f: f.record_id)[1:20]:
+        click.echo(f"  also: {finding}", err=True)
+    raise SystemExit(1)
+
+
+@audit_cli.command("seal")
+def audit_seal() -> None:
+    """Sign the digests of finished days now (the worker does it hourly)."""
+    from app import audit
+
+    click.echo(f"days sealed: {audit.seal_days()}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(complaints_cli)
@@ -156,3 +192,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(kpi_cli)
+    app.cli.add_command(audit_cli)

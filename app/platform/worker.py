@@ -1,8 +1,10 @@
-"""The background worker (`flask --app wsgi worker`): push delivery from the outbox, SLA
-sweeps, notifications for supervision events, closing unconfirmed complaint resolutions,
-certificates a completing request left unissued, housekeeping. Every step claims its work with
-compare-and-set writes, so any number of copies may run at once (docs/operations.md); each
-pass handles bounded batches; SIGTERM finishes the row in hand and exits."""
+"""The background worker (`flask --app wsgi worker`): the outbox relay (the side effects every
+command queued in its own write: audit records, KPI counters, notifications, events,
+certificates), push delivery, SLA sweeps, notifications for supervision events, closing
+unconfirmed complaint resolutions, the inbox heads, sealing the audit log's finished days,
+housekeeping. Every step claims its work with compare-and-set writes or transactions, so any
+number of copies may run at once (docs/operations.md); each pass handles bounded batches;
+SIGTERM finishes the batch in hand and exits."""
 
 from __future__ import annotations
 
@@ -20,17 +22,18 @@ from app.messaging.push import Provider, provider_from_settings
 
 log = logging.getLogger("onevisit.worker")
 HOUSEKEEPING_EVERY_SECONDS = 3600.0
-# A completing request issues its certificate within this; after it, the worker does.
-CERTIFICATE_GRACE_SECONDS = 60.0
+HEADS_EVERY_SECONDS = 60.0
 
 
 @dataclass
 class PassReport:
+    relay: dict[str, int] = field(default_factory=dict)
     push: dict[str, int] = field(default_factory=dict)
     sweep: dict[str, int] = field(default_factory=dict)
     notify: dict[str, int] = field(default_factory=dict)
     auto_close: dict[str, int] = field(default_factory=dict)
-    certificates: dict[str, int] = field(default_factory=dict)
+    heads: dict[str, int] = field(default_factory=dict)
+    audit_seal: dict[str, int] = field(default_factory=dict)
     housekeeping: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -38,7 +41,7 @@ class PassReport:
         """A full batch somewhere: there may be more waiting, so do not sleep."""
         return any(
             step.get("full")
-            for step in (self.push, self.sweep, self.notify, self.auto_close, self.certificates)
+            for step in (self.relay, self.push, self.sweep, self.notify, self.auto_close)
         )
 
 
@@ -49,8 +52,14 @@ class Worker:
         self.provider = provider or provider_from_settings(self.settings)
         self.stop_event = threading.Event()
         self._last_housekeeping = -float("inf")
+        self._last_heads = -float("inf")
 
     # Each step is a function of (worker) -> counts; tests run them through run_once.
+    def relay_outbox(self) -> dict[str, int]:
+        from app import outbox
+
+        return outbox.relay(self.settings.worker_batch_size, self.stop_event.is_set)
+
     def deliver_push(self) -> dict[str, int]:
         from app.messaging import push_delivery
 
@@ -81,17 +90,15 @@ class Worker:
         closed = complaints.auto_close_due(clock.now(), limit)
         return {"closed": closed, "full": int(closed >= limit)}
 
-    def issue_certificates(self) -> dict[str, int]:
-        from datetime import timedelta
+    def advance_heads(self) -> dict[str, int]:
+        from app.cases import inbox_heads
 
-        from app import clock
-        from app.applications import service as applications
+        return {"advanced": inbox_heads.advance_all()}
 
-        limit = self.settings.worker_batch_size
-        issued = applications.issue_pending_certificates(
-            clock.now(), timedelta(seconds=CERTIFICATE_GRACE_SECONDS), limit
-        )
-        return {"issued": issued, "full": int(issued >= limit)}
+    def seal_audit(self) -> dict[str, int]:
+        from app import audit
+
+        return {"sealed": audit.seal_days()}
 
     def housekeeping(self) -> dict[str, int]:
         from app.messaging import push_delivery
@@ -108,21 +115,30 @@ class Worker:
         report = PassReport()
         with self.app.app_context():
             steps: list[tuple[str, Callable[[], dict[str, int]]]] = [
+                ("relay", self.relay_outbox),
                 ("push", self.deliver_push),
                 ("sweep", self.sweep_sla),
+                # The sweep queued its events: relay them, so they are notified in this pass.
+                ("relay", self.relay_outbox),
                 ("notify", self.notify_events),
                 ("auto_close", self.close_unconfirmed),
-                ("certificates", self.issue_certificates),
             ]
-            due = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS
-            if force_housekeeping or due:
+            now = time.monotonic()
+            if force_housekeeping or now - self._last_heads >= HEADS_EVERY_SECONDS:
+                steps.append(("heads", self.advance_heads))
+                self._last_heads = now
+            if force_housekeeping or now - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS:
+                steps.append(("audit_seal", self.seal_audit))
                 steps.append(("housekeeping", self.housekeeping))
-                self._last_housekeeping = time.monotonic()
+                self._last_housekeeping = now
             for name, step in steps:
                 if self.stop_event.is_set():
                     break
                 try:
-                    setattr(report, name, step())
+                    result = step()
+                    if name == "relay" and report.relay:
+                        result = {k: report.relay.get(k, 0) + v for k, v in result.items()}
+                    setattr(report, name, result)
                 except Exception:
                     # One failing step (e.g. the database briefly away) must not stop the others
                     # or kill the process; the next pass retries.
@@ -133,9 +149,22 @@ class Worker:
         log.info("worker started", extra={"provider": self.provider.name})
         while not self.stop_event.is_set():
             report = self.run_once(force_housekeeping=False)
+            self._log_lag()
             if not report.busy:
                 self.stop_event.wait(self.settings.worker_interval_seconds)
         log.info("worker stopped")
+
+    def _log_lag(self) -> None:
+        """The relay's lag in the log (and at /readyz): how old the oldest queued entry is."""
+        from app import outbox
+
+        try:
+            with self.app.app_context():
+                lag = outbox.backlog()
+        except Exception:
+            return
+        if lag["oldest_age_seconds"] > self.settings.outbox_lag_warn_seconds:
+            log.warning("outbox lagging", extra=lag)
 
     def install_signal_handlers(self) -> None:
         def stop(signum: int, _frame: Any) -> None:

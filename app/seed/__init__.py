@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app import clock
+from app import clock, outbox
 from app.accounts import repository as users_repo
 from app.accounts import service as accounts
 from app.catalogue import departments_repository as departments_repo
@@ -113,7 +113,8 @@ def seed_departments() -> None:
                     "region_path": ancestors(dept["region"]),
                     "kind": dept["kind"],
                     "created_at": clock.now(),
-                }
+                },
+                [],  # demo data: not a command of anyone's
             )
 
 
@@ -217,4 +218,8 @@ def seed_demo(force: bool = False) -> bool:
     for step in STEPS:
         step()
         log.info("demo data step done", extra={"step": step.__name__})
+    # The side effects the demo's commands queued (audit, counters, notifications), now
+    # rather than on the worker's first pass.
+    while outbox.relay(500)["applied"]:
+        pass
     return True

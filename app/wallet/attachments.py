@@ -15,9 +15,10 @@ from typing import Any
 import filetype
 from bson import ObjectId
 from flask import current_app
+from pymongo.client_session import ClientSession
 from werkzeug.datastructures import FileStorage
 
-from app import audit, clock
+from app import audit, clock, outbox
 from app.accounts.auth import Principal
 from app.http.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from app.wallet import attachments_repository as repo
@@ -81,18 +82,20 @@ def store(user: Principal, upload: FileStorage | None) -> dict[str, Any]:
         "cited_by": [],
         "created_at": clock.now(),
     }
-    try:
-        repo.insert(doc)
-    except Exception:
-        repo.delete_bytes(file_id)  # nothing half-written: no bytes without metadata
-        raise
-    audit.record(
+    audit_entry = audit.entry(
         "attachment.upload",
         "attachment",
         doc["_id"],
         after={"sha256": sha256, "size": len(data), "content_type": content_type},
     )
-    return doc
+    try:
+        stored = repo.insert(doc, [audit_entry])
+    except Exception:
+        repo.delete_bytes(file_id)  # nothing half-written: no bytes without metadata
+        raise
+    if stored["_id"] != doc["_id"]:
+        repo.delete_bytes(file_id)  # a retry: the first run's upload is the one kept
+    return stored
 
 
 def require_owned(owner_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
@@ -100,11 +103,22 @@ def require_owned(owner_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId,
     return repo.owned(owner_id, ids)
 
 
-def cite(ids: Iterable[ObjectId], owner_id: ObjectId, kind: str, case_id: ObjectId) -> None:
-    """Mark files as used by a case: they stop being orphans, and its staff may read them."""
+def citation(
+    ids: Iterable[ObjectId], owner_id: ObjectId, kind: str, case_id: ObjectId
+) -> list[dict[str, Any]]:
+    """The outbox entry marking files as used by a case (they stop being orphans, and its
+    staff may read them), for the citing command's write; none when no file is cited."""
     ids = list(ids)
-    if ids:
-        repo.cite(ids, owner_id, kind, case_id)
+    if not ids:
+        return []
+    return [outbox.entry("cite", attachment_ids=ids, owner_id=owner_id, kind=kind, case_id=case_id)]
+
+
+@outbox.applier("cite")
+def _apply_citations(pending: list[outbox.Pending], session: ClientSession) -> None:
+    for item in pending:
+        e = item.entry
+        repo.cite(e["attachment_ids"], e["owner_id"], e["kind"], e["case_id"], session)
 
 
 def readable(user: Principal, attachment_id: str) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from typing import IO, Any
 from bson import ObjectId
 from gridfs import GridFSBucket
 from gridfs.errors import NoFile
+from pymongo.client_session import ClientSession
 
+from app import outbox, store
 from app.db import collection, get_db
 
 BUCKET = "attachment_files"
@@ -34,8 +36,11 @@ def open_bytes(file_id: ObjectId):
     return _bucket().open_download_stream(file_id)
 
 
-def insert(doc: dict[str, Any]) -> None:
-    collection("attachments").insert_one(doc)
+outbox.carried_by("attachments")
+
+
+def insert(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return store.insert(collection("attachments"), doc, entries)
 
 
 def get(attachment_id: ObjectId) -> dict[str, Any] | None:
@@ -49,10 +54,17 @@ def owned(owner_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId, dict[st
     }
 
 
-def cite(ids: Iterable[ObjectId], owner_id: ObjectId, kind: str, case_id: ObjectId) -> None:
+def cite(
+    ids: Iterable[ObjectId],
+    owner_id: ObjectId,
+    kind: str,
+    case_id: ObjectId,
+    session: ClientSession | None = None,
+) -> None:
     collection("attachments").update_many(
         {"_id": {"$in": list(ids)}, "owner_id": owner_id},
         {"$addToSet": {"cited_by": {"kind": kind, "id": case_id}}, "$set": {"cited": True}},
+        session=session,
     )
 
 

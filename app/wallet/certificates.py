@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
+from pymongo.client_session import ClientSession
 
-from app import audit, clock
+from app import audit, clock, outbox
 from app.accounts.auth import Principal
 from app.cases.tracking import next_tracking_no
 from app.catalogue import departments_repository as departments_repo
@@ -51,6 +51,50 @@ CERTIFICATE_TYPES = (
 )
 
 
+def issuance(
+    holder_id: ObjectId,
+    holder_name: str,
+    cert_type: str,
+    issuer: dict[str, Any],
+    data: dict[str, Any],
+    source: dict[str, Any] | None,
+    valid_until: datetime | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A new certificate of CERT_TYPE for HOLDER, issued by the department ISSUER: its document
+    (id and number fixed now) and the outbox entries that put it into the wallet, for the
+    issuing command's own write. A case issues one certificate (unique by its source)."""
+    doc = {
+        "_id": ObjectId(),
+        "type": cert_type,
+        "number": next_tracking_no(NUMBER_PREFIX),
+        "holder_id": holder_id,
+        "holder_name": holder_name,
+        "issuer": issuer["_id"],
+        "issuer_name": issuer["name"],
+        "issued_at": clock.now(),
+        "valid_until": valid_until,
+        "data": dict(data),
+        "source": source,
+        "status": "valid",
+    }
+    entries = [
+        outbox.entry("certificate", certificate=doc),
+        audit.entry(
+            "certificate.issue",
+            "certificate",
+            doc["_id"],
+            after={"type": cert_type, "number": doc["number"], "issuer": issuer["_id"]},
+            detail={"source": _printable(source)},
+        ),
+    ]
+    return doc, entries
+
+
+@outbox.applier("certificate")
+def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
+    repo.insert_unless_issued([item.entry["certificate"] for item in pending], session)
+
+
 def issue(
     holder_id: ObjectId,
     holder_name: str,
@@ -60,40 +104,16 @@ def issue(
     source: dict[str, Any] | None,
     valid_until: datetime | None = None,
 ) -> dict[str, Any]:
-    """Put a new certificate of CERT_TYPE into HOLDER's wallet, issued by department ISSUER.
-    A case issues one certificate: issuing again for the same SOURCE returns the first."""
+    """Issue a certificate at once, outside any case (demo data, certificates from elsewhere):
+    the certificate and its audit record in one transaction."""
     department = departments_repo.get(issuer)
     if department is None:
         raise ValueError(f"certificate issuer {issuer!r} is not a department")
-    doc = {
-        "_id": ObjectId(),
-        "type": cert_type,
-        "number": next_tracking_no(NUMBER_PREFIX),
-        "holder_id": holder_id,
-        "holder_name": holder_name,
-        "issuer": issuer,
-        "issuer_name": department["name"],
-        "issued_at": clock.now(),
-        "valid_until": valid_until,
-        "data": dict(data),
-        "source": source,
-        "status": "valid",
-    }
-    try:
-        repo.insert(doc)
-    except DuplicateKeyError:
-        earlier = repo.by_source(source["id"]) if source else None
-        if earlier is None:
-            raise
-        return earlier
-    audit.record(
-        "certificate.issue",
-        "certificate",
-        doc["_id"],
-        after={"type": cert_type, "number": doc["number"], "issuer": issuer},
-        detail={"source": _printable(source)},
+    doc, entries = issuance(
+        holder_id, holder_name, cert_type, department, data, source, valid_until
     )
-    return doc
+    outbox.apply_now(entries)
+    return repo.get(doc["_id"]) or doc
 
 
 def owned(holder_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
@@ -117,15 +137,27 @@ def read_through_case(
     certificate = repo.get(certificate_id)
     if certificate is None:
         raise NotFound("No such certificate.")
+    read = {
+        "_id": ObjectId(),
+        "certificate_id": certificate["_id"],
+        "holder_id": certificate["holder_id"],
+        "at": clock.now(),
+        "reader": {"id": reader.id, "name": reader.name, "department": reader.department},
+        "case": {"kind": case_kind, "id": case_id, "tracking_no": tracking_no},
+    }
+    # The holder's access log and the read's audit record: one write (a GET's only one).
     repo.log_access(
-        {
-            "_id": ObjectId(),
-            "certificate_id": certificate["_id"],
-            "holder_id": certificate["holder_id"],
-            "at": clock.now(),
-            "reader": {"id": reader.id, "name": reader.name, "department": reader.department},
-            "case": {"kind": case_kind, "id": case_id, "tracking_no": tracking_no},
-        }
+        read,
+        [
+            audit.entry(
+                "certificate.read",
+                "certificate",
+                certificate["_id"],
+                detail={
+                    "case": {"kind": case_kind, "id": str(case_id), "tracking_no": tracking_no}
+                },
+            )
+        ],
     )
     return certificate
 

@@ -6,13 +6,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.client_session import ClientSession
 
+from app import outbox, store
 from app.db import collection
 from app.pagination import Page, paginate
 
 
-def insert(doc: dict[str, Any]) -> None:
-    collection("certificates").insert_one(doc)
+def insert_unless_issued(docs: list[dict[str, Any]], session: ClientSession) -> None:
+    """Insert each certificate unless it exists (an upsert by id: a replayed entry, or one
+    whose case issued it already, is a no-op rather than an error aborting the batch)."""
+    if docs:
+        collection("certificates").bulk_write(
+            [UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True) for doc in docs],
+            ordered=True,
+            session=session,
+        )
 
 
 def by_source(source_id: ObjectId) -> dict[str, Any] | None:
@@ -53,8 +63,11 @@ def has_type(holder_id: ObjectId, cert_type: str) -> bool:
     return found is not None
 
 
-def log_access(entry: dict[str, Any]) -> None:
-    collection("certificate_access").insert_one(entry)
+outbox.carried_by("certificate_access")
+
+
+def log_access(entry: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    store.insert(collection("certificate_access"), entry, entries)
 
 
 def access_page(certificate_id: ObjectId, limit: int, cursor: str | None) -> Page:

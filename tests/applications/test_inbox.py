@@ -8,7 +8,7 @@ from bson import ObjectId
 from app import clock
 from app.accounts.auth import Principal
 from app.applications import repository as repo
-from app.cases import inbox
+from app.cases import inbox, inbox_heads
 from app.pagination import Page
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope
@@ -168,8 +168,15 @@ def test_each_queue_remembers_its_head_and_a_wrong_head_costs_no_case(world, db)
     world.accept(cases[0])
     head = world.staff["amr_head"]
     expected = [c["id"] for c in cases[1:]]
+    before = {doc["_id"]: doc for doc in db.inbox_heads.find()}
     assert _ids(head, "kind=acceptance") == expected
-    # Reading the queue recorded where its most urgent case is, for the next read's windows.
+    # Reading the queue writes nothing (a GET never writes); the submissions told the head
+    # where their queue begins, and the worker moves it up to the queue's first case.
+    assert {doc["_id"]: doc for doc in db.inbox_heads.find()} == before
+    first = db.applications.find_one({"_id": ObjectId(cases[0]["id"])})
+    assert before["accept:dept:AMR-330100"]["at"] == first["submitted_at"]
+    with world.app.app_context():
+        assert inbox_heads.advance_all() >= 1
     oldest = db.applications.find_one({"_id": ObjectId(cases[1]["id"])})
     marks = {doc["_id"]: doc for doc in db.inbox_heads.find()}
     assert marks["accept:dept:AMR-330100"]["at"] == oldest["inbox_at"]

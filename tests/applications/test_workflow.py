@@ -6,15 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
-from pymongo.errors import AutoReconnect
 
 from app import clock
 from app.accounts.auth import Principal
-from app.applications import service
+from app.cases import engine
 from app.http.errors import Conflict
-from app.platform.worker import CERTIFICATE_GRACE_SECONDS, Worker
+from app.platform.worker import Worker
 from tests.applications.world import APPS
-from tests.conftest import assert_envelope
+from tests.conftest import Api, assert_envelope
 from tests.files import upload_id
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Hangzhou
@@ -127,7 +126,7 @@ def test_a_transition_fired_on_a_stale_read_loses_with_409(world, app):
         staff = Principal.from_document(world.staff["amr_window"].user)
         world.accept(case)  # someone else got there first
         with pytest.raises(Conflict):
-            service._fire("accept", staff, stale, None, {})
+            engine.fire("application", stale["_id"], "accept", staff, case=stale)
     _unchanged(world, case, "in_review", 2)
 
 
@@ -390,41 +389,28 @@ def test_an_item_without_a_certificate_completes_without_one(world, db):
     assert db.certificates.count_documents({"type": "business_licence"}) == 0
 
 
-@pytest.mark.frozen(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
-def test_a_certificate_the_completing_request_could_not_issue_is_issued_once_by_the_worker(
+def test_the_certificate_is_part_of_the_completing_write_and_lands_in_the_wallet_once(
     world, db, app, monkeypatch
 ):
     case = world.approve_all(world.accept(world.submit()))
-
-    def database_gone(**_kw):
-        raise AutoReconnect("connection closed")
-
-    monkeypatch.setattr(service.certificates, "issue", database_gone)
+    monkeypatch.setattr(Api, "relay", False)
     response = world.act("amr_head", case, "complete")
-    monkeypatch.undo()
-    # The case is completed (one write), the certificate is owed, not lost.
-    assert response.status_code == 200 and response.get_json()["certificate_id"] is None
+    # The case names its certificate at once; the certificate itself is queued in the case's
+    # own write (nothing between the completion and the issue can be lost).
+    assert response.status_code == 200
+    certificate_id = response.get_json()["certificate_id"]
+    assert certificate_id is not None
     stored = world.stored(case)
-    assert stored["status"] == "completed" and stored["certificate_pending"]
+    queued = [e for e in stored["outbox"] if e["type"] == "certificate"]
+    assert [str(e["certificate"]["_id"]) for e in queued] == [certificate_id]
+    assert db.certificates.count_documents({"source.id": stored["_id"]}) == 0
     worker = Worker(app)
-    assert worker.run_once().certificates["issued"] == 0  # the request may still be at it
-    clock.advance(timedelta(seconds=CERTIFICATE_GRACE_SECONDS + 1))
-    assert worker.run_once().certificates["issued"] == 1
-    stored = world.stored(case)
-    assert "certificate_pending" not in stored and stored["certificate_id"]
-    certificate = db.certificates.find_one({"_id": stored["certificate_id"]})
-    assert certificate["source"]["id"] == stored["_id"] and certificate["holder_id"]
-    assert worker.run_once().certificates["issued"] == 0
+    assert worker.run_once().relay["applied"] >= 1
+    assert worker.run_once().relay["applied"] == 0
+    certificate = db.certificates.find_one({"source.id": stored["_id"]})
+    assert str(certificate["_id"]) == certificate_id and certificate["holder_id"]
     assert db.certificates.count_documents({"source.id": stored["_id"]}) == 1
-
-
-def test_issuing_a_cases_certificate_again_returns_the_first(world, db, app):
-    case = world.ok("amr_head", world.approve_all(world.accept(world.submit())), "complete")
-    stored = world.stored(case)
-    with app.test_request_context():
-        again = service._issue_certificate({**stored, "certificate_id": None})
-    assert again["certificate_id"] == stored["certificate_id"]
-    assert db.certificates.count_documents({"source.id": stored["_id"]}) == 1
+    assert db.audit.count_documents({"subject.id": certificate_id}) == 1
 
 
 # ------------------------------------------------------------------ withdraw
@@ -463,7 +449,7 @@ def test_rating_once_after_a_terminal_state(world, db):
     assert world.stored(case)["rating"]["score"] == 5
     counters = world.kpi()
     assert counters["ratings"] == 1 and counters["ratings_satisfied"] == 1
-    assert counters["bad_ratings"] == 0
+    assert counters.get("bad_ratings", 0) == 0
     assert db.supervision_events.count_documents({}) == 0
 
 

@@ -19,7 +19,7 @@ from tests.complaint_helpers import (
     file,
     ok,
 )
-from tests.conftest import assert_envelope
+from tests.conftest import assert_envelope, drain
 
 
 def test_complaint_resolved_and_confirmed(world, db):
@@ -103,6 +103,18 @@ def test_reopen_after_the_window_is_refused_and_nothing_changes(world, db):
     assert db.supervision_events.count_documents({"type": "complaint_reopened"}) == 0
 
 
+def test_a_dispute_settled_orally_needs_no_agreement_text(world, db):
+    """API.md v2: an oral mediation agreement is lawful, so `agreement` is optional."""
+    resident, hotline, mediator = world["resident"], world["hotline"], world["mediator"]
+    created = ok(resident.post("/api/v1/complaints", json=dispute_body()), 201)
+    ok(act(hotline, created, "assign", {"mediation_org": MEDIATION}))
+    settled = ok(
+        act(mediator, created, "resolve", {"resolution": "Agreed orally.", "outcome": "settled"})
+    )
+    assert settled["status"] == "resolved" and settled["outcome"] == "settled"
+    assert settled["agreement"] is None
+
+
 def test_dispute_mediated_and_settled(world, db):
     resident, hotline, mediator = world["resident"], world["hotline"], world["mediator"]
     response = resident.post("/api/v1/complaints", json=dispute_body())
@@ -122,7 +134,7 @@ def test_dispute_mediated_and_settled(world, db):
     assert session["sessions"][0]["notes"] == "Both sides met."
     assert_envelope(act(mediator, created, "resolve", {"resolution": "Agreed."}), 422)
     assert_envelope(
-        act(mediator, created, "resolve", {"resolution": "Agreed.", "outcome": "settled"}), 422
+        act(mediator, created, "resolve", {"resolution": "No.", "outcome": "not_settled"}), 422
     )
     assert db.complaints.find_one({"_id": ObjectId(created["id"])})["status"] == "assigned"
     settled = ok(
@@ -279,13 +291,13 @@ def test_a_lost_race_is_409(world, app, db):
     created = file(resident)
     stale = db.complaints.find_one({"_id": ObjectId(created["id"])})
     ok(act(hotline, created, "assign", {"department": AMR}))
-    from app.cases import workflow
-    from app.complaints import repository as repo
-    from app.complaints.rules import MACHINE
+    from app.accounts.auth import Principal
+    from app.cases import engine
     from app.http.errors import Conflict
 
+    staff = Principal.from_document(hotline.user)
     with app.test_request_context(), pytest.raises(Conflict):
-        workflow.apply(repo.coll(), stale, MACHINE, "assign", None, check=False)
+        engine.fire("complaint", stale["_id"], "assign", staff, case=stale)
 
 
 def test_only_the_complainant_confirms_reopens_and_rates(world, users, db):
@@ -440,6 +452,7 @@ def test_a_reopened_complaint_is_a_new_round_its_events_are_raised_again(world, 
         with app.app_context():
             sla_sweep.sweep(100)
             sla_sweep.sweep(100)  # a second pass raises nothing twice
+        drain(app)
         return db.supervision_events.count_documents({"type": "complaint_overdue"})
 
     clock.advance(timedelta(days=6))  # past the 4 working days

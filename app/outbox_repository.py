@@ -1,0 +1,95 @@
+"""The relay's queries over the outbox fields of any outbox-carrying collection, and the one
+place that runs a multi-document transaction (the worker's, never a request's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.client_session import ClientSession
+from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from app.db import collection, get_client
+
+PENDING_FIELDS = {"outbox": 1, "outbox_n": 1, "outbox_since": 1}
+# The epoch: a released lease ends then (free whatever the clock says: tests freeze it), and
+# every queued entry is later (a range from it reads the whole outbox_pending index).
+RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def pending(name: str, limit: int) -> list[dict[str, Any]]:
+    """Documents of NAME with entries queued, oldest first (index outbox_pending, one range)."""
+    return list(
+        collection(name)
+        .find({"outbox_since": {"$gte": RELEASED}}, PENDING_FIELDS)
+        .sort("outbox_since", 1)
+        .limit(limit)
+    )
+
+
+def oldest(name: str) -> datetime | None:
+    doc = collection(name).find_one(
+        {"outbox_since": {"$gte": RELEASED}}, {"outbox_since": 1}, sort=[("outbox_since", 1)]
+    )
+    return doc["outbox_since"] if doc else None
+
+
+def clear(name: str, docs: list[dict[str, Any]], session: ClientSession) -> None:
+    """Remove the entries the relay read from DOCS. A document that queued more entries since
+    (its `outbox_n` moved) loses only the entries read; the others stay for the next pass."""
+    ops: list[UpdateOne] = []
+    for doc in docs:
+        ids = [item["id"] for item in doc["outbox"]]
+        ops.append(
+            UpdateOne(
+                {"_id": doc["_id"], "outbox_n": {"$ne": doc["outbox_n"]}},
+                {"$pull": {"outbox": {"id": {"$in": ids}}}},
+            )
+        )
+        ops.append(
+            UpdateOne(
+                {"_id": doc["_id"], "outbox_n": doc["outbox_n"]},
+                {"$unset": {"outbox": "", "outbox_since": "", "outbox_n": ""}},
+            )
+        )
+    collection(name).bulk_write(ops, ordered=True, session=session)
+
+
+LEASE = "relay"
+
+
+def take_lease(holder: str, now: datetime, until: datetime) -> bool:
+    """Become the one relay for a while (a compare-and-set on one document, outside any
+    transaction): two relays never apply the same entries, whatever isolation the server's
+    transactions give."""
+    taken = collection("outbox_lease").update_one(
+        {"_id": LEASE, "until": {"$lt": now}}, {"$set": {"holder": holder, "until": until}}
+    )
+    if taken.modified_count == 1:
+        return True
+    try:
+        collection("outbox_lease").insert_one({"_id": LEASE, "holder": holder, "until": until})
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+def release_lease(holder: str) -> None:
+    collection("outbox_lease").update_one(
+        {"_id": LEASE, "holder": holder}, {"$set": {"until": RELEASED}}
+    )
+
+
+def in_transaction(work: Callable[[ClientSession], Any]) -> Any:
+    """Run WORK in one multi-document transaction (majority write concern), retried on
+    TransientTransactionError and UnknownTransactionCommitResult as the driver documents."""
+    with get_client().start_session() as session:
+        return session.with_transaction(
+            work,
+            read_concern=ReadConcern("snapshot"),
+            write_concern=WriteConcern("majority"),
+        )
