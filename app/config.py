@@ -78,6 +78,9 @@ class Settings:
     jwt_audience: str = "onevisit-api"
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
+    # A client that lost the answer to a refresh may present the old token again this long
+    # (same client) and get the same pair; 0 turns retries off (every reuse revokes).
+    refresh_grace_seconds: int = 30
     key_overlap_seconds: int = 24 * 3600
     # Requests.
     max_body_bytes: int = 1024 * 1024
@@ -133,6 +136,7 @@ class Settings:
             jwt_audience=_env("ONEVISIT_JWT_AUDIENCE", "onevisit-api"),
             access_token_ttl=_int("ONEVISIT_ACCESS_TOKEN_TTL", 900),
             refresh_token_ttl=_int("ONEVISIT_REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+            refresh_grace_seconds=_int("ONEVISIT_REFRESH_GRACE_SECONDS", 30),
             key_overlap_seconds=_int("ONEVISIT_KEY_OVERLAP_SECONDS", 24 * 3600),
             max_body_bytes=_int("ONEVISIT_MAX_BODY_BYTES", 1024 * 1024),
             max_upload_bytes=_int("ONEVISIT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
@@ -184,6 +188,9 @@ class Settings:
             raise ConfigError(
                 "ONEVISIT_PUSH_MAX_ATTEMPTS and ONEVISIT_WORKER_BATCH_SIZE must be at least 1"
             )
+        if not 0 <= self.refresh_grace_seconds <= 300:
+            # Longer would keep a copied token replayable for longer than a retry needs.
+            raise ConfigError("ONEVISIT_REFRESH_GRACE_SECONDS must be between 0 and 300")
         if self.production:
             missing = []
             if not self.mongo_uri:
