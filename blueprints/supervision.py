@@ -72,7 +72,8 @@ class Stream(MethodView):
     )
     @blp.alt_response(503, description="Too many live streams on this server; see Retry-After")
     def get(self, args):
-        """Live supervision events of my region (Server-Sent Events, resumable)"""
+        """Live supervision events of my region (Server-Sent Events, resumable), optionally of
+        one type and/or department; a reconnect keeps its query and sends Last-Event-ID"""
         settings = current_app.extensions["settings"]
         region = service.feed_region(current_user(), args.get("region"))
         last_id = stream_service.parse_last_event_id(request.headers.get("Last-Event-ID"))
@@ -80,7 +81,14 @@ class Stream(MethodView):
             last_id = stream_service.starting_point(region, settings.sse_settle_seconds)
         release = stream_service.acquire_slot(settings.sse_max_streams)
         schema = EventSchema()
-        frames = stream_service.stream(region, last_id, settings, schema.dump)
+        frames = stream_service.stream(
+            region,
+            last_id,
+            settings,
+            schema.dump,
+            event_type=args.get("type"),
+            department=args.get("department"),
+        )
         response = Response(
             stream_with_context(frames),
             mimetype="text/event-stream",
