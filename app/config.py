@@ -111,6 +111,9 @@ class Settings:
     sse_max_events: int = 0  # 0: unlimited (tests end a stream after N events)
     sse_max_streams: int = 4  # per process; keep below gunicorn's threads (docs/operations.md)
     log_level: str = "INFO"
+    # auto: a compact coloured format when stderr is a terminal (make run), JSON lines
+    # otherwise (production, CI); json or console force one (app/logs.py).
+    log_format: str = "auto"
     admin_phone: str | None = None
     admin_password: str | None = None
     rules: DomainRules = field(default_factory=DomainRules)
@@ -162,6 +165,7 @@ class Settings:
             sse_settle_seconds=_float("ONEVISIT_SSE_SETTLE_SECONDS", 2.0),
             sse_max_streams=_int("ONEVISIT_SSE_MAX_STREAMS", 4),
             log_level=(_env("ONEVISIT_LOG_LEVEL", "INFO") or "INFO").upper(),
+            log_format=(_env("ONEVISIT_LOG_FORMAT", "auto") or "auto").lower(),
             admin_phone=_env("ONEVISIT_ADMIN_PHONE"),
             admin_password=_env("ONEVISIT_ADMIN_PASSWORD"),
             rules=DomainRules.from_env(),
@@ -188,6 +192,8 @@ class Settings:
             raise ConfigError(
                 "ONEVISIT_PUSH_MAX_ATTEMPTS and ONEVISIT_WORKER_BATCH_SIZE must be at least 1"
             )
+        if self.log_format not in ("auto", "json", "console"):
+            raise ConfigError("ONEVISIT_LOG_FORMAT must be auto, json or console")
         if not 0 <= self.refresh_grace_seconds <= 300:
             # Longer would keep a copied token replayable for longer than a retry needs.
             raise ConfigError("ONEVISIT_REFRESH_GRACE_SECONDS must be between 0 and 300")
