@@ -43,22 +43,25 @@ class Feed(MethodView):
         return service.feed(current_user(), args).to_dict()
 
 
-@blp.route("/stream")
+# Last-Event-ID is documented on the path: an operation's manual `parameters` would replace
+# the query parameters generated from SupervisionStreamArgs instead of adding to them.
+@blp.route(
+    "/stream",
+    parameters=[
+        {
+            "in": "header",
+            "name": "Last-Event-ID",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+            "description": "Resume after this event (EventSource sends it on reconnect); "
+            "without it the stream starts with events raised from now on. Reconnect with the "
+            "same query (`region`, `type`, `department`): the stream resumes within it.",
+        }
+    ],
+)
 class Stream(MethodView):
     @blp.auth("supervisor")
     @blp.arguments(SupervisionStreamArgs, location="query")
-    @blp.doc(
-        parameters=[
-            {
-                "in": "header",
-                "name": "Last-Event-ID",
-                "required": False,
-                "schema": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
-                "description": "Resume after this event (EventSource sends it on reconnect); "
-                "without it the stream starts with events raised from now on.",
-            }
-        ]
-    )
     @blp.response(
         200,
         {

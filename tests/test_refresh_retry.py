@@ -206,3 +206,29 @@ def test_a_family_revoked_between_the_winners_two_writes_leaves_no_live_token(
     assert_envelope(refresh(client, first["refresh_token"]), 401)
     tokens, _ = family_of(db, phone)
     assert len(tokens) == 2 and all(t["revoked_at"] is not None for t in tokens)
+
+
+def test_a_retry_after_the_rotations_key_was_retired_revokes(app, client, db, frozen_now):
+    """The successor is derived from the signing key the record names: once that key no
+    longer verifies, the pair cannot be re-made, and the reuse is treated as any other."""
+    from app.accounts import tokens
+
+    phone, first = sign_in(client)
+    refresh(client, first["refresh_token"])
+    service = app.extensions["tokens"]
+    app.extensions["tokens"] = tokens.TokenService(
+        tokens.rotate_keys(service.keys, timedelta(0)), app.extensions["settings"]
+    )
+    clock.advance(timedelta(seconds=1))
+    assert_envelope(refresh(client, first["refresh_token"]), 401)
+    assert_family_revoked(db, phone)
+
+
+@pytest.mark.parametrize("value", ["-1", "301", "soon"])
+def test_a_grace_window_out_of_range_stops_start_up(monkeypatch, value):
+    from app.config import ConfigError, Settings
+    from tests.conftest import TEST_KEYS
+
+    monkeypatch.setenv("ONEVISIT_REFRESH_GRACE_SECONDS", value)
+    with pytest.raises(ConfigError, match="ONEVISIT_REFRESH_GRACE_SECONDS"):
+        Settings.from_env(env="test", jwt_keys=TEST_KEYS)
