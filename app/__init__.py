@@ -17,7 +17,7 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or Settings.from_env(**overrides)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     app = Flask(__name__)
     app.config.update(

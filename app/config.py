@@ -83,6 +83,9 @@ class Settings:
     jwt_audience: str = "onevisit-api"
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
+    # A client that lost the answer to a refresh may present the old token again this long
+    # (same client) and get the same pair; 0 turns retries off (every reuse revokes).
+    refresh_grace_seconds: int = 30
     key_overlap_seconds: int = 24 * 3600
     # Ed25519 keys (app.signing): the audit log's signed daily digests.
     signing_keys: str | None = None
@@ -118,6 +121,9 @@ class Settings:
     sse_max_events: int = 0  # 0: unlimited (tests end a stream after N events)
     sse_max_streams: int = 4  # per process; keep below gunicorn's threads (docs/operations.md)
     log_level: str = "INFO"
+    # auto: a compact coloured format when stderr is a terminal (make run), JSON lines
+    # otherwise (production, CI); json or console force one (app/logs.py).
+    log_format: str = "auto"
     admin_phone: str | None = None
     admin_password: str | None = None
     rules: DomainRules = field(default_factory=DomainRules)
@@ -143,6 +149,7 @@ class Settings:
             jwt_audience=_env("ONEVISIT_JWT_AUDIENCE", "onevisit-api"),
             access_token_ttl=_int("ONEVISIT_ACCESS_TOKEN_TTL", 900),
             refresh_token_ttl=_int("ONEVISIT_REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+            refresh_grace_seconds=_int("ONEVISIT_REFRESH_GRACE_SECONDS", 30),
             key_overlap_seconds=_int("ONEVISIT_KEY_OVERLAP_SECONDS", 24 * 3600),
             signing_keys=_env("ONEVISIT_SIGNING_KEYS"),
             signing_keys_file=_env("ONEVISIT_SIGNING_KEYS_FILE"),
@@ -171,6 +178,7 @@ class Settings:
             sse_settle_seconds=_float("ONEVISIT_SSE_SETTLE_SECONDS", 2.0),
             sse_max_streams=_int("ONEVISIT_SSE_MAX_STREAMS", 4),
             log_level=(_env("ONEVISIT_LOG_LEVEL", "INFO") or "INFO").upper(),
+            log_format=(_env("ONEVISIT_LOG_FORMAT", "auto") or "auto").lower(),
             admin_phone=_env("ONEVISIT_ADMIN_PHONE"),
             admin_password=_env("ONEVISIT_ADMIN_PASSWORD"),
             rules=DomainRules.from_env(),
@@ -197,6 +205,11 @@ class Settings:
             raise ConfigError(
                 "ONEVISIT_PUSH_MAX_ATTEMPTS and ONEVISIT_WORKER_BATCH_SIZE must be at least 1"
             )
+        if self.log_format not in ("auto", "json", "console"):
+            raise ConfigError("ONEVISIT_LOG_FORMAT must be auto, json or console")
+        if not 0 <= self.refresh_grace_seconds <= 300:
+            # Longer would keep a copied token replayable for longer than a retry needs.
+            raise ConfigError("ONEVISIT_REFRESH_GRACE_SECONDS must be between 0 and 300")
         if self.production:
             missing = []
             if not self.mongo_uri:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from app.accounts import service as accounts
@@ -48,10 +49,21 @@ class Login(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenPairSchema)
-    @blp.alt_response(401, description="Invalid, expired, revoked or reused refresh token")
+    @blp.alt_response(
+        401,
+        description="Invalid, expired, revoked or reused refresh token. Reuse revokes the "
+        "token's whole family, except a retry: the same client (User-Agent and address) "
+        "presenting the token it just rotated, within ONEVISIT_REFRESH_GRACE_SECONDS and "
+        "before the new pair's refresh token was used, gets that same pair again (200).",
+    )
     def post(self, data):
-        """Rotate a refresh token: a new pair; reusing the old one revokes the whole family"""
-        return accounts.refresh(data["refresh_token"])
+        """Rotate a refresh token: a new pair; a lost answer may be retried briefly, any
+        other reuse revokes the whole family"""
+        return accounts.refresh(
+            data["refresh_token"],
+            user_agent=request.headers.get("User-Agent", ""),
+            address=ratelimit.client_address(),
+        )
 
 
 @blp.route("/logout")

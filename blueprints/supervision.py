@@ -43,22 +43,25 @@ class Feed(MethodView):
         return service.feed(current_user(), args).to_dict()
 
 
-@blp.route("/stream")
+# Last-Event-ID is documented on the path: an operation's manual `parameters` would replace
+# the query parameters generated from SupervisionStreamArgs instead of adding to them.
+@blp.route(
+    "/stream",
+    parameters=[
+        {
+            "in": "header",
+            "name": "Last-Event-ID",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
+            "description": "Resume after this event (EventSource sends it on reconnect); "
+            "without it the stream starts with events raised from now on. Reconnect with the "
+            "same query (`region`, `type`, `department`): the stream resumes within it.",
+        }
+    ],
+)
 class Stream(MethodView):
     @blp.auth("supervisor")
     @blp.arguments(SupervisionStreamArgs, location="query")
-    @blp.doc(
-        parameters=[
-            {
-                "in": "header",
-                "name": "Last-Event-ID",
-                "required": False,
-                "schema": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
-                "description": "Resume after this event (EventSource sends it on reconnect); "
-                "without it the stream starts with events raised from now on.",
-            }
-        ]
-    )
     @blp.response(
         200,
         {
@@ -72,7 +75,8 @@ class Stream(MethodView):
     )
     @blp.alt_response(503, description="Too many live streams on this server; see Retry-After")
     def get(self, args):
-        """Live supervision events of my region (Server-Sent Events, resumable)"""
+        """Live supervision events of my region (Server-Sent Events, resumable), optionally of
+        one type and/or department; a reconnect keeps its query and sends Last-Event-ID"""
         settings = current_app.extensions["settings"]
         region = service.feed_region(current_user(), args.get("region"))
         last_id = stream_service.parse_last_event_id(request.headers.get("Last-Event-ID"))
@@ -80,7 +84,14 @@ class Stream(MethodView):
             last_id = stream_service.starting_point(region, settings.sse_settle_seconds)
         release = stream_service.acquire_slot(settings.sse_max_streams)
         schema = EventSchema()
-        frames = stream_service.stream(region, last_id, settings, schema.dump)
+        frames = stream_service.stream(
+            region,
+            last_id,
+            settings,
+            schema.dump,
+            event_type=args.get("type"),
+            department=args.get("department"),
+        )
         response = Response(
             stream_with_context(frames),
             mimetype="text/event-stream",

@@ -81,6 +81,14 @@ class PublicReportSchema(BaseSchema):
 
 
 class SupervisionStreamArgs(QuerySchema):
+    type = StrictString(
+        validate=validate.OneOf(EVENT_TYPES),
+        metadata={"description": "Only events of this type (as the feed's `type`)"},
+    )
+    department = StrictString(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Only events of this department (as the feed's `department`)"},
+    )
     region = StrictString(
         validate=validate.Regexp(r"^\d{6}$"),
         metadata={"description": "Your region or one below it (403 outside your scope)"},

@@ -43,9 +43,14 @@ def test_oversight_operations_are_documented(client):
         operation = spec["paths"][path]["post"]
         assert {"404", "409", "412"} <= set(operation["responses"])
         assert any(p["name"] == "If-Match" for p in operation["parameters"])
-    stream = spec["paths"]["/api/v1/supervision/stream"]["get"]
+    stream_path = spec["paths"]["/api/v1/supervision/stream"]
+    stream = stream_path["get"]
     assert "text/event-stream" in stream["responses"]["200"]["content"]
-    assert any(p["name"] == "Last-Event-ID" for p in stream["parameters"])
+    parameters = stream_path.get("parameters", []) + stream["parameters"]
+    assert any(p["name"] == "Last-Event-ID" and p["in"] == "header" for p in parameters)
+    query = {p["name"]: p for p in parameters if p["in"] == "query"}
+    assert {"region", "type", "department"} <= set(query)
+    assert "bad_rating" in query["type"]["schema"]["enum"]
     report = spec["paths"]["/api/v1/supervision/reports"]["post"]
     assert {"201", "422", "429"} <= set(report["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in report["parameters"])

@@ -119,3 +119,60 @@ def test_concurrent_streams_per_process_are_capped(app, users):
         held.close()
     frames, _ = read_stream(sup, BEFORE_ALL)  # the slot came back on close
     assert frames == []
+
+
+def test_type_and_department_filters_hold_for_the_catch_up_and_the_live_tail(app, users):
+    sup = users.supervisor("330100")
+    wanted = event(app, event_type="bad_rating", department="AMR-330100")
+    event(app, event_type="application_overdue", department="AMR-330100")
+    event(app, event_type="bad_rating", department="TAX-330100")
+    # Catch-up: one filter, the other, and both together.
+    by_type, _ = read_stream(sup, BEFORE_ALL, "?type=bad_rating")
+    assert [f["event"] for f in by_type] == ["bad_rating", "bad_rating"]
+    by_department, _ = read_stream(sup, BEFORE_ALL, "?department=AMR-330100")
+    assert {f["data"]["department"] for f in by_department} == {"AMR-330100"}
+    assert len(by_department) == 2
+    both, _ = read_stream(sup, BEFORE_ALL, "?type=bad_rating&department=AMR-330100")
+    assert [f["id"] for f in both] == [str(wanted["_id"])]
+    # Live: connected first, then events of every kind; only the matching ones arrive.
+    response = sup.get(STREAM + "?type=bad_rating&department=AMR-330100", buffered=False)
+    event(app, event_type="application_overdue", department="AMR-330100")
+    event(app, event_type="bad_rating", department="TAX-330100")
+    live = event(app, event_type="bad_rating", department="AMR-330100")
+    frames, _ = parse("".join(chunk.decode() for chunk in response.response))
+    response.close()
+    assert [f["id"] for f in frames] == [str(live["_id"])]
+
+
+def test_a_filtered_stream_resumes_after_last_event_id(app, users):
+    sup = users.supervisor("330100")
+    ratings = [event(app, event_type="bad_rating") for _ in range(3)]
+    event(app, event_type="application_overdue")
+    first, _ = read_stream(sup, BEFORE_ALL, "?type=bad_rating")  # ends after 2 events
+    second, _ = read_stream(sup, first[-1]["id"], "?type=bad_rating")
+    assert [f["id"] for f in first + second] == [str(e["_id"]) for e in ratings]
+
+
+def test_stream_filters_are_validated(app, users, db):
+    sup = users.supervisor("330100")
+    body = assert_envelope(sup.get(STREAM + "?type=not_a_type"), 422)
+    assert "type" in str(body["errors"])
+    assert_envelope(sup.get(STREAM + "?department=" + "D" * 65), 422)
+
+
+def test_every_stream_read_is_served_by_an_index(app, db):
+    event(app)
+    coll = db.supervision_events
+    lower, upper = ObjectId.from_datetime(datetime(2020, 1, 1, tzinfo=UTC)), ObjectId()
+    for extra in (
+        {},
+        {"type": "bad_rating"},
+        {"department": "AMR-330100"},
+        {"type": "bad_rating", "department": "AMR-330100"},
+    ):
+        # The stream's read: after Last-Event-ID, before the settle bound, oldest first.
+        for bound in ({"$gt": lower}, {"$lt": upper}, {"$gt": lower, "$lt": upper}):
+            query = {"region_path": "330100", **extra, "_id": bound}
+            plan = str(coll.find(query).sort("_id", 1).limit(100).explain()["queryPlanner"])
+            assert "COLLSCAN" not in plan, (query, plan)
+            assert "IXSCAN" in plan, (query, plan)

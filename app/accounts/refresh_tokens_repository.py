@@ -34,11 +34,13 @@ def get(digest: str) -> dict[str, Any] | None:
     return _coll().find_one({"_id": digest})
 
 
-def mark_used(digest: str) -> bool:
-    """Compare-and-set: only one presentation of a live token can win."""
+def mark_used(digest: str, *, at: datetime, successor: str, client: str | None, kid: str) -> bool:
+    """Compare-and-set: only one presentation of a live token can win. The winner records,
+    in the same write, what a retry of it needs to be recognised and answered the same way:
+    the successor's digest, the rotating client's keyed fingerprint, the key that made both."""
     result = _coll().update_one(
-        {"_id": digest, "used_at": None, "revoked_at": None, "expires_at": {"$gt": clock.now()}},
-        {"$set": {"used_at": clock.now()}},
+        {"_id": digest, "used_at": None, "revoked_at": None, "expires_at": {"$gt": at}},
+        {"$set": {"used_at": at, "successor": successor, "client": client, "kid": kid}},
     )
     return result.modified_count == 1
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -154,22 +155,43 @@ def ensure_admin(phone: str, password: str) -> dict[str, Any]:
     return existing
 
 
-def _issue_pair(user: dict[str, Any], family: str | None = None) -> dict[str, Any]:
+def _pair(
+    user: dict[str, Any],
+    refresh_token: str,
+    *,
+    issued_at: datetime | None = None,
+    kid: str | None = None,
+) -> dict[str, Any]:
     settings = _settings()
     service: tokens.TokenService = current_app.extensions["tokens"]
-    refresh = tokens.new_refresh_secret()
-    refresh_repo.insert(
-        tokens.refresh_digest(refresh),
-        user["_id"],
-        family or uuid.uuid4().hex,
-        clock.now() + timedelta(seconds=settings.refresh_token_ttl),
+    issued = issued_at or clock.now()
+    access = service.issue_access(
+        str(user["_id"]),
+        user["role"],
+        issued_at=issued,
+        # Derived from the refresh token it travels with, so a retried rotation re-signs the
+        # very same access token (a random jti would make it a second one).
+        jti=tokens.access_jti(refresh_token),
+        kid=kid,
     )
+    remaining = int(issued.timestamp()) + settings.access_token_ttl - int(clock.now().timestamp())
     return {
-        "access_token": service.issue_access(str(user["_id"]), user["role"]),
-        "refresh_token": refresh,
+        "access_token": access,
+        "refresh_token": refresh_token,
         "token_type": "Bearer",
-        "expires_in": settings.access_token_ttl,
+        "expires_in": max(0, remaining),
     }
+
+
+def _new_session(user: dict[str, Any]) -> dict[str, Any]:
+    refresh_token = tokens.new_refresh_secret()
+    refresh_repo.insert(
+        tokens.refresh_digest(refresh_token),
+        user["_id"],
+        uuid.uuid4().hex,
+        clock.now() + timedelta(seconds=_settings().refresh_token_ttl),
+    )
+    return _pair(user, refresh_token)
 
 
 def login(phone: str, password: str) -> dict[str, Any]:
@@ -180,36 +202,100 @@ def login(phone: str, password: str) -> dict[str, Any]:
         raise Unauthorized("The phone number or password is wrong.")
     if passwords.needs_rehash(user["password_hash"]):
         users_repo.set_password_hash(user["_id"], passwords.hash_password(password))
-    return _issue_pair(user)
+    return _new_session(user)
 
 
-def refresh(refresh_token: str) -> dict[str, Any]:
+def _active_user(user_id: ObjectId) -> dict[str, Any]:
+    user = users_repo.get(user_id)
+    if user is None or user.get("disabled"):
+        raise Unauthorized("The refresh token is invalid or expired.")
+    return user
+
+
+def refresh(refresh_token: str, *, user_agent: str, address: str) -> dict[str, Any]:
+    """Rotate REFRESH_TOKEN. The rotating client is remembered (as a keyed fingerprint of its
+    USER_AGENT and ADDRESS) so that its own retry within the grace window gets the same pair."""
     digest = tokens.refresh_digest(refresh_token)
     record = refresh_repo.get(digest)
     if record is None:
         raise Unauthorized("The refresh token is invalid or expired.")
-    if not refresh_repo.mark_used(digest):
-        # Expired or revoked: just refused. Used already (possibly a moment ago by a twin
-        # request): whoever holds the family may be a thief, so the family ends. A client
-        # that lost the answer to a refresh signs in again; strictness wins over convenience.
-        current = refresh_repo.get(digest) or record
-        if current.get("used_at") is not None:
-            entry = audit.entry(
-                "auth.refresh_reuse",
-                "user",
-                record["user_id"],
-                detail={"family": record["family"]},
-                actor={"id": str(record["user_id"]), "role": "unknown"},
-            )
-            _revoke_with_audit(record["user_id"], record["family"], entry)
-            log.warning(
-                "refresh token reuse; family revoked", extra={"user_id": str(record["user_id"])}
-            )
+    service: tokens.TokenService = current_app.extensions["tokens"]
+    kid = service.signing_kid
+    successor = service.refresh_successor(refresh_token, kid)
+    assert successor is not None  # the signing key always verifies
+    now = clock.now()
+    won = refresh_repo.mark_used(
+        digest,
+        at=now,
+        successor=tokens.refresh_digest(successor),
+        client=service.client_fingerprint(user_agent, address, kid),
+        kid=kid,
+    )
+    if won:
+        user = _active_user(record["user_id"])
+        refresh_repo.insert(
+            tokens.refresh_digest(successor),
+            record["user_id"],
+            record["family"],
+            now + timedelta(seconds=_settings().refresh_token_ttl),
+        )
+        # A reuse seen by a concurrent request may have revoked the family between our two
+        # writes, before the successor existed: look again, so no live token outlives it.
+        if (refresh_repo.get(digest) or {}).get("revoked_at") is not None:
+            refresh_repo.revoke_family(record["family"])
+            raise Unauthorized("The refresh token is invalid or expired.")
+        return _pair(user, successor, issued_at=now, kid=kid)
+    # Expired or revoked: just refused. Used already: the same client's retry of a rotation
+    # whose answer it lost (within the grace window, before the new pair was used) gets that
+    # pair again; anything else means whoever holds the family may be a thief, so it ends.
+    current = refresh_repo.get(digest) or record
+    if current.get("used_at") is None:
         raise Unauthorized("The refresh token is invalid or expired.")
-    user = users_repo.get(record["user_id"])
-    if user is None or user.get("disabled"):
-        raise Unauthorized("The refresh token is invalid or expired.")
-    return _issue_pair(user, family=record["family"])
+    retried = _retried_rotation(refresh_token, current, user_agent, address)
+    if retried is not None:
+        return retried
+    entry = audit.entry(
+        "auth.refresh_reuse",
+        "user",
+        record["user_id"],
+        detail={"family": record["family"]},
+        actor={"id": str(record["user_id"]), "role": "unknown"},
+    )
+    _revoke_with_audit(record["user_id"], record["family"], entry)
+    log.warning("refresh token reuse; family revoked", extra={"user_id": str(record["user_id"])})
+    raise Unauthorized("The refresh token is invalid or expired.")
+
+
+def _retried_rotation(
+    refresh_token: str, record: dict[str, Any], user_agent: str, address: str
+) -> dict[str, Any] | None:
+    """The pair the rotation of RECORD handed out, when this presentation is its client's
+    retry (RFC 9700 4.14.2 keeps reuse detection; a lost answer is not theft); else None."""
+    grace = _settings().refresh_grace_seconds
+    used_at, kid = record["used_at"], record.get("kid")
+    if grace <= 0 or record.get("revoked_at") is not None or not record.get("successor") or not kid:
+        return None
+    if clock.now() - used_at > timedelta(seconds=grace):
+        return None
+    service: tokens.TokenService = current_app.extensions["tokens"]
+    successor = service.refresh_successor(refresh_token, kid)
+    client = service.client_fingerprint(user_agent, address, kid)
+    if successor is None or client is None or record.get("client") is None:
+        return None  # the key that made them has been retired since
+    if not hmac.compare_digest(client, record["client"]):
+        return None  # another client: a thief replaying what it copied
+    successor_digest = tokens.refresh_digest(successor)
+    if successor_digest != record["successor"]:
+        return None
+    # Missing: the winning request is between its two writes; the pair is the same either way.
+    following = refresh_repo.get(successor_digest)
+    if following is not None and (
+        following.get("used_at") is not None or following.get("revoked_at") is not None
+    ):
+        return None  # the new pair has been used (or ended): the old token is history
+    user = _active_user(record["user_id"])
+    log.info("refresh retried within the grace window", extra={"user_id": str(user["_id"])})
+    return _pair(user, successor, issued_at=used_at, kid=kid)
 
 
 def logout(user: Principal, refresh_token: str) -> None:

@@ -9,7 +9,9 @@ the overlap window of a rotation. In development a key set is generated under th
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import secrets
 import uuid
@@ -27,6 +29,7 @@ ALGORITHM = "HS256"
 # Pinned: a token naming any other algorithm (including "none") is refused before verifying.
 ALLOWED_ALGORITHMS = [ALGORITHM]
 MIN_SECRET_BYTES = 32
+REFRESH_KEY_LABEL = b"onevisit refresh-token successor v1"
 
 
 class TokenError(Exception):
@@ -135,9 +138,21 @@ class TokenService:
         self.audience = settings.jwt_audience
         self.access_ttl = settings.access_token_ttl
 
-    def issue_access(self, subject: str, role: str) -> str:
-        key = self.keys[0]
-        issued = clock.now()
+    def issue_access(
+        self,
+        subject: str,
+        role: str,
+        *,
+        issued_at: datetime | None = None,
+        jti: str | None = None,
+        kid: str | None = None,
+    ) -> str:
+        """A signed access token. Given ISSUED_AT, JTI and KID, the same token again (HS256 is
+        deterministic): that is how a refresh retry gets back the pair it lost."""
+        key = self.by_kid.get(kid or "") or self.keys[0]
+        if not key.verifies_at(clock.now()):
+            key = self.keys[0]
+        issued = issued_at or clock.now()
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
@@ -145,11 +160,42 @@ class TokenService:
             "iat": int(issued.timestamp()),
             "nbf": int(issued.timestamp()) - 5,
             "exp": int(issued.timestamp()) + self.access_ttl,
-            "jti": uuid.uuid4().hex,
+            "jti": jti or uuid.uuid4().hex,
             "typ": "access",
             "role": role,
         }
         return jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+    @property
+    def signing_kid(self) -> str:
+        return self.keys[0].kid
+
+    def _refresh_key(self, kid: str) -> bytes | None:
+        key = self.by_kid.get(kid)
+        if key is None or not key.verifies_at(clock.now()):
+            return None
+        # A key of its own, derived with a label, so nothing computed for refresh tokens can
+        # ever be mistaken for a JWT signature made with the same secret.
+        return hmac.new(key.secret.encode(), REFRESH_KEY_LABEL, hashlib.sha256).digest()
+
+    def refresh_successor(self, refresh_token: str, kid: str) -> str | None:
+        """The refresh token that rotating REFRESH_TOKEN hands out: an HMAC of it under a
+        server key, so a retry of the rotation can hand out the same one again while the
+        database holds only digests. None when KID no longer verifies."""
+        key = self._refresh_key(kid)
+        if key is None:
+            return None
+        mac = hmac.new(key, b"successor\0" + refresh_token.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    def client_fingerprint(self, user_agent: str, address: str, kid: str) -> str | None:
+        """Keyed digest of the client that rotated a token: the database never holds the
+        address or User-Agent, and a leaked digest cannot be tested against guesses."""
+        key = self._refresh_key(kid)
+        if key is None:
+            return None
+        message = b"client\0" + user_agent.encode() + b"\0" + address.encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
 
     def verify_access(self, token: str) -> dict[str, Any]:
         try:
@@ -199,6 +245,11 @@ def new_refresh_secret() -> str:
 def refresh_digest(secret: str) -> str:
     """Refresh tokens are stored only as this digest: a database leak yields no usable token."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def access_jti(refresh_token: str) -> str:
+    """The jti of the access token issued with REFRESH_TOKEN (not its digest: the stored key)."""
+    return hashlib.sha256(b"jti\0" + refresh_token.encode()).hexdigest()[:32]
 
 
 if __name__ == "__main__":

@@ -88,15 +88,27 @@ def feed(
 
 
 def after(
-    region: str, last_id: ObjectId | None, before_id: ObjectId | None, limit: int
+    region: str,
+    last_id: ObjectId | None,
+    before_id: ObjectId | None,
+    limit: int,
+    *,
+    event_type: str | None = None,
+    department: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Events of REGION with last_id < _id < before_id, oldest first (the stream's reads)."""
+    """Events of REGION with last_id < _id < before_id, oldest first (the stream's reads),
+    optionally of one type and/or department: the feed's indexes (region_path[, type]
+    [, department], _id) serve each combination as one range, walked backwards."""
     bounds: dict[str, Any] = {}
     if last_id is not None:
         bounds["$gt"] = last_id
     if before_id is not None:
         bounds["$lt"] = before_id
     query: dict[str, Any] = {"region_path": region}
+    if event_type:
+        query["type"] = event_type
+    if department:
+        query["department"] = department
     if bounds:
         query["_id"] = bounds
     return list(coll().find(query).sort("_id", 1).limit(limit))

@@ -85,7 +85,8 @@ def starting_point(region: str, settle_seconds: float) -> ObjectId | None:
     """Without Last-Event-ID a client wants what happens from now on: start after the newest
     event, or (with a settle delay) at the settle boundary, so an event created just before
     the connection but stored just after it is not skipped (it may also be in the feed page
-    the client read; clients merge by id)."""
+    the client read; clients merge by id). The region's newest event serves filtered streams
+    too: every event of a type or department raised from now on has a larger id."""
     bound = _settled_bound(settle_seconds)
     return bound if bound is not None else repo.newest_id(region, datetime.now(UTC))
 
@@ -100,15 +101,26 @@ def stream(
     last_id: ObjectId | None,
     settings: Any,
     serialize: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    event_type: str | None = None,
+    department: str | None = None,
 ) -> Iterator[str]:
-    """Yield SSE frames: events of REGION after LAST_ID, oldest first, then live ones."""
+    """Yield SSE frames: events of REGION after LAST_ID, oldest first, then live ones; with
+    EVENT_TYPE / DEPARTMENT only those (the catch-up and the live poll are the same read)."""
     started = time.monotonic()
     last_output = started
     sent = 0
     # Tell EventSource how soon to reconnect when this connection ends by design.
     yield "retry: 2000\n\n"
     while True:
-        batch = repo.after(region, last_id, _settled_bound(settings.sse_settle_seconds), BATCH)
+        batch = repo.after(
+            region,
+            last_id,
+            _settled_bound(settings.sse_settle_seconds),
+            BATCH,
+            event_type=event_type,
+            department=department,
+        )
         for event in batch:
             yield format_event(event["_id"], event["type"], serialize(event))
             last_id = event["_id"]

@@ -47,7 +47,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     server = None
     env = dict(os.environ)
     if not settings.mongo_uri:
