@@ -4,7 +4,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from app.accounts import passwords
-from tests.conftest import PASSWORD, assert_envelope, next_phone
+from tests.conftest import drain, PASSWORD, assert_envelope, next_phone
 
 VALID_ID = "330106199001010018"
 VALID_CREDIT_CODE = "91330106MA2GL8JX51"
@@ -148,7 +148,7 @@ def test_refresh_rotates_and_the_old_token_dies(client):
     assert client.get("/api/v1/me", headers=headers).status_code == 200
 
 
-def test_reusing_a_refresh_token_revokes_the_family_and_is_audited(client, db):
+def test_reusing_a_refresh_token_revokes_the_family_and_is_audited(app, client, db):
     phone = next_phone()
     register(client, phone=phone)
     stolen = login(client, phone).get_json()["refresh_token"]
@@ -166,6 +166,7 @@ def test_reusing_a_refresh_token_revokes_the_family_and_is_audited(client, db):
         client.post("/api/v1/auth/refresh", json={"refresh_token": legit["refresh_token"]}), 401
     )
     user = db.users.find_one({"phone": phone})
+    drain(app)  # the audit record travels in the account's outbox
     assert (
         db.audit.count_documents({"action": "auth.refresh_reuse", "subject.id": str(user["_id"])})
         == 1

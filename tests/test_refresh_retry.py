@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import clock
-from tests.conftest import PASSWORD, assert_envelope, next_phone
+from tests.conftest import drain, PASSWORD, assert_envelope, next_phone
 
 REFRESH = "/api/v1/auth/refresh"
 PHONE_UA = "OneVisit-Resident/3.2 (Android 14)"
@@ -21,6 +21,12 @@ THIEF_UA = "curl/8.5.0"
 @pytest.fixture
 def settings_overrides():
     return {"refresh_grace_seconds": 30}
+
+
+@pytest.fixture(autouse=True)
+def relay_from_db(app, db):
+    """reuse_audits() drains the outbox through the app this test's database belongs to."""
+    db.client.onevisit_app = app
 
 
 @pytest.fixture
@@ -55,6 +61,7 @@ def family_of(db, phone):
 
 
 def reuse_audits(db, user):
+    drain(db.client.onevisit_app)  # the audit record travels in the account's outbox
     return db.audit.count_documents(
         {"action": "auth.refresh_reuse", "subject.id": str(user["_id"])}
     )

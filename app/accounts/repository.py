@@ -44,7 +44,9 @@ def find_by_phone(phone: str) -> dict[str, Any] | None:
     return _coll().find_one({"phone": phone})
 
 
-def queue(user_id: ObjectId, entries: list[dict[str, Any]], session: ClientSession) -> None:
+def queue(
+    user_id: ObjectId, entries: list[dict[str, Any]], session: ClientSession | None = None
+) -> None:
     """Queue ENTRIES in the account's outbox (the audit record of a change made elsewhere in
     the same transaction)."""
     store.update(_coll(), {"_id": user_id}, {}, entries, session)
