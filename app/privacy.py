@@ -48,15 +48,21 @@ _NUMBERS_IN_TEXT = re.compile(
 REDACTED = "[redacted]"
 
 
+_MARK = "onevisit.personal_data"
+
+
 def mark() -> None:
-    """Note that this response carries personal data (see cache_rule)."""
+    """Note that this response carries personal data (see cache_rule). Kept on the request
+    itself: `g` belongs to the app context, which may outlive one request."""
     if has_request_context():
-        g.personal_data = True
+        request.environ[_MARK] = True
 
 
 def reader() -> Any:
     """Who this response is for (the authenticated Principal), or None."""
-    return g.get("user") if has_request_context() else None
+    if not has_request_context() or "Authorization" not in request.headers:
+        return None
+    return g.get("user")
 
 
 def mask_email(value: str | None) -> str | None:
@@ -185,8 +191,7 @@ def cache_rule(response: Response) -> Response:
     personal = (
         request.method not in ("GET", "HEAD")
         or "Authorization" in request.headers
-        or g.get("user") is not None
-        or g.get("personal_data", False)
+        or request.environ.get(_MARK, False)
     )
     if personal:
         response.headers["Cache-Control"] = "no-store"

@@ -185,3 +185,31 @@ def test_json_at_the_depth_limit_is_parsed_as_usual(world):
 def test_brackets_inside_strings_do_not_count(world):
     case = world.submit(form={**world.body()["form"], "company_name": "[" * 60 + " Ltd"})
     assert case["status"] == "submitted"
+
+
+def test_a_pattern_with_nested_repetition_runs_in_linear_time_on_a_crafted_value(world, db):
+    """`^([a-z]+ ?)+$` against 'aaaa…!' backtracks exponentially in Python's re (this test
+    would never finish); RE2 answers at once, and the value is refused."""
+    db.matters.update_one(
+        {"_id": world.matter["_id"]},
+        {"$set": {"form.0.pattern": "^([a-z]+ ?)+$", "form.0.max_length": 5000}},
+    )
+    crafted = "a" * 4000 + "!"
+    response = world.applicant.post(
+        APPS, json={**world.body(), "form": {**world.body()["form"], "company_name": crafted}}
+    )
+    error = assert_envelope(response, 422)
+    assert error["errors"]["form"]["company_name"] == ["Does not match the expected format."]
+    assert db.applications.count_documents({}) == 0
+
+
+def test_saving_a_pattern_that_needs_backtracking_is_refused_and_nothing_stored(users, db):
+    from tests.matters import definition
+
+    admin = users.admin()
+    body = definition()
+    body["form"][0]["pattern"] = r"^(\w+)\s\1$"
+    before = db.matters.count_documents({})
+    error = assert_envelope(admin.post("/api/v1/admin/matters", json=body), 422)
+    assert "RE2" in str(error["errors"])
+    assert db.matters.count_documents({}) == before
