@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PORT
 
-.PHONY: install run test lint format bench bench-scale fault clean openapi
+.PHONY: install run test lint format bench bench-scale fault slow-clients clean openapi
 
 install: $(STAMP)
 
@@ -55,3 +55,8 @@ bench-scale: $(BENCH_INSTALL)
 
 fault: $(BENCH_INSTALL)
 	$(BIN)/python -m bench.fault
+
+# 500 idle or trickling connections against a running `make run` (on $$PORT); prints the
+# latency of /healthz and a login meanwhile (docs/operations.md, "Slow clients").
+slow-clients: install
+	$(BIN)/python -m bench.slow_clients --port $(PORT) --connections 500 --seconds 8

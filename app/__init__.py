@@ -58,10 +58,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from app.http import docs
     from app.http.api import Api, check_media_type
+    from app.http.bodies import check_json_depth
     from app.http.errors import register_error_handlers
 
     init_request_logging(app)
     app.before_request(check_media_type)
+    app.before_request(check_json_depth)
+    from app.privacy import cache_rule
+
+    app.after_request(cache_rule)
     api = Api(app, spec_kwargs={"info": docs.INFO, "servers": [{"url": "/"}]})
     register_error_handlers(app)
     docs.init_app(app)

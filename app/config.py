@@ -97,8 +97,17 @@ class Settings:
     idempotency_lock_seconds: int = 60
     trusted_proxies: int = 0
     # Rate limits: "count/seconds".
-    login_limit_phone: str = "5/300"
+    # Login throttling (app/accounts/login_throttle.py): the phone and address windows count
+    # failures from addresses the phone never signed in from; the pair backs off on its own.
+    login_limit_phone: str = "20/300"
     login_limit_address: str = "30/300"
+    login_free_failures: int = 3
+    login_backoff_seconds: float = 1.0
+    login_backoff_max_seconds: float = 900.0
+    login_failure_memory_seconds: int = 24 * 3600
+    login_known_address_days: int = 90
+    # Bodies: JSON nested deeper than this is refused before it is parsed.
+    max_json_depth: int = 32
     register_limit_address: str = "10/3600"
     report_limit_user: str = "10/3600"
     open311_limit_key: str = "600/3600"
@@ -158,8 +167,14 @@ class Settings:
             idempotency_ttl=_int("ONEVISIT_IDEMPOTENCY_TTL", 48 * 3600),
             idempotency_lock_seconds=_int("ONEVISIT_IDEMPOTENCY_LOCK_SECONDS", 60),
             trusted_proxies=_int("ONEVISIT_TRUSTED_PROXIES", 0),
-            login_limit_phone=_env("ONEVISIT_LOGIN_LIMIT_PHONE", "5/300"),
+            login_limit_phone=_env("ONEVISIT_LOGIN_LIMIT_PHONE", "20/300"),
             login_limit_address=_env("ONEVISIT_LOGIN_LIMIT_ADDRESS", "30/300"),
+            login_free_failures=_int("ONEVISIT_LOGIN_FREE_FAILURES", 3),
+            login_backoff_seconds=_float("ONEVISIT_LOGIN_BACKOFF_SECONDS", 1.0),
+            login_backoff_max_seconds=_float("ONEVISIT_LOGIN_BACKOFF_MAX_SECONDS", 900.0),
+            login_failure_memory_seconds=_int("ONEVISIT_LOGIN_FAILURE_MEMORY_SECONDS", 24 * 3600),
+            login_known_address_days=_int("ONEVISIT_LOGIN_KNOWN_ADDRESS_DAYS", 90),
+            max_json_depth=_int("ONEVISIT_MAX_JSON_DEPTH", 32),
             register_limit_address=_env("ONEVISIT_REGISTER_LIMIT_ADDRESS", "10/3600"),
             report_limit_user=_env("ONEVISIT_REPORT_LIMIT_USER", "10/3600"),
             open311_limit_key=_env("ONEVISIT_OPEN311_LIMIT_KEY", "600/3600"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,16 +71,29 @@ def _encode_value(value: Any) -> Any:
     return {"v": value}
 
 
+_INT64 = 2**63
+
+
 def _decode_value(raw: Any) -> Any:
+    """A cursor value as encode_cursor wrote it; ValueError for anything else (a client may
+    send any bytes: only values MongoDB can compare with the listing's own are let through)."""
     if not isinstance(raw, dict) or len(raw) != 1:
         raise ValueError("bad cursor value")
     ((kind, value),) = raw.items()
-    if kind == "o":
+    if kind == "o" and isinstance(value, str) and len(value) == 24 and ObjectId.is_valid(value):
         return ObjectId(value)
-    if kind == "d":
-        return datetime.fromisoformat(value)
-    if kind == "v" and (value is None or isinstance(value, str | int | float)):
-        return value
+    if kind == "d" and isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("cursor time without a zone")
+        return moment
+    if kind == "v":
+        if value is None or (isinstance(value, str) and len(value) <= 1000):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64:
+            return value
+        if isinstance(value, float) and math.isfinite(value):
+            return value
     raise ValueError("bad cursor value")
 
 
@@ -116,10 +130,14 @@ def decode_cursor(cursor: str, sort_field: str) -> Cursor:
             _decode_value(payload["i"]),
             timedelta(seconds=width) if width is not None else None,
         )
-    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(
-            "The cursor is not valid for this listing.", errors={"cursor": ["Invalid cursor."]}
-        ) from exc
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise _invalid_cursor() from exc
+
+
+def _invalid_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        "The cursor is not valid for this listing.", errors={"cursor": ["Invalid cursor."]}
+    )
 
 
 def _get(doc: dict[str, Any], dotted: str) -> Any:
@@ -329,6 +347,30 @@ def paginate(
         return _after(_get(doc, sort_field), doc["_id"], last, descending)
 
     reader = _Reader(collection, sort, projection, keep)
+    try:
+        items = _read_page(reader, filter_, limit, sort_field, descending, last, windows)
+    except (TypeError, OverflowError) as exc:
+        if last is None:
+            raise
+        # A well-formed cursor whose values are of another type than the listing's sort key
+        # (or out of datetime's range): only a client that edited the cursor sends one.
+        raise _invalid_cursor() from exc
+    has_more = len(items) > limit
+    items = items[:limit]
+    span = page_span(items, sort_field) if windows is not None else None
+    next_cursor = encode_cursor(sort_field, items[-1], span) if has_more and items else None
+    return Page(items, next_cursor)
+
+
+def _read_page(
+    reader: _Reader,
+    filter_: dict[str, Any],
+    limit: int,
+    sort_field: str,
+    descending: bool,
+    last: Cursor | None,
+    windows: Windows | None,
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] | None = None
     if windows is not None:
         origin = as_time(last.value if sort_field != "_id" else last.id) if last else None
@@ -344,8 +386,4 @@ def paginate(
         )
     if items is None:
         items = reader.read(filter_, limit + 1)
-    has_more = len(items) > limit
-    items = items[:limit]
-    span = page_span(items, sort_field) if windows is not None else None
-    next_cursor = encode_cursor(sort_field, items[-1], span) if has_more and items else None
-    return Page(items, next_cursor)
+    return items

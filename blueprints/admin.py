@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from app import audit_repository as audit_repo
-from app import clock
+from app import clock, privacy
 from app.accounts import repository as users_repo
 from app.accounts import service as accounts
 from app.accounts.auth import current_user
@@ -34,10 +34,20 @@ class AuditEntrySchema(Schema):
     action = fields.String()
     actor = fields.Dict()
     subject = fields.Dict()
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
-    detail = fields.Dict()
+    before = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "What the record was; names, phone and ID numbers, addresses "
+            "and e-mail masked, free text redacted, password hashes left out"
+        },
+    )
+    after = fields.Raw(allow_none=True, metadata={"description": "What it became; masked alike"})
+    detail = fields.Dict(metadata={"description": "Masked alike"})
     request_id = fields.String(allow_none=True)
+
+    @post_dump
+    def _masked(self, data: dict, **_: object) -> dict:
+        return privacy.audit_entry(data)
 
 
 class UserPageArgs(UserListArgs, PageArgs):

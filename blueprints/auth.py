@@ -35,14 +35,16 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Wrong phone number or password (same answer for both)")
-    @blp.alt_response(429, description="Too many attempts for this phone or from this address")
+    @blp.alt_response(
+        429,
+        description="Too many failed sign-ins: this phone from this address backs off "
+        "exponentially after a few wrong passwords; addresses the phone never signed in from "
+        "also share a window per phone and per address. An address the phone signed in from "
+        "before is only slowed by its own failures. See Retry-After.",
+    )
     def post(self, data):
         """Exchange phone and password for an access and a refresh token"""
-        ratelimit.hit(
-            "login-address", ratelimit.client_address(), ratelimit.rate("login_limit_address")
-        )
-        ratelimit.hit("login-phone", data["phone"], ratelimit.rate("login_limit_phone"))
-        return accounts.login(data["phone"], data["password"])
+        return accounts.login(data["phone"], data["password"], ratelimit.client_address())
 
 
 @blp.route("/refresh")

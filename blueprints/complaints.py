@@ -68,8 +68,10 @@ class Complaints(MethodView):
 
         The clock starts now (`due_at`: the category's time limit in working days). A
         complaint of the same category by the same complainant, or within 200 m, filed within
-        the last 30 days makes this one a repeat (`repeat_of`)."""
-        return _one(complaints.submit(current_user(), data), 201)
+        the last 30 days makes this one a repeat (`repeat_of`). `public: true` publishes the
+        description and address (phone and ID numbers redacted) in Open311 GET requests."""
+        publication = {"publish_text": data.pop("public")}
+        return _one(complaints.submit(current_user(), data, open311=publication), 201)
 
     @blp.auth("resident", "enterprise", "staff", "supervisor")
     @blp.arguments(ComplaintListArgs, location="query")

@@ -144,6 +144,14 @@ class ComplaintCreateSchema(BaseSchema):
         load_default=dict,
         metadata={"description": "Answers to the category's questions, by question code"},
     )
+    public = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "Opt in to publishing the description and the address in the public "
+            "Open311 listing (GET /open311/v2/requests), with phone and ID numbers redacted. "
+            "Without it the public listing shows only the category, status, dates and agency."
+        },
+    )
 
 
 class ComplaintListArgs(PageArgs):

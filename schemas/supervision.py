@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
+from app import privacy
 from app.oversight.event_rules import EVENT_STATES
 from app.oversight.events import SEVERITY
 from schemas.base import BaseSchema, Id, PageArgs, QuerySchema, StrictString, UTCDateTime
@@ -41,7 +42,10 @@ class EventSchema(Schema):
     department = fields.String(allow_none=True)
     summary = fields.String(required=True, metadata={"description": "Short, without personal data"})
     description = fields.String(
-        metadata={"description": "public_report only: what the reporter wrote"}
+        metadata={
+            "description": "public_report only: what the reporter wrote, with phone and ID "
+            "numbers redacted"
+        }
     )
     state = fields.String(required=True, metadata={"enum": list(EVENT_STATES)})
     notes = fields.List(fields.Nested(EventNoteSchema), dump_default=list)
@@ -50,6 +54,14 @@ class EventSchema(Schema):
     acknowledged_at = UTCDateTime(allow_none=True)
     closed_at = UTCDateTime(allow_none=True)
     version = fields.Integer(required=True)
+
+    @post_dump
+    def _masked(self, data: dict, **_: object) -> dict:
+        # One policy for the feed, one event, the stream and a report's reply (app/privacy.py).
+        data = privacy.people_in(data)
+        if data.get("description"):
+            data["description"] = privacy.redact_text(data["description"])
+        return data
 
 
 class SupervisionFeedArgs(PageArgs):

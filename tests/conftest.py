@@ -54,6 +54,7 @@ def make_settings(server: EmbeddedServer, data_dir: Path, **overrides: Any) -> S
         log_level="WARNING",
         login_limit_phone="1000/60",
         login_limit_address="1000/60",
+        login_free_failures=1000,
         register_limit_address="1000/60",
         report_limit_user="1000/60",
     )

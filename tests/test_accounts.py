@@ -4,7 +4,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from app.accounts import passwords
-from tests.conftest import drain, PASSWORD, assert_envelope, next_phone
+from tests.conftest import PASSWORD, assert_envelope, drain, next_phone
 
 VALID_ID = "330106199001010018"
 VALID_CREDIT_CODE = "91330106MA2GL8JX51"

@@ -291,9 +291,10 @@ def test_provider_choice(app):
             provider_from_settings(type("S", (), {"fcm_credentials": "/nonexistent.json"})())
 
 
-def test_make_run_starts_the_worker_beside_gunicorn():
+def test_make_run_starts_the_worker_beside_gunicorn(tmp_path):
     from app.platform.launcher import _children_commands
 
-    commands = _children_commands("8000", "2")
-    assert any("gunicorn" in c for c in commands[0])
-    assert commands[1][-2:] == ["wsgi", "worker"]
+    commands = _children_commands("8000", "2", tmp_path / "g.sock")
+    assert "app.platform.front" in commands[0]
+    assert any("gunicorn" in c for c in commands[1])
+    assert commands[2][-2:] == ["wsgi", "worker"]

@@ -1,4 +1,5 @@
-"""Brute force is rate-limited per phone and per address, across every worker process."""
+"""Brute force is rate-limited per phone and per address, across every worker process
+(the owner-friendly rules are in tests/security/test_login_throttling.py)."""
 
 import json
 
@@ -22,7 +23,7 @@ def attempt(client, phone, address="10.0.0.1"):
     )
 
 
-def test_fourth_attempt_on_a_phone_is_429_with_retry_after(client, db):
+def test_fourth_failure_on_a_phone_from_unknown_addresses_is_429_with_retry_after(client, db):
     phone = next_phone()
     for _ in range(3):
         assert_envelope(attempt(client, phone), 401)

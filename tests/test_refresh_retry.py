@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import clock
-from tests.conftest import drain, PASSWORD, assert_envelope, next_phone
+from tests.conftest import PASSWORD, assert_envelope, drain, next_phone
 
 REFRESH = "/api/v1/auth/refresh"
 PHONE_UA = "OneVisit-Resident/3.2 (Android 14)"

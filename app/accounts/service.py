@@ -13,7 +13,7 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from app import audit, clock, store
-from app.accounts import passwords, tokens
+from app.accounts import login_throttle, passwords, tokens
 from app.accounts import refresh_tokens_repository as refresh_repo
 from app.accounts import repository as users_repo
 from app.accounts.auth import DUTIES, Principal, current_user_document
@@ -194,12 +194,16 @@ def _new_session(user: dict[str, Any]) -> dict[str, Any]:
     return _pair(user, refresh_token)
 
 
-def login(phone: str, password: str) -> dict[str, Any]:
+def login(phone: str, password: str, address: str) -> dict[str, Any]:
+    """A token pair for PHONE and PASSWORD, throttled per phone and ADDRESS (login_throttle)."""
+    known = login_throttle.check(phone, address)
     user = users_repo.find_by_phone(phone)
     # Same answer, same work for an unknown phone and a wrong password.
     ok = passwords.verify_password(user.get("password_hash") if user else None, password)
     if user is None or not ok or user.get("disabled"):
+        login_throttle.failed(phone, address, known)
         raise Unauthorized("The phone number or password is wrong.")
+    login_throttle.succeeded(phone, address)
     if passwords.needs_rehash(user["password_hash"]):
         users_repo.set_password_hash(user["_id"], passwords.hash_password(password))
     return _new_session(user)

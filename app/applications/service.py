@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 from flask import current_app
 
-from app import clock
+from app import clock, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
@@ -93,6 +93,7 @@ def read_certificate(user: Principal, application_id: str, key: str) -> dict[str
 
 
 def masked_applicant(applicant: dict[str, Any], applicant_id: ObjectId) -> dict[str, Any]:
+    privacy.mark()
     enterprise = applicant.get("enterprise")
     return {
         "id": applicant_id,
@@ -111,22 +112,15 @@ def masked_applicant(applicant: dict[str, Any], applicant_id: ObjectId) -> dict[
     }
 
 
-def _actor_view(actor: dict[str, Any]) -> dict[str, Any]:
-    shown = dict(actor)
-    if shown.get("role") in wf.APPLICANT_ROLES:
-        shown["name"] = mask_name(shown.get("name"))
-    return shown
-
-
 def present(doc: dict[str, Any]) -> dict[str, Any]:
-    """The API view of a case: personal data masked, `overdue` computed."""
+    """The API view of a case: personal data masked (app/privacy.py: the applicant for
+    everyone, each person who acted by the reader's relation to them), `overdue` computed."""
     view = dict(doc)
     view["applicant"] = masked_applicant(doc["applicant"], doc["applicant_id"])
     view["overdue"] = wf.overdue(doc, clock.now())
-    view["timeline"] = [{**e, "actor": _actor_view(e["actor"])} for e in doc["timeline"]]
     if doc["status"] != wf.NEEDS_SUPPLEMENT:
         view["supplement_request"] = None
-    return view
+    return privacy.people_in(view)
 
 
 def inbox_item(doc: dict[str, Any], department: str | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
+from app.catalogue import patterns
 from app.http.errors import ValidationFailed
 
 FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "choice")
@@ -46,7 +47,7 @@ def _clean_value(field: dict[str, Any], value: Any) -> tuple[Any, list[str]]:
         max_length = field.get("max_length", DEFAULT_MAX_STRING_LENGTH)
         if len(value) > max_length:
             return value, [*messages, f"Longer than maximum length {max_length}."]
-        if "pattern" in field and not re.fullmatch(field["pattern"], value):
+        if "pattern" in field and not patterns.full_match(field["pattern"], value):
             messages.append("Does not match the expected format.")
         return value, messages
     if kind == "number":

@@ -29,7 +29,7 @@ from bson import ObjectId
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from app import audit, clock
+from app import audit, clock, privacy
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.complaints import categories
@@ -39,6 +39,7 @@ from app.complaints import service as complaints
 from app.complaints.rules import OPEN_STATES
 from app.http import ratelimit
 from app.http.errors import NotFound, ValidationFailed
+from app.http.urls import is_web_url
 
 DEFAULT_WINDOW_DAYS = 90
 MAX_REQUESTS = 1000
@@ -214,6 +215,12 @@ def create_request(form: MultiDict) -> list[dict[str, Any]]:
             400, "a location is required: lat and long, address_string or address_id"
         )
     description = (form.get("description") or "").strip()[:4000]
+    media_url = (form.get("media_url") or "").strip()[:1000] or None
+    if media_url is not None and not is_web_url(media_url):
+        raise Open311Error(400, "media_url must be an http or https URL")
+    # An extension of GeoReport v2: the reporter's text and location are published in GET
+    # requests only when the reporter asked for it (public=true).
+    publish_text = (form.get("public") or "").strip().lower() in ("true", "1", "yes")
     answers = _answers(category, form)
     contact = {
         name: (form.get(name) or "").strip()[:200] or None
@@ -241,7 +248,8 @@ def create_request(form: MultiDict) -> list[dict[str, Any]]:
             open311={
                 "key_id": key["_id"],
                 "token": token,
-                "media_url": (form.get("media_url") or "").strip()[:1000] or None,
+                "media_url": media_url,
+                "publish_text": publish_text,
                 "address_id": (form.get("address_id") or "").strip()[:100] or None,
                 "device_id": (form.get("device_id") or "").strip()[:200] or None,
             },
@@ -263,10 +271,17 @@ def create_request(form: MultiDict) -> list[dict[str, Any]]:
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    coords = (doc.get("location") or {}).get("coordinates") or [None, None]
+    """A complaint as GeoReport v2 publishes it to anyone. What the person wrote, where, and
+    their photo are shown only if they opted in (`public`), and the text has phone and ID
+    numbers redacted (app/privacy.py); otherwise the request shows its category, status,
+    dates and the agency only."""
+    privacy.mark()
+    open311 = doc.get("open311") or {}
+    published = bool(open311.get("publish_text"))
+    coords = (doc.get("location") or {}).get("coordinates") if published else None
+    coords = coords or [None, None]
     closed = doc["status"] in CLOSED_STATES
     dept = departments_repo.get(doc["department"]) or {}
-    open311 = doc.get("open311") or {}
     return {
         "service_request_id": doc["tracking_no"],
         "status": "closed" if closed else "open",
@@ -279,18 +294,20 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
         }[doc["status"]],
         "service_name": doc.get("category_name"),
         "service_code": doc["category"],
-        "description": doc["description"] if doc.get("source") == "open311" else doc["title"],
+        "description": (
+            privacy.redact_text(doc["description"]) if published else doc.get("category_name")
+        ),
         "agency_responsible": dept.get("name") or doc["department"],
         "service_notice": SERVICE_NOTICE.format(days=doc["time_limit"]["value"]),
         "requested_datetime": clock.iso(doc["created_at"]),
         "updated_datetime": clock.iso(doc["updated_at"]),
         "expected_datetime": clock.iso(doc["due_at"]) if doc.get("due_at") else None,
-        "address": doc.get("address"),
-        "address_id": open311.get("address_id"),
+        "address": privacy.redact_text(doc.get("address")) if published else None,
+        "address_id": open311.get("address_id") if published else None,
         "zipcode": None,
         "lat": coords[1],
         "long": coords[0],
-        "media_url": open311.get("media_url"),
+        "media_url": open311.get("media_url") if published else None,
     }
 
 

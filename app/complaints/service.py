@@ -21,7 +21,7 @@ from typing import Any
 from bson import ObjectId
 from flask import current_app
 
-from app import clock
+from app import clock, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal
 from app.accounts.identity import mask_name, mask_phone
@@ -817,6 +817,7 @@ def _mask_contact(contact: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _complainant(doc: dict[str, Any], unmasked: bool) -> dict[str, Any] | None:
     """Who filed it, so the people handling it can call back; masked for everyone else."""
+    privacy.mark()
     if doc.get("complainant_id") is None:
         return None
     account = users_repo.get(doc["complainant_id"]) or {}
@@ -855,7 +856,8 @@ def present(user: Principal, doc: dict[str, Any]) -> dict[str, Any]:
         ]
     else:
         view["repeats"] = None
-    return view
+    # Everyone who acted (timeline, replies, refusals, sessions, mediator), by relation.
+    return privacy.people_in(view)
 
 
 def _register_inbox_provider() -> None:

@@ -17,6 +17,12 @@ A connection lives at most `sse_max_lifetime_seconds` (then the client reconnect
 Last-Event-ID and nothing is lost), so a gunicorn gthread worker thread is never held forever,
 and at most `sse_max_streams` streams run per process (503 + Retry-After beyond), so streams
 cannot take every thread from ordinary requests.
+
+Why `SHUTDOWN`: a gunicorn worker told to stop (SIGTERM, Ctrl-C of `make run`) waits for its
+requests to finish, and an open stream never finishes by itself: the stop would wait out
+gunicorn's graceful timeout and end in a SIGKILL. gunicorn_conf sets this event when the worker
+is told to stop; every stream then ends within one poll interval, and clients reconnect with
+Last-Event-ID to a live process.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from app.http.errors import ServiceUnavailable, ValidationFailed
 from app.oversight import repository as repo
 
 BATCH = 100
+SHUTDOWN = threading.Event()
 _slots_lock = threading.Lock()
 _open_streams = 0
 
@@ -112,7 +119,7 @@ def stream(
     sent = 0
     # Tell EventSource how soon to reconnect when this connection ends by design.
     yield "retry: 2000\n\n"
-    while True:
+    while not SHUTDOWN.is_set():
         batch = repo.after(
             region,
             last_id,
@@ -138,4 +145,5 @@ def stream(
             # server notice a client that went away (the write fails).
             yield ": heartbeat\n\n"
             last_output = now
-        time.sleep(settings.sse_poll_seconds)
+        if SHUTDOWN.wait(settings.sse_poll_seconds):
+            return

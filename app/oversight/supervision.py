@@ -8,6 +8,7 @@ from typing import Any
 
 from app import audit, clock
 from app.accounts.auth import Principal
+from app.applications.rules import may_read
 from app.cases import engine, workflow
 from app.cases import repository as cases_repo
 from app.catalogue import departments_repository as departments_repo
@@ -176,11 +177,10 @@ def _report_target(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reporter_may_cite(user: Principal, application: dict[str, Any]) -> bool:
-    """Residents cite their own applications; officials may cite any they can name."""
-    if user.role in ("staff", "supervisor", "admin"):
-        return True
-    owner = application.get("applicant_id") or (application.get("applicant") or {}).get("id")
-    return str(owner) == user.id
+    """A reporter cites only an application they may read (their own; staff: one their
+    department is involved in; supervisors: their region): the event and the reply carry its
+    tracking number, so citing any id would reveal the tracking number of anyone's case."""
+    return may_read(user, application)
 
 
 def _top_region() -> str:

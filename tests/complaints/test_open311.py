@@ -192,7 +192,7 @@ def test_a_revoked_key_stops_working(world, anon, api_key, users, db):
 
 def test_get_requests_lists_public_complaints_with_filters(world, anon, api_key, users):
     resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
-    [via311] = post_request(anon, api_key).get_json()
+    [via311] = post_request(anon, api_key, public="true").get_json()
     app_made = file(resident, location=None, title="Bar noise")
     file(users.resident(), **dispute_body(location=None))  # never published
     ok(act(hotline, app_made, "assign", {"department": AMR}))
@@ -204,7 +204,8 @@ def test_get_requests_lists_public_complaints_with_filters(world, anon, api_key,
     by_no = {r["service_request_id"]: r for r in listing}
     published = by_no[app_made["tracking_no"]]
     assert published["status"] == "closed" and published["service_code"] == "noise"
-    assert published["description"] == "Bar noise"  # the title, not the private description
+    # Not opted in to publication: the category stands for what the resident wrote.
+    assert published["description"] == "Noise nuisance"
     assert published["agency_responsible"] == AMR
     assert by_no[via311["service_request_id"]]["description"] == "Drilling at 2am"
     assert by_no[via311["service_request_id"]]["lat"] == 30.259
