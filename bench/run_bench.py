@@ -44,6 +44,8 @@ class CommandCounter(monitoring.CommandListener):
         pass
 
 
+# The in-process app phases use to wait for the worker (kept out of ctx: ctx is pickled).
+DRAIN_APP: list[Any] = []
 COUNTER = CommandCounter()
 monitoring.register(COUNTER)
 
@@ -68,6 +70,91 @@ def database_commands(app: Any, method: str, path: str, token: str, body: Any = 
     return f"{sum(COUNTER.commands.values())} ({commands}) -> {response.status_code}"
 
 
+WRITES = ("insert", "update", "delete", "findAndModify", "commitTransaction")
+
+
+def _count(run: Any) -> tuple[int, int]:
+    """(database commands, durable writes) made while RUN runs in this process."""
+    COUNTER.commands.clear()
+    COUNTER.enabled = True
+    try:
+        run()
+    finally:
+        COUNTER.enabled = False
+    total = sum(COUNTER.commands.values())
+    writes = sum(n for c, n in COUNTER.commands.items() if c.split(" ")[0] in WRITES)
+    return total, writes
+
+
+def command_costs(app: Any, ctx: dict[str, Any], n: int = 20) -> list[tuple[str, float, ...]]:
+    """What each command costs in all: its request's own database commands (and how many of
+    them are durable writes) plus its share of the worker's relay of the side effects it
+    queued, drained in batches as the worker does. Runs in-process, with no worker running."""
+    from app import outbox
+
+    client = app.test_client()
+
+    def call(method: str, path: str, token: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": os.urandom(8).hex()}
+        response = client.open(path, method=method, json=body, headers=headers)
+        if response.status_code >= 300:
+            raise RuntimeError(f"probe {method} {path}: {response.status_code} {response.json}")
+        return response.get_json()
+
+    def drain() -> None:
+        with app.app_context():
+            while outbox.relay(100)["applied"]:
+                pass
+
+    rows: list[tuple[str, float, ...]] = []
+
+    def step(label: str, requests: list[tuple[str, str, str, Any]]) -> list[Any]:
+        answers: list[Any] = []
+        own, writes = _count(lambda: answers.extend(call(*r) for r in requests))
+        share, _ = _count(drain)
+        count = len(requests)
+        rows.append((label, own / count, writes / count, share / count, (own + share) / count))
+        return answers
+
+    drain()
+    tokens = ctx["resident_tokens"]
+    submitted = step(
+        "submit",
+        [
+            (
+                "POST",
+                "/api/v1/applications",
+                tokens[i % len(tokens)],
+                ctx["submissions"][i % len(tokens)],
+            )
+            for i in range(n)
+        ],
+    )
+    ids = [a["id"] for a in submitted]
+    step(
+        "accept",
+        [("POST", f"/api/v1/applications/{i}/accept", ctx["window_token"], None) for i in ids],
+    )
+    for department in ctx["review_departments"]:
+        step(
+            f"review ({department})",
+            [
+                (
+                    "POST",
+                    f"/api/v1/applications/{i}/reviews/{department}",
+                    ctx["reviewer_tokens"][department],
+                    {"decision": "approve", "opinion": "bench"},
+                )
+                for i in ids
+            ],
+        )
+    step(
+        "complete",
+        [("POST", f"/api/v1/applications/{i}/complete", ctx["head_token"], None) for i in ids],
+    )
+    return rows
+
+
 def password_hash_ms() -> float:
     """What one login's argon2id verification costs here (the login endpoint's floor)."""
     from app.accounts import passwords
@@ -82,7 +169,24 @@ def password_hash_ms() -> float:
 def phase(
     name: str, scenario: str, base_url: str, ctx: dict[str, Any], duration: float = SECONDS
 ) -> load.Result:
+    if DRAIN_APP:
+        drained(DRAIN_APP[0])
     return load.run(scenario, base_url, ctx, CONCURRENCY, duration)
+
+
+def drained(app: Any, limit: float = 120.0) -> float:
+    """Wait until the worker has relayed every queued side effect (so a phase does not pay for
+    the one before it); returns how long that took, and says so when it is more than a blink."""
+    from app import outbox
+
+    started = time.monotonic()
+    with app.app_context():
+        while outbox.backlog()["collections"] and time.monotonic() - started < limit:
+            time.sleep(0.2)
+    waited = time.monotonic() - started
+    if waited > 1:
+        print(f"  (worker drained the previous phase's side effects in {waited:.1f} s)")
+    return waited
 
 
 def main() -> int:
@@ -107,6 +211,7 @@ def main() -> int:
         print(f"seeding {RESIDENTS} residents ...", flush=True)
         app = service.flask_app()
         ctx = seed.start(service, app, RESIDENTS, baseline=True)
+        DRAIN_APP.append(app)
         available = seed.available_paths(service)
         ctx["supervisor_token"] = seed.supervisor_token(service)
         applications = ("post", "/api/v1/applications") in available and (
@@ -156,6 +261,18 @@ def main() -> int:
             errors += sum(result.errors.values())
 
         errors += overhead(service, app, ctx, figures, applications)
+
+        if applications:
+            service.stop_worker()  # the probe's own relay is the only one while it counts
+            report.header("database commands per command, in all (request + worker's share)")
+            print(
+                "| command | request's own | of them durable writes | worker's share | in all |\n"
+                "| --- | ---: | ---: | ---: | ---: |"
+            )
+            for label, own, writes, share, total in command_costs(app, ctx):
+                figures[f"commands: {label}"] = {"own": own, "writes": writes, "share": share}
+                print(f"| {label} | {own:.2f} | {writes:.2f} | {share:.2f} | {total:.2f} |")
+            service.start_worker()
 
         if applications:
             report.header("full lifecycles (submit -> accept -> reviews -> complete)")

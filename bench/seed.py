@@ -102,6 +102,7 @@ def start(service: Service, app: Any, residents: int, baseline: bool = False) ->
     context every scenario reads."""
     data = base(service, app, residents)
     service.start_web(baseline=baseline)
+    service.start_worker()
     sign_in(service, data)
     return context(service, data)
 

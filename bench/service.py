@@ -32,6 +32,16 @@ THREADS = os.environ.get("BENCH_THREADS", "8")
 DB_NAME = "onevisit"
 
 
+def _signing_keys() -> str:
+    from app import signing
+
+    return signing.serialize([signing.new_key()])
+
+
+# One Ed25519 key set for every process of a bench run (production refuses to start without).
+SIGNING_KEYS = _signing_keys()
+
+
 def service_env(mongo_uri: str, jwt_keys: str) -> dict[str, str]:
     """Production settings, except the per-client rate limits: the load comes from one
     address and a few dozen accounts, which the brute-force limits would rightly stop."""
@@ -41,6 +51,7 @@ def service_env(mongo_uri: str, jwt_keys: str) -> dict[str, str]:
         MONGO_URI=mongo_uri,
         ONEVISIT_DB_NAME=DB_NAME,
         ONEVISIT_JWT_KEYS=jwt_keys,
+        ONEVISIT_SIGNING_KEYS=SIGNING_KEYS,
         ONEVISIT_ACCESS_TOKEN_TTL="7200",
         ONEVISIT_LOG_LEVEL="WARNING",
         ONEVISIT_LOGIN_LIMIT_PHONE="1000000/60",
@@ -136,6 +147,7 @@ class Service:
                 mongo_uri=self.db.uri,
                 db_name=DB_NAME,
                 jwt_keys=self.env["ONEVISIT_JWT_KEYS"],
+                signing_keys=SIGNING_KEYS,
                 log_level="WARNING",
             )
         )
@@ -159,6 +171,25 @@ class Service:
         if baseline:
             wait_http(self.baseline_url + "/healthz")
 
+    def start_worker(self) -> None:
+        """The background worker (outbox relay, sweeps), as production runs it beside the web
+        processes: the side effects the requests queue are applied while the load runs."""
+        log = open(self.workdir / "worker.log", "ab")  # noqa: SIM115 (closed with the process)
+        self.processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                cwd=str(ROOT),
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+
+    def stop_worker(self) -> None:
+        for process in [p for p in self.processes if "worker" in p.args]:
+            stop_process(process)
+            self.processes.remove(process)
+
     def stop(self) -> None:
         for process in self.processes:
             stop_process(process)
@@ -178,6 +209,7 @@ def bootstrap(mongo_uri: str, jwt_keys: str) -> None:
             mongo_uri=mongo_uri,
             db_name=DB_NAME,
             jwt_keys=jwt_keys,
+            signing_keys=SIGNING_KEYS,
             log_level="WARNING",
         )
     )
