@@ -86,7 +86,7 @@ def gunicorn(app_path: str, port: int, env: dict[str, str], log: Path) -> subpro
         "gunicorn",
         app_path,
         "-c",
-        str(ROOT / "app" / "gunicorn_conf.py"),
+        str(ROOT / "app" / "platform" / "gunicorn_conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
