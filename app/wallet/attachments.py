@@ -116,9 +116,13 @@ def citation(
 
 @outbox.applier("cite")
 def _apply_citations(pending: list[outbox.Pending], session: ClientSession) -> None:
-    for item in pending:
-        e = item.entry
-        repo.cite(e["attachment_ids"], e["owner_id"], e["kind"], e["case_id"], session)
+    repo.cite_all(
+        [
+            (e["attachment_ids"], e["owner_id"], e["kind"], e["case_id"])
+            for e in (item.entry for item in pending)
+        ],
+        session,
+    )
 
 
 def readable(user: Principal, attachment_id: str) -> dict[str, Any]:

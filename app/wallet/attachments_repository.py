@@ -9,6 +9,7 @@ from typing import IO, Any
 from bson import ObjectId
 from gridfs import GridFSBucket
 from gridfs.errors import NoFile
+from pymongo import UpdateMany
 from pymongo.client_session import ClientSession
 
 from app import outbox, store
@@ -52,6 +53,23 @@ def owned(owner_id: ObjectId, ids: Iterable[ObjectId]) -> dict[ObjectId, dict[st
         doc["_id"]: doc
         for doc in collection("attachments").find({"_id": {"$in": list(ids)}, "owner_id": owner_id})
     }
+
+
+def cite_all(
+    citations: list[tuple[list[ObjectId], ObjectId, str, ObjectId]], session: ClientSession
+) -> None:
+    """Each (ids, owner, case kind, case id) of a relay batch, in one bulk write."""
+    collection("attachments").bulk_write(
+        [
+            UpdateMany(
+                {"_id": {"$in": list(ids)}, "owner_id": owner_id},
+                {"$addToSet": {"cited_by": {"kind": kind, "id": case_id}}, "$set": {"cited": True}},
+            )
+            for ids, owner_id, kind, case_id in citations
+        ],
+        ordered=False,
+        session=session,
+    )
 
 
 def cite(
