@@ -92,7 +92,7 @@ class ComplaintById(MethodView):
     @blp.response(200, ComplaintSchema)
     def get(self, complaint_id):
         """One complaint with its timeline (404 for anyone who may not see it)"""
-        return _one(complaints.load_visible(current_user(), complaint_id))
+        return _one(complaints.read(current_user(), complaint_id))
 
 
 def _action(path: str, summary: str, roles: tuple[str, ...], schema=None, status: int = 200):

@@ -12,6 +12,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.collection import Collection
 
+from app import store
 from app.cases import inbox_heads
 from app.db import collection
 from app.pagination import Page, Windows, paginate
@@ -23,8 +24,9 @@ def coll() -> Collection[Any]:
     return collection("complaints")
 
 
-def insert(doc: dict[str, Any]) -> None:
-    coll().insert_one(doc)
+def queue(complaint_id: ObjectId, entries: list[dict[str, Any]]) -> None:
+    """Queue ENTRIES in the complaint's outbox without changing it (an audited read)."""
+    store.update(coll(), {"_id": complaint_id}, {}, entries)
 
 
 def get(complaint_id: ObjectId) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from typing import Any
 from bson import ObjectId
 from flask import current_app
 
-from app import clock, privacy
+from app import audit, clock, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal
 from app.accounts.identity import mask_name, mask_phone
@@ -75,6 +75,29 @@ attachments.register_case_access("complaint", _staff_case_access)
 
 def load_visible(user: Principal, complaint_id: str) -> dict[str, Any]:
     return engine.load(CASE_KIND, complaint_id, user)
+
+
+def read(user: Principal, complaint_id: str) -> dict[str, Any]:
+    """One complaint for USER. Staff in charge see the complainant's name and phone (and the
+    mediators the parties) unmasked: that read of personal data is audited, its record queued
+    in the complaint's own outbox (no new version: the ETag stays)."""
+    doc = load_visible(user, complaint_id)
+    if user.role == "staff" and (is_handling_staff(user, doc) or is_hotline_staff(user, doc)):
+        shown = [
+            name
+            for name, present_ in (
+                ("complainant", doc.get("complainant_id") is not None),
+                ("contact", bool(doc.get("contact"))),
+                ("parties", bool(doc.get("parties")) and is_mediation_staff(user, doc)),
+            )
+            if present_
+        ]
+        if shown:
+            entry = audit.entry(
+                "complaint.read_personal", CASE_KIND, doc["_id"], detail={"fields": shown}
+            )
+            repo.queue(doc["_id"], [entry])
+    return doc
 
 
 def list_for(user: Principal, status: str | None, limit: int, cursor: str | None) -> Page:

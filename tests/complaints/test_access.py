@@ -156,3 +156,17 @@ def test_the_staff_in_charge_can_call_the_complainant_back_others_see_it_masked(
     assert seen == {"id": resident.id, "name": "Resident", "phone": phone}
     masked = ok(world["supervisor"].get(f"/api/v1/complaints/{created['id']}"))["complainant"]
     assert masked["phone"] == phone[:3] + "****" + phone[-4:] and masked["name"] == "R*******"
+
+
+def test_staff_reading_a_complainants_contact_details_is_audited(world, app, db):
+    """Handling staff see the complainant's name and phone in full: the read is audited
+    (without a new version of the complaint)."""
+    resident, hotline, amr = world["resident"], world["hotline"], world["amr"]
+    created = file(resident)
+    ok(act(hotline, created, "assign", {"department": AMR}))
+    seen = amr.get(f"/api/v1/complaints/{created['id']}")
+    assert seen.status_code == 200 and seen.headers["ETag"] == '"v2"'
+    (record,) = list(db.audit.find({"action": "complaint.read_personal"}))
+    assert record["actor"]["id"] == amr.id and record["detail"]["fields"] == ["complainant"]
+    resident.get(f"/api/v1/complaints/{created['id']}")  # the owner's own read: not audited
+    assert db.audit.count_documents({"action": "complaint.read_personal"}) == 1
