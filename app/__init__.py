@@ -33,6 +33,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         TESTING=settings.env == "test",
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # An empty path segment (`/events//ack`) is a 404 in the envelope, not a 308 redirect to a
+    # merged path that an API client would follow with another method's semantics.
+    app.url_map.merge_slashes = False
     app.extensions["settings"] = settings
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -213,3 +213,12 @@ def test_saving_a_pattern_that_needs_backtracking_is_refused_and_nothing_stored(
     error = assert_envelope(admin.post("/api/v1/admin/matters", json=body), 422)
     assert "RE2" in str(error["errors"])
     assert db.matters.count_documents({}) == before
+
+
+def test_an_empty_path_segment_is_a_404_in_the_envelope(users):
+    """`/events//ack` is no event: 404 in the envelope, never a 308 to a merged path."""
+    supervisor = users.supervisor()
+    for path in ("/api/v1/supervision/events//ack", "/api/v1/applications//accept"):
+        response = supervisor.post(path)
+        assert response.status_code == 404, (path, response.status_code)
+        assert response.get_json()["code"] == 404
