@@ -127,3 +127,32 @@ def staff_of_department(department: str, duty: str | None = None) -> list[dict[s
 
 def count() -> int:
     return _coll().estimated_document_count()
+
+
+def staff_for(
+    selector: dict[str, Any], session: ClientSession | None = None
+) -> list[dict[str, Any]]:
+    """The staff accounts one audience selector of app.messaging.work_rules names (a
+    department's staff with a duty, a region's window staff, or one person), with their
+    notification settings. Indexes department_role_duty, region_role_duty, _id."""
+    query: dict[str, Any] = {"role": "staff", "disabled": {"$ne": True}}
+    if "user" in selector:
+        query["_id"] = ObjectId(selector["user"])
+    elif "department" in selector:
+        query["department"] = selector["department"]
+    else:
+        query["region"] = selector["region"]
+    if selector.get("duties"):
+        query["duties"] = {"$in": list(selector["duties"])}
+    projection = {"_id": 1, "staff_notifications": 1}
+    return list(_coll().find(query, projection, session=session))
+
+
+def notification_settings(
+    user_ids: list[ObjectId], session: ClientSession | None = None
+) -> dict[ObjectId, dict[str, Any]]:
+    """Each of USER_IDS' account as far as its notification settings go."""
+    found = _coll().find(
+        {"_id": {"$in": user_ids}}, {"role": 1, "staff_notifications": 1}, session=session
+    )
+    return {doc["_id"]: doc for doc in found}
