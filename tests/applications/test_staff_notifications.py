@@ -4,6 +4,7 @@ back; at most one notification per person per interval, summarising what arrived
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -215,3 +216,46 @@ def test_a_worker_dying_while_flushing_leaves_the_digest_to_be_told_once(world, 
     told = work_told(db, window)
     assert [n["body"] for n in told] == ["受理队列新增 1 件。"]
     assert db.push_outbox.count_documents({"user_id": ObjectId(window.id)}) == 1
+
+
+@pytest.mark.frozen(T0)
+def test_the_interval_is_the_configured_one(world, db):
+    settings = world.app.extensions["settings"]
+    rules = replace(settings.rules, work_digest_interval_seconds=60)
+    world.app.extensions["settings"] = replace(settings, rules=rules)
+    window = world.staff["amr_window"]
+    world.submit()
+    worker_pass(world.app)
+    world.submit()
+    clock.advance(timedelta(seconds=59))
+    worker_pass(world.app)
+    assert len(work_told(db, window)) == 1
+    clock.advance(timedelta(seconds=1))
+    worker_pass(world.app)
+    assert len(work_told(db, window)) == 2
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("60", True), ("0", True), ("-1", False), ("x", False)])
+def test_the_interval_comes_from_the_environment(monkeypatch, raw, ok):
+    from app.config import ConfigError, Settings
+    from tests.conftest import TEST_KEYS
+
+    monkeypatch.setenv("ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS", raw)
+    if ok:
+        settings = Settings.from_env(env="test", jwt_keys=TEST_KEYS)
+        assert settings.rules.work_digest_interval_seconds == int(raw)
+    else:
+        with pytest.raises(ConfigError, match="ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS"):
+            Settings.from_env(env="test", jwt_keys=TEST_KEYS)
+
+
+def test_the_setting_is_documented_in_openapi(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    update = schemas["ProfileUpdate"]["properties"]["staff_notifications"]
+    assert "ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS" in update["description"]
+    kinds = schemas["StaffNotifications"]["properties"]
+    assert set(kinds) == {"acceptance", "review", "supplement", "complaint"}
+    assert all(kind["description"] for kind in kinds.values())
+    shown = schemas["User"]["properties"]["staff_notifications"]
+    assert set(shown["properties"]) == set(kinds)
