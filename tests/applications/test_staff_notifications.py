@@ -11,7 +11,7 @@ import pytest
 from bson import ObjectId
 
 from app import clock, outbox_repository
-from app.messaging import push_outbox_repository
+from app.messaging import push_outbox_repository, work_rules
 from app.platform.worker import Worker
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope, drain
@@ -259,3 +259,29 @@ def test_the_setting_is_documented_in_openapi(client):
     assert all(kind["description"] for kind in kinds.values())
     shown = schemas["User"]["properties"]["staff_notifications"]
     assert set(shown["properties"]) == set(kinds)
+
+
+@pytest.mark.frozen(T0)
+def test_a_disabled_account_is_not_told(world, db):
+    window = world.staff["amr_window"]
+    db.users.update_one({"_id": ObjectId(window.id)}, {"$set": {"disabled": True}})
+    world.submit()
+    worker_pass(world.app)
+    assert work_told(db, window) == []
+
+
+def test_every_audience_is_found_through_an_index(app, db):
+    from app.accounts.repository import staff_query
+
+    selectors = [
+        work_rules.department_staff("AMR-330100", ["window"]),
+        work_rules.department_staff("AMR-330100", ["reviewer", "head"]),
+        work_rules.department_staff("AMR-330100"),
+        work_rules.region_window("330100"),
+        work_rules.person(ObjectId()),
+    ]
+    for selector in selectors:
+        plan = str(db.users.find(staff_query(selector)).explain()["queryPlanner"])
+        assert "COLLSCAN" not in plan and ("IXSCAN" in plan or "IDHACK" in plan), selector
+    due = db.work_digests.find({"pending": True, "not_before": {"$lte": T0}}).sort("not_before", 1)
+    assert "'indexName': 'due'" in str(due.explain()["queryPlanner"])
