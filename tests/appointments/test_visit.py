@@ -124,3 +124,18 @@ def test_kpi_rebuild_agrees_with_the_appointment_counters(world, app, db):
     rebuilt = world.kpi()
     assert recorded["appointments_kept"] == rebuilt["appointments_kept"] == 1
     assert recorded["appointments_no_show"] == rebuilt["appointments_no_show"] == 1
+
+
+def test_the_no_show_rate_is_in_the_department_kpis(world, users):
+    kept = book(world, cst(9, 30, 9))
+    missed = book(world, cst(9, 30, 10))
+    window = world.staff["amr_window"]
+    window.post(f"{APPTS}/{kept['id']}/check-in")
+    clock.freeze(clock.now() + timedelta(hours=48, minutes=30))
+    window.post(f"{APPTS}/{missed['id']}/no-show")
+    supervisor = users.supervisor("330100")
+    overview = supervisor.get(
+        "/api/v1/stats/overview", query_string={"department": "AMR-330100"}
+    ).get_json()
+    assert overview["appointments_kept"] == 1 and overview["appointments_no_show"] == 1
+    assert overview["no_show_rate"] == 0.5
