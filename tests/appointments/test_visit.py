@@ -139,3 +139,23 @@ def test_the_no_show_rate_is_in_the_department_kpis(world, users):
     ).get_json()
     assert overview["appointments_kept"] == 1 and overview["appointments_no_show"] == 1
     assert overview["no_show_rate"] == 0.5
+
+
+def test_a_stale_if_match_is_412_and_changes_nothing(world, db):
+    booked = book(world, cst(9, 30, 9))
+    window = world.staff["amr_window"]
+    stale = window.post(f"{APPTS}/{booked['id']}/check-in", headers={"If-Match": '"v7"'})
+    assert_envelope(stale, 412)
+    stored = db.appointments.find_one({"_id": ObjectId(booked["id"])})
+    assert stored["status"] == "booked" and stored["version"] == 1
+    fresh = window.post(f"{APPTS}/{booked['id']}/check-in", headers={"If-Match": '"v1"'})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] == '"v2"'
+
+
+def test_every_transition_is_on_the_timeline_and_in_the_audit_log(world, db):
+    booked = book(world, cst(9, 30, 9))
+    world.staff["amr_window"].post(f"{APPTS}/{booked['id']}/check-in")
+    stored = db.appointments.find_one({"_id": ObjectId(booked["id"])})
+    assert [e["action"] for e in stored["timeline"]] == ["book", "check_in"]
+    actions = {e["action"] for e in db.audit.find({"subject.id": booked["id"]})}
+    assert {"appointment.submit", "appointment.check_in"} <= actions
