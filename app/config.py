@@ -55,6 +55,13 @@ class DomainRules:
     # Staff are told of work arriving in their inbox at most once per this interval, one
     # notification summarising what arrived since the last (app/messaging/work_notices.py).
     work_digest_interval_seconds: int = 300
+    # Appointments (app/appointments): book at least this many hours ahead, at most this many
+    # working days out; cancel at least this many hours before the start; the reminder goes
+    # out at this China-local hour of the day before.
+    appointment_lead_hours: int = 24
+    appointment_horizon_working_days: int = 5
+    appointment_cancel_cutoff_hours: int = 2
+    appointment_reminder_hour: int = 9
 
     @classmethod
     def from_env(cls) -> DomainRules:
@@ -70,6 +77,10 @@ class DomainRules:
             notification_retention_days=_int("ONEVISIT_NOTIFICATION_RETENTION_DAYS", 180),
             orphan_attachment_hours=_int("ONEVISIT_ORPHAN_ATTACHMENT_HOURS", 24),
             work_digest_interval_seconds=_int("ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS", 300),
+            appointment_lead_hours=_int("ONEVISIT_APPOINTMENT_LEAD_HOURS", 24),
+            appointment_horizon_working_days=_int("ONEVISIT_APPOINTMENT_HORIZON_WORKING_DAYS", 5),
+            appointment_cancel_cutoff_hours=_int("ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS", 2),
+            appointment_reminder_hour=_int("ONEVISIT_APPOINTMENT_REMINDER_HOUR", 9),
         )
 
 

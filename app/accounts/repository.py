@@ -163,3 +163,17 @@ def notification_settings(
         {"_id": {"$in": user_ids}}, {"role": 1, "staff_notifications": 1}, session=session
     )
     return {doc["_id"]: doc for doc in found}
+
+
+def record_no_show(
+    user_id: ObjectId, appointment_id: ObjectId, at: Any, session: ClientSession
+) -> None:
+    """Put a missed appointment on the person's record (once per appointment)."""
+    _coll().update_one(
+        {"_id": user_id, "no_shows.appointment_id": {"$ne": appointment_id}},
+        {
+            "$push": {"no_shows": {"appointment_id": appointment_id, "at": at}},
+            "$inc": {"no_show_count": 1},
+        },
+        session=session,
+    )
