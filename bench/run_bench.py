@@ -394,6 +394,9 @@ def overhead(
         for kind, scenario, url in runs:
             result = run_scenario(scenario, url, ctx)
             name = next(iter(result.stats), scenario)
+            if "without" in kind and name in result.stats:
+                result.stats[f"{name} (no metrics hook)"] = result.stats.pop(name)
+                name = f"{name} (no metrics hook)"
             row = report.rows(result, only=[name])[name]
             results[kind] = row
             figures[f"{label} [{kind}]"] = row
