@@ -48,20 +48,23 @@ def _number(text: str) -> float:
 def run(
     user_class: str,
     host: str,
-    ctx: dict[str, Any],
+    ctx: dict[str, Any] | None,
     concurrency: int,
     duration: float,
     locustfile: Path = LOCUSTFILE,
     stop_timeout: float = 10.0,
 ) -> Result:
     """USER_CLASS from LOCUSTFILE, CONCURRENCY users started at once, for DURATION seconds
-    (or until a work list runs out); ctx is handed over as BENCH_CONTEXT."""
+    (or until a work list runs out); ctx is handed over as BENCH_CONTEXT (None: the users
+    prepare themselves from the deployment, as an operator's run does)."""
     with tempfile.TemporaryDirectory(prefix="onevisit-locust-") as tmp:
         folder = Path(tmp)
-        (folder / "context.json").write_text(json.dumps(ctx))
         env = dict(os.environ)
+        env.pop("BENCH_CONTEXT", None)
+        if ctx is not None:
+            (folder / "context.json").write_text(json.dumps(ctx))
+            env["BENCH_CONTEXT"] = str(folder / "context.json")
         env.update(
-            BENCH_CONTEXT=str(folder / "context.json"),
             BENCH_OUTPUT=str(folder / "outputs.json"),
             PYTHONPATH=os.pathsep.join([str(BENCH.parent), env.get("PYTHONPATH", "")]),
         )
@@ -117,6 +120,8 @@ def run(
             result.stats[name]["requests"] = int(row["requests"])
             result.stats[name]["errors"] = int(row["errors"])
         result.samples.extend(produced["failures"])
+        if "Traceback" in finished.stderr:  # a user's task or the set-up crashed
+            result.samples.append(f"locust reported an exception: {finished.stderr[-1500:]}")
         result.outputs = [
             tuple(item) if isinstance(item, list) else item for item in produced["outputs"]
         ]

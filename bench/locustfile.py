@@ -38,6 +38,7 @@ from typing import Any
 import gevent
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
+from locust.runners import MasterRunner
 
 API = "/api/v1"
 CONTEXT: dict[str, Any] = {}
@@ -57,11 +58,15 @@ def _load_context(environment: Any, **_: Any) -> None:
         with open(path) as source:
             CONTEXT.update(json.load(source))
         WORK.extend(CONTEXT.get("work") or [])
+    elif environment.host and not isinstance(environment.runner, MasterRunner):
+        # Before the run's clock starts (logins cost argon2 time): --host given.
+        CONTEXT.update(prepare_deployment(environment.host))
 
 
 @events.test_start.add_listener
 def _prepare(environment: Any, **_: Any) -> None:
-    if not CONTEXT and environment.host:
+    # The web UI's host, entered when the test starts.
+    if not CONTEXT and environment.host and not isinstance(environment.runner, MasterRunner):
         CONTEXT.update(prepare_deployment(environment.host))
 
 

@@ -56,3 +56,19 @@ def test_a_work_list_phase_stops_when_the_work_runs_out(server, users):
     assert result.stats["accept"]["requests"] == 3  # each record once, then the users stop
     assert result.elapsed < 45
     assert result.outputs == []  # none was accepted (no such applications)
+
+
+def test_against_a_deployment_the_users_prepare_themselves(app, server, monkeypatch):
+    """No context: the accounts `python -m bench.seed accounts` made are signed in, files
+    uploaded and applications submitted over HTTP, then the scenario runs on them."""
+    from app.seed import seed_demo
+    from bench.seed import seed_accounts
+
+    with app.app_context():
+        assert seed_demo() is True
+    code = seed_accounts(app, server, residents=2, matter_code=None)
+    monkeypatch.setenv("BENCH_RESIDENTS", "2")
+    monkeypatch.setenv("BENCH_MATTER", code)
+    result = locust_run.run("GetApplicationUser", server, None, 2, 3)
+    row = result.stats.get("get")
+    assert row and row["requests"] > 0 and row["errors"] == 0, result.samples
