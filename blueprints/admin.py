@@ -56,6 +56,7 @@ class UserPageArgs(UserListArgs, PageArgs):
 
 @blp.route("/departments")
 class AdminDepartments(MethodView):
+    @blp.doc(operationId="createDepartment")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(DepartmentSchema)
@@ -68,6 +69,7 @@ class AdminDepartments(MethodView):
 
 @blp.route("/users")
 class AdminUsers(MethodView):
+    @blp.doc(operationId="createUser")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(AdminUserCreateSchema)
@@ -77,6 +79,7 @@ class AdminUsers(MethodView):
         """Create a staff, supervisor or admin account"""
         return accounts.create_user(data)
 
+    @blp.doc(operationId="listUsers")
     @blp.auth("admin")
     @blp.arguments(UserPageArgs, location="query")
     @blp.response(200, page_of(UserSchema))
@@ -89,6 +92,7 @@ class AdminUsers(MethodView):
 
 @blp.route("/audit")
 class Audit(MethodView):
+    @blp.doc(operationId="listAuditEntries")
     @blp.auth("admin")
     @blp.arguments(AuditArgs, location="query")
     @blp.response(200, page_of(AuditEntrySchema))
@@ -106,6 +110,7 @@ class Audit(MethodView):
 
 @blp.route("/calendar/<int:year>")
 class AdminCalendar(MethodView):
+    @blp.doc(operationId="getCalendar")
     @blp.auth("admin")
     @blp.not_found
     @blp.response(200, CalendarSchema)
@@ -113,6 +118,7 @@ class AdminCalendar(MethodView):
         """A year's official holidays and adjusted working days, and where they come from"""
         return calendar.year_view(_year(year))
 
+    @blp.doc(operationId="replaceCalendar")
     @blp.auth("admin")
     @blp.not_found
     @blp.arguments(CalendarSchema)

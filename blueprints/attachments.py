@@ -34,6 +34,7 @@ class UploadSchema(BaseSchema):
 
 @blp.route("")
 class Attachments(MethodView):
+    @blp.doc(operationId="uploadAttachment")
     @blp.auth()
     @blp.idempotent
     @Blueprint.accepts("multipart/form-data", max_bytes_setting="max_upload_bytes")
@@ -48,6 +49,7 @@ class Attachments(MethodView):
 
 @blp.route("/<string:attachment_id>")
 class AttachmentById(MethodView):
+    @blp.doc(operationId="downloadAttachment")
     @blp.auth()
     @blp.not_found
     @blp.response(200, description="The file's bytes", content_type="application/octet-stream")

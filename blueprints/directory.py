@@ -15,6 +15,7 @@ blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Region
 
 @blp.route("/regions")
 class Regions(MethodView):
+    @blp.doc(operationId="listRegions")
     @blp.response(200, page_of(RegionSchema))
     def get(self):
         """All administrative regions served (a few dozen; one page)"""
@@ -23,6 +24,7 @@ class Regions(MethodView):
 
 @blp.route("/departments")
 class Departments(MethodView):
+    @blp.doc(operationId="listDepartments")
     @blp.arguments(DepartmentArgs, location="query")
     @blp.response(200, page_of(DepartmentSchema))
     def get(self, args):

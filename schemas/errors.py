@@ -2,6 +2,17 @@
 
 from marshmallow import Schema, fields
 
+FIELD_ERROR_REF = {"$ref": "#/components/schemas/FieldError"}
+# One field's errors: its messages, or (a nested object or list) its members' errors by name
+# or index, e.g. {"materials": {"0": {"attachment_id": ["Not a valid id."]}}}.
+FIELD_ERROR = {
+    "description": "Messages about one field, or its members' errors keyed by name or index",
+    "anyOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "additionalProperties": FIELD_ERROR_REF},
+    ],
+}
+
 
 class ErrorSchema(Schema):
     code = fields.Integer(required=True, metadata={"description": "HTTP status code"})
@@ -9,6 +20,15 @@ class ErrorSchema(Schema):
     message = fields.String(required=True, metadata={"description": "What went wrong"})
     errors = fields.Dict(
         keys=fields.String(),
-        metadata={"description": "Per-field messages, present on validation failures"},
+        metadata={
+            "description": "Per-field messages, present on validation failures; nested "
+            "bodies nest their errors (`_body` for a body that could not be read)",
+            "additionalProperties": FIELD_ERROR_REF,
+            "example": {"materials": {"0": {"attachment_id": ["Not a valid id."]}}},
+        },
     )
-    request_id = fields.String(metadata={"description": "Quote it when reporting a problem"})
+    request_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Quote it when reporting a problem"},
+    )

@@ -16,7 +16,8 @@ from werkzeug.exceptions import HTTPException
 from app.accounts import auth
 from app.http import idempotency
 from app.http.errors import PreconditionFailed, UnsupportedMediaType, handle_http_exception
-from schemas.errors import ErrorSchema
+from app.http.openapi import ContractPlugin
+from schemas.errors import FIELD_ERROR, ErrorSchema
 
 JSON_TYPES = ("application/json",)
 _ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
@@ -29,7 +30,10 @@ class Api(flask_smorest.Api):
         return handle_http_exception(error)
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        spec_kwargs = {**(spec_kwargs or {})}
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ContractPlugin()]
         super().init_app(app, spec_kwargs=spec_kwargs)
+        self.spec.components.schema("FieldError", FIELD_ERROR)
         self.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
