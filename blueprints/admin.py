@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import fields, post_dump, validate
 
 from app import audit_repository as audit_repo
 from app import clock, privacy
@@ -14,7 +14,7 @@ from app.cases import calendar
 from app.catalogue import directory
 from app.http.api import Blueprint
 from app.http.errors import NotFound
-from schemas.base import PageArgs, StrictString, UTCDateTime, page_of
+from schemas.base import PageArgs, ResponseSchema, StrictString, UTCDateTime, page_of
 from schemas.calendar import CalendarSchema
 from schemas.catalogue import DepartmentSchema
 from schemas.users import AdminUserCreateSchema, UserListArgs, UserSchema
@@ -28,7 +28,7 @@ class AuditArgs(PageArgs):
     action = StrictString(validate=validate.Length(max=64))
 
 
-class AuditEntrySchema(Schema):
+class AuditEntrySchema(ResponseSchema):
     id = fields.String(attribute="_id")
     at = UTCDateTime()
     action = fields.String()

@@ -9,7 +9,7 @@ from marshmallow import fields
 from app.accounts.auth import current_user
 from app.http.api import Blueprint
 from app.wallet import attachments
-from schemas.base import BaseSchema, Id, UTCDateTime
+from schemas.base import BaseSchema, Id, ResponseSchema, UTCDateTime
 
 blp = Blueprint(
     "attachments",
@@ -19,7 +19,7 @@ blp = Blueprint(
 )
 
 
-class AttachmentSchema(BaseSchema):
+class AttachmentSchema(ResponseSchema):
     id = Id(attribute="_id", dump_only=True)
     filename = fields.String()
     content_type = fields.String(metadata={"enum": sorted(attachments.ALLOWED_TYPES)})

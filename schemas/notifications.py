@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from schemas.base import Id, PageArgs, UTCDateTime
+from schemas.base import Id, PageArgs, ResponseSchema, UTCDateTime
 
 
-class NotificationSubjectSchema(Schema):
+class NotificationSubjectSchema(ResponseSchema):
     kind = fields.String(metadata={"example": "application"})
     id = fields.String(metadata={"example": "6650c1f0a1b2c3d4e5f60718"})
 
 
-class NotificationSchema(Schema):
+class NotificationSchema(ResponseSchema):
     id = Id(attribute="_id", dump_only=True)
     kind = fields.String(
         required=True, metadata={"description": "What happened, e.g. status_changed, sla_warning"}
@@ -31,11 +31,11 @@ class NotificationListArgs(PageArgs):
     )
 
 
-class UnreadCountSchema(Schema):
+class UnreadCountSchema(ResponseSchema):
     unread = fields.Integer(required=True, metadata={"example": 3})
 
 
-class ReadAllSchema(Schema):
+class ReadAllSchema(ResponseSchema):
     marked = fields.Integer(
         required=True, metadata={"description": "How many notifications were newly marked read"}
     )

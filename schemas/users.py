@@ -7,10 +7,10 @@ from marshmallow import ValidationError, fields, validate, validates
 from app.accounts.auth import DUTIES, ROLES
 from app.accounts.identity import is_resident_id, mask_phone, mask_resident_id
 from schemas.auth import EnterpriseSchema, check_phone, phone_field
-from schemas.base import BaseSchema, Id, QuerySchema, StrictString, UTCDateTime
+from schemas.base import BaseSchema, Id, QuerySchema, ResponseSchema, StrictString, UTCDateTime
 
 
-class UserSchema(BaseSchema):
+class UserSchema(ResponseSchema):
     id = Id(attribute="_id", dump_only=True)
     phone = fields.Function(
         lambda u: mask_phone(u.get("phone")),
