@@ -10,7 +10,7 @@ from app.accounts.auth import current_user
 from app.complaints import categories
 from app.complaints import service as complaints
 from app.http.api import Blueprint, etag_for, if_match_version
-from schemas.base import page_of
+from schemas.base import CataloguePageArgs, page_of
 from schemas.cases import RatingSchema, ReasonSchema
 from schemas.complaints import (
     AssignSchema,
@@ -32,6 +32,12 @@ blp = Blueprint(
     description="Complaints, inquiries, suggestions and disputes (12345 / mediation)",
 )
 OWNERS = ("resident", "enterprise")
+CATEGORY_ETAG = {
+    "ETag": {
+        "description": 'The category\'s version, e.g. "v3"; its PUT takes it as If-Match',
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _one(doc: dict[str, Any], status: int = 200):
@@ -42,21 +48,25 @@ def _one(doc: dict[str, Any], status: int = 200):
 @blp.route("/complaint-categories")
 class Categories(MethodView):
     @blp.doc(operationId="listComplaintCategories")
+    @blp.public_cache
+    @blp.arguments(CataloguePageArgs, location="query")
     @blp.response(200, CategoryListSchema)
-    def get(self):
-        """Complaint categories (a dozen or so; one page): time limit, default department,
-        questions"""
-        return {"items": categories.list_active(), "next_cursor": None}
+    def get(self, args):
+        """Complaint categories in code order (a dozen or so: one page unless `limit` asks
+        for less): time limit, default department, questions"""
+        return categories.page_active(args["limit"], args["cursor"]).to_dict()
 
 
 @blp.route("/complaint-categories/<string:code>")
 class CategoryByCode(MethodView):
     @blp.doc(operationId="getComplaintCategory")
+    @blp.public_cache
     @blp.not_found
-    @blp.response(200, CategorySchema)
+    @blp.response(200, CategorySchema, headers=CATEGORY_ETAG)
     def get(self, code):
         """One complaint category with its questions"""
-        return categories.get(code)
+        category = categories.get(code)
+        return category, 200, {"ETag": etag_for(category["version"])}
 
 
 @blp.route("/complaints")

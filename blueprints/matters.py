@@ -31,6 +31,7 @@ ETAG = {
 @blp.route("/matters")
 class Matters(MethodView):
     @blp.doc(operationId="listMatters")
+    @blp.public_cache
     @blp.arguments(MatterListArgs, location="query")
     @blp.response(200, page_of(MatterSummarySchema))
     def get(self, args):
@@ -49,6 +50,7 @@ class Matters(MethodView):
 @blp.route("/matters/<string:code>")
 class MatterByCode(MethodView):
     @blp.doc(operationId="getMatter")
+    @blp.public_cache
     @blp.not_found
     @blp.arguments(MatterVersionArgs, location="query")
     @blp.response(200, MatterSchema, headers=ETAG)

@@ -10,6 +10,11 @@ It runs after flask-smorest's own plugins, once per path, and adds to each opera
 - `security: []` on public operations, a one-line summary, and a description saying who may
   call the operation and what each error status means.
 Anything an operation declares itself (its own 4xx descriptions, headers) is kept.
+
+And to each schema component: a response schema (schemas.base.ResponseSchema) lists every
+field it always sends as required; an enum field named with `x-enum-name` becomes one
+component referenced wherever it is used (null admitted beside it with anyOf), so a
+generator makes one class of it, not one per schema and property.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import http
 import re
 from typing import Any
 
-from apispec import BasePlugin
+from apispec import APISpec, BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_instance
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 _METHODS = ("get", "put", "post", "patch", "delete")
@@ -85,8 +91,8 @@ def _complete_responses(operation: dict[str, Any]) -> None:
         wanted += [413, 415]
     if _takes_input(operation):
         wanted.append(422)
-    for code in wanted:
-        responses.setdefault(str(code), {"description": STANDARD_ERRORS[code]})
+    for status in wanted:
+        responses.setdefault(str(status), {"description": STANDARD_ERRORS[status]})
     for code, response in responses.items():
         if not isinstance(response, dict) or "$ref" in response:
             continue
@@ -97,6 +103,16 @@ def _complete_responses(operation: dict[str, Any]) -> None:
         if code in ("429", "503"):
             headers.setdefault("Retry-After", {"$ref": "#/components/headers/Retry-After"})
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _cacheable(operation: dict[str, Any]) -> None:
+    from app.http.api import CACHE_HEADERS
+
+    for code, response in operation.get("responses", {}).items():
+        if str(code).startswith("2") and isinstance(response, dict):
+            headers = response.setdefault("headers", {})
+            for name, header in CACHE_HEADERS.items():
+                headers.setdefault(name, header)
 
 
 def _describe(operation: dict[str, Any]) -> None:
@@ -127,10 +143,43 @@ def _describe(operation: dict[str, Any]) -> None:
 class ContractPlugin(BasePlugin):
     """Completes each operation (see the module's docstring)."""
 
-    def init_spec(self, spec: Any) -> None:
+    def init_spec(self, spec: APISpec) -> None:
         super().init_spec(spec)
+        self.spec = spec
+        self.enums: set[str] = set()
         spec.components.header("X-Request-ID", REQUEST_ID)
         spec.components.header("Retry-After", RETRY_AFTER)
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> None:
+        """Runs after the marshmallow plugin: DEFINITION is the component it wrote."""
+        schema = kwargs.get("schema")
+        if schema is None:
+            return
+        instance = resolve_schema_instance(schema)
+        if getattr(instance, "openapi_response", False):
+            from schemas.base import required_in_response
+
+            definition["required"] = required_in_response(instance)
+        one_of = getattr(instance, "openapi_one_of", None)
+        if one_of:
+            definition["oneOf"] = [{"required": list(names)} for names in one_of]
+        for key, prop in definition.get("properties", {}).items():
+            enum_name = prop.pop("x-enum-name", None)
+            if enum_name:
+                definition["properties"][key] = self._named_enum(enum_name, prop)
+
+    def _named_enum(self, enum_name: str, prop: dict[str, Any]) -> dict[str, Any]:
+        values = [v for v in prop.get("enum", []) if v is not None]
+        if enum_name not in self.enums:
+            self.enums.add(enum_name)
+            self.spec.components.schema(enum_name, {"type": "string", "enum": values})
+        ref = {"$ref": f"#/components/schemas/{enum_name}"}
+        types = prop.get("type")
+        nullable = None in prop.get("enum", []) or (isinstance(types, list) and "null" in types)
+        described = {"description": prop["description"]} if "description" in prop else {}
+        if nullable:
+            return {"anyOf": [ref, {"type": "null"}], **described}
+        return {**ref, **described}
 
     def operation_helper(
         self,
@@ -143,5 +192,10 @@ class ContractPlugin(BasePlugin):
                 continue
             if operation.get("summary"):
                 operation["summary"] = _SPACES.sub(" ", operation["summary"]).strip()
+            operation.setdefault("parameters", []).extend(operation.pop("x-more-parameters", []))
+            if not operation["parameters"]:
+                del operation["parameters"]
+            if operation.pop("x-cache", None):
+                _cacheable(operation)
             _complete_responses(operation)
             _describe(operation)
