@@ -23,7 +23,11 @@ from schemas.cases import TimelineEntrySchema
 class MaterialRefSchema(BaseSchema):
     """A required material: the key and exactly one source, an attachment or a certificate."""
 
-    openapi_one_of = (("attachment_id",), ("certificate_id",))
+    # Documented as one of two named shapes (app.http.openapi), one typed class each.
+    openapi_one_of = {
+        "AttachmentMaterialRef": ("attachment_id",),
+        "WalletMaterialRef": ("certificate_id",),
+    }
     key = StrictString(required=True, validate=validate.Length(min=1, max=64))
     attachment_id = Id(metadata={"description": "An attachment you uploaded"})
     certificate_id = Id(

@@ -2,15 +2,16 @@
 
 from marshmallow import Schema, fields
 
-FIELD_ERROR_REF = {"$ref": "#/components/schemas/FieldError"}
-# One field's errors: its messages, or (a nested object or list) its members' errors by name
-# or index, e.g. {"materials": {"0": {"attachment_id": ["Not a valid id."]}}}.
-FIELD_ERROR = {
-    "description": "Messages about one field, or its members' errors keyed by name or index",
-    "anyOf": [
-        {"type": "array", "items": {"type": "string"}},
-        {"type": "object", "additionalProperties": FIELD_ERROR_REF},
-    ],
+FIELD_ERRORS_REF = {"$ref": "#/components/schemas/FieldErrors"}
+# Errors by field name (or list index): each a list of messages, or the nested errors of an
+# object or list field, e.g. {"materials": {"0": {"attachment_id": ["Not a valid id."]}}}.
+# A map whose values refer back to it: both generators make one recursive type of it.
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Messages by field name or list index; nested bodies nest their errors",
+    "additionalProperties": {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, FIELD_ERRORS_REF]
+    },
 }
 
 
@@ -18,12 +19,11 @@ class ErrorSchema(Schema):
     code = fields.Integer(required=True, metadata={"description": "HTTP status code"})
     status = fields.String(required=True, metadata={"description": "HTTP reason phrase"})
     message = fields.String(required=True, metadata={"description": "What went wrong"})
-    errors = fields.Dict(
-        keys=fields.String(),
+    errors = fields.Raw(
         metadata={
+            "allOf": [FIELD_ERRORS_REF],
             "description": "Per-field messages, present on validation failures; nested "
             "bodies nest their errors (`_body` for a body that could not be read)",
-            "additionalProperties": FIELD_ERROR_REF,
             "example": {"materials": {"0": {"attachment_id": ["Not a valid id."]}}},
         },
     )

@@ -18,7 +18,7 @@ from app.accounts import auth
 from app.http import idempotency
 from app.http.errors import PreconditionFailed, UnsupportedMediaType, handle_http_exception
 from app.http.openapi import ContractPlugin
-from schemas.errors import FIELD_ERROR, ErrorSchema
+from schemas.errors import FIELD_ERRORS, ErrorSchema
 
 JSON_TYPES = ("application/json",)
 _ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
@@ -34,7 +34,7 @@ class Api(flask_smorest.Api):
         spec_kwargs = {**(spec_kwargs or {})}
         spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ContractPlugin()]
         super().init_app(app, spec_kwargs=spec_kwargs)
-        self.spec.components.schema("FieldError", FIELD_ERROR)
+        self.spec.components.schema("FieldErrors", FIELD_ERRORS)
         self.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )

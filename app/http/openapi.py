@@ -162,11 +162,34 @@ class ContractPlugin(BasePlugin):
             definition["required"] = required_in_response(instance)
         one_of = getattr(instance, "openapi_one_of", None)
         if one_of:
-            definition["oneOf"] = [{"required": list(names)} for names in one_of]
+            self._one_of(definition, one_of)
         for key, prop in definition.get("properties", {}).items():
             enum_name = prop.pop("x-enum-name", None)
             if enum_name:
                 definition["properties"][key] = self._named_enum(enum_name, prop)
+
+    def _one_of(self, definition: dict[str, Any], variants: dict[str, tuple[str, ...]]) -> None:
+        """DEFINITION as oneOf named VARIANTS: each has the shared (required) fields and its
+        own, required too."""
+        properties = definition.pop("properties")
+        shared = [n for n in definition.pop("required", []) if n in properties]
+        exclusive = {name for names in variants.values() for name in names}
+        common = {k: v for k, v in properties.items() if k not in exclusive}
+        refs = []
+        for variant, names in variants.items():
+            self.spec.components.schema(
+                variant,
+                {
+                    "type": "object",
+                    "properties": {**common, **{n: properties[n] for n in names}},
+                    "required": [*shared, *names],
+                    "additionalProperties": False,
+                },
+            )
+            refs.append({"$ref": f"#/components/schemas/{variant}"})
+        definition.pop("type", None)
+        definition.pop("additionalProperties", None)
+        definition["oneOf"] = refs
 
     def _named_enum(self, enum_name: str, prop: dict[str, Any]) -> dict[str, Any]:
         values = [v for v in prop.get("enum", []) if v is not None]

@@ -87,10 +87,29 @@ def test_every_operation_says_who_may_call_it_and_public_ones_need_no_token(spec
 def test_the_envelopes_errors_have_a_declared_recursive_shape(spec):
     schemas = spec["components"]["schemas"]
     errors = schemas["Error"]["properties"]["errors"]
-    assert errors["additionalProperties"] == {"$ref": "#/components/schemas/FieldError"}
-    nested = schemas["FieldError"]["anyOf"]
+    assert errors["allOf"] == [{"$ref": "#/components/schemas/FieldErrors"}]
+    nested = schemas["FieldErrors"]["additionalProperties"]["anyOf"]
     assert {"type": "array", "items": {"type": "string"}} in nested
-    assert {
-        "type": "object",
-        "additionalProperties": {"$ref": "#/components/schemas/FieldError"},
-    } in nested
+    assert {"$ref": "#/components/schemas/FieldErrors"} in nested
+
+
+def test_a_material_is_one_of_two_named_shapes(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["MaterialRef"]["oneOf"] == [
+        {"$ref": "#/components/schemas/AttachmentMaterialRef"},
+        {"$ref": "#/components/schemas/WalletMaterialRef"},
+    ]
+    assert schemas["AttachmentMaterialRef"]["required"] == ["key", "attachment_id"]
+    assert schemas["WalletMaterialRef"]["required"] == ["key", "certificate_id"]
+
+
+def test_nullable_objects_and_enums_are_one_type_beside_null(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["Application"]["properties"]["rating"]["anyOf"] == [
+        {"$ref": "#/components/schemas/RatingView"},
+        {"type": "null"},
+    ]
+    for name in ("Matter", "MatterSummary", "MatterUpdate"):
+        prop = schemas[name]["properties"]["issues_certificate"]
+        assert prop["anyOf"][0] == {"$ref": "#/components/schemas/CertificateType"}, name
+    assert "rating" in schemas["Application"]["required"]

@@ -6,11 +6,11 @@ import type { components, paths } from "./generated/onevisit";
 
 type Application = components["schemas"]["Application"];
 type ApiError = components["schemas"]["Error"];
-type FieldError = components["schemas"]["FieldError"];
+type FieldErrors = components["schemas"]["FieldErrors"];
 
 const api = createClient<paths>({ baseUrl: "http://localhost:8000" });
 
-function messages(error: FieldError): string[] {
+function messages(error: FieldErrors | string[]): string[] {
   return Array.isArray(error) ? error : Object.values(error).flatMap((e) => messages(e));
 }
 
