@@ -51,6 +51,7 @@ def _one(doc: dict[str, Any], status: int = 200):
 
 @blp.route("")
 class Applications(MethodView):
+    @blp.doc(operationId="submitApplication")
     @blp.auth(*APPLICANTS)
     @blp.idempotent
     @blp.arguments(ApplicationCreateSchema)
@@ -61,6 +62,7 @@ class Applications(MethodView):
         your wallet), and the item's audience must match your account"""
         return _one(service.submit(current_user(), data), 201)
 
+    @blp.doc(operationId="listMyApplications")
     @blp.auth(*APPLICANTS)
     @blp.arguments(ApplicationListArgs, location="query")
     @blp.response(200, page_of(ApplicationSummarySchema))
@@ -72,6 +74,7 @@ class Applications(MethodView):
 
 @blp.route("/track/<string:tracking_no>")
 class ApplicationByTrackingNo(MethodView):
+    @blp.doc(operationId="trackApplication")
     @blp.auth(*READERS)
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
@@ -82,6 +85,7 @@ class ApplicationByTrackingNo(MethodView):
 
 @blp.route("/<string:application_id>")
 class ApplicationById(MethodView):
+    @blp.doc(operationId="getApplication")
     @blp.auth(*READERS)
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
@@ -93,6 +97,7 @@ class ApplicationById(MethodView):
 
 @blp.route("/<string:application_id>/withdraw")
 class Withdraw(MethodView):
+    @blp.doc(operationId="withdrawApplication")
     @blp.auth(*APPLICANTS)
     @blp.idempotent
     @blp.if_match
@@ -105,6 +110,7 @@ class Withdraw(MethodView):
 
 @blp.route("/<string:application_id>/supplements")
 class Supplements(MethodView):
+    @blp.doc(operationId="submitSupplement")
     @blp.auth(*APPLICANTS)
     @blp.idempotent
     @blp.if_match
@@ -123,6 +129,7 @@ class Supplements(MethodView):
 
 @blp.route("/<string:application_id>/rating")
 class Rating(MethodView):
+    @blp.doc(operationId="rateApplication")
     @blp.auth(*APPLICANTS)
     @blp.idempotent
     @blp.if_match
@@ -141,6 +148,7 @@ class Rating(MethodView):
 
 @blp.route("/<string:application_id>/accept")
 class Accept(MethodView):
+    @blp.doc(operationId="acceptApplication")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -154,6 +162,7 @@ class Accept(MethodView):
 
 @blp.route("/<string:application_id>/reject")
 class Reject(MethodView):
+    @blp.doc(operationId="rejectApplication")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -169,6 +178,7 @@ class Reject(MethodView):
 
 @blp.route("/<string:application_id>/request-supplement")
 class RequestSupplement(MethodView):
+    @blp.doc(operationId="requestSupplement")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -191,6 +201,7 @@ class RequestSupplement(MethodView):
 
 @blp.route("/<string:application_id>/reviews/<string:department_code>")
 class Review(MethodView):
+    @blp.doc(operationId="decideReview")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -213,6 +224,7 @@ class Review(MethodView):
 
 @blp.route("/<string:application_id>/complete")
 class Complete(MethodView):
+    @blp.doc(operationId="completeApplication")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -226,6 +238,7 @@ class Complete(MethodView):
 
 @blp.route("/<string:application_id>/visits")
 class Visits(MethodView):
+    @blp.doc(operationId="recordVisit")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -245,6 +258,7 @@ class Visits(MethodView):
 
 @blp.route("/<string:application_id>/materials/<string:key>/certificate")
 class CitedCertificate(MethodView):
+    @blp.doc(operationId="readCitedCertificate")
     @blp.auth("staff")
     @blp.not_found
     @blp.response(200, CertificateSchema)

@@ -20,6 +20,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Wallet(MethodView):
+    @blp.doc(operationId="listMyCertificates")
     @blp.auth()
     @blp.arguments(CertificateListArgs, location="query")
     @blp.response(200, page_of(CertificateSchema))
@@ -32,6 +33,7 @@ class Wallet(MethodView):
 
 @blp.route("/<string:certificate_id>")
 class CertificateById(MethodView):
+    @blp.doc(operationId="getMyCertificate")
     @blp.auth()
     @blp.not_found
     @blp.response(200, CertificateSchema)
@@ -42,6 +44,7 @@ class CertificateById(MethodView):
 
 @blp.route("/<string:certificate_id>/access-log")
 class CertificateAccessLog(MethodView):
+    @blp.doc(operationId="listCertificateAccessLog")
     @blp.auth()
     @blp.not_found
     @blp.arguments(PageArgs, location="query")

@@ -5,16 +5,16 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.wallet.certificates import CERTIFICATE_TYPES
-from schemas.base import BaseSchema, Id, PageArgs, StrictString, UTCDateTime
+from schemas.base import Id, PageArgs, ResponseSchema, StrictString, UTCDateTime
 
 
-class CertificateSourceSchema(BaseSchema):
+class CertificateSourceSchema(ResponseSchema):
     kind = fields.String(required=True, metadata={"example": "application"})
     id = Id(required=True)
     tracking_no = fields.String(required=True)
 
 
-class CertificateSchema(BaseSchema):
+class CertificateSchema(ResponseSchema):
     id = Id(attribute="_id", required=True)
     type = fields.String(required=True, metadata={"enum": list(CERTIFICATE_TYPES)})
     number = fields.String(required=True, metadata={"example": "ZJC20261126000042"})
@@ -37,19 +37,19 @@ class CertificateListArgs(PageArgs):
     type = StrictString(validate=validate.OneOf(CERTIFICATE_TYPES))
 
 
-class CertificateReaderSchema(BaseSchema):
+class CertificateReaderSchema(ResponseSchema):
     name = fields.String(required=True)
     department = fields.String(allow_none=True, required=True)
     department_name = fields.String(allow_none=True, required=True)
 
 
-class CertificateCaseSchema(BaseSchema):
+class CertificateCaseSchema(ResponseSchema):
     kind = fields.String(required=True, metadata={"example": "application"})
     id = Id(required=True)
     tracking_no = fields.String(required=True)
 
 
-class CertificateAccessSchema(BaseSchema):
+class CertificateAccessSchema(ResponseSchema):
     at = UTCDateTime(required=True)
     reader = fields.Nested(CertificateReaderSchema, required=True)
     case = fields.Nested(CertificateCaseSchema, required=True)
