@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from app.complaints.rules import STATES
 from schemas.base import (
     BaseSchema,
+    BoundedInt,
     Id,
     PageArgs,
     QuerySchema,
@@ -66,7 +67,8 @@ class CategoryBodySchema(BaseSchema):
     keywords = fields.List(StrictString(validate=validate.Length(max=50)), load_default=list)
     time_limit_days = StrictInteger(
         load_default=None,
-        validate=validate.Range(min=1, max=60),
+        minimum=1,
+        maximum=60,
         metadata={"description": "Working days; the platform default (4) when omitted"},
     )
     default_department = StrictString(required=True, validate=DEPARTMENT_CODE)
@@ -108,8 +110,8 @@ class CategoryListSchema(Schema):
 
 
 class LocationInSchema(BaseSchema):
-    lat = StrictNumber(required=True, validate=validate.Range(min=-90, max=90))
-    lng = StrictNumber(required=True, validate=validate.Range(min=-180, max=180))
+    lat = StrictNumber(required=True, minimum=-90, maximum=90)
+    lng = StrictNumber(required=True, minimum=-180, maximum=180)
     address = StrictString(validate=validate.Length(max=300), allow_none=True)
 
 
@@ -364,5 +366,5 @@ class Open311KeySchema(Schema):
 
 class InboxArgs(QuerySchema):
     overdue = fields.Boolean()
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = BoundedInt(load_default=20, minimum=1, maximum=100)
     cursor = fields.String(load_default=None, validate=validate.Length(max=512))
