@@ -24,6 +24,11 @@ blp = Blueprint(
 
 @blp.route("/complaint-categories")
 class AdminCategories(MethodView):
+    @blp.links(
+        {"code": "$response.body#/code"},
+        "complaints.CategoryByCode",
+        "complaint_admin.AdminCategoryByCode",
+    )
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(CategoryCreateSchema)
@@ -51,6 +56,7 @@ class AdminCategoryByCode(MethodView):
 
 @blp.route("/open311/keys")
 class Open311Keys(MethodView):
+    @blp.links({"key_id": "$response.body#/id"}, "complaint_admin.Open311KeyById")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(Open311KeyCreateSchema)

@@ -57,8 +57,29 @@ class CategoryByCode(MethodView):
         return categories.get(code)
 
 
+# What uses a complaint's id: reading it and every transition (registered below by _action).
+COMPLAINT_LINKS = (
+    "complaints.ComplaintById",
+    *(
+        f"complaints.Complaint_{action}"
+        for action in (
+            "assign",
+            "take",
+            "refuse",
+            "reply",
+            "resolve",
+            "confirm",
+            "reopen",
+            "rating",
+            "sessions",
+        )
+    ),
+)
+
+
 @blp.route("/complaints")
 class Complaints(MethodView):
+    @blp.links({"complaint_id": "$response.body#/id"}, *COMPLAINT_LINKS)
     @blp.auth(*OWNERS)
     @blp.idempotent
     @blp.arguments(ComplaintCreateSchema)
@@ -73,6 +94,7 @@ class Complaints(MethodView):
         publication = {"publish_text": data.pop("public")}
         return _one(complaints.submit(current_user(), data, open311=publication), 201)
 
+    @blp.links({"complaint_id": "$response.body#/items/0/id"}, *COMPLAINT_LINKS, status=200)
     @blp.auth("resident", "enterprise", "staff", "supervisor")
     @blp.arguments(ComplaintListArgs, location="query")
     @blp.response(200, page_of(ComplaintSummarySchema))

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from app.accounts import service as accounts
 from app.accounts.auth import current_user
 from app.http.api import Blueprint
-from schemas.users import DeviceSchema, ProfileUpdateSchema, UserSchema
+from schemas.users import MAX_DEVICE_TOKEN, DeviceSchema, ProfileUpdateSchema, UserSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="My account")
 
@@ -21,7 +21,8 @@ class Me(MethodView):
         return accounts.profile(current_user())
 
     @blp.auth()
-    @blp.arguments(ProfileUpdateSchema)
+    # Every field is optional, so no body at all is the same no-op as {}: say so in the document.
+    @blp.arguments(ProfileUpdateSchema, required=False)
     @blp.response(200, UserSchema)
     def patch(self, changes):
         """Change my name, ID number, enterprise data or password (needs current_password)"""
@@ -30,6 +31,7 @@ class Me(MethodView):
 
 @blp.route("/devices")
 class Devices(MethodView):
+    @blp.links({"token": "$request.body#/token"}, "me.DeviceByToken", status=204)
     @blp.auth()
     @blp.arguments(DeviceSchema)
     @blp.response(204)
@@ -38,7 +40,7 @@ class Devices(MethodView):
         accounts.register_device(current_user(), data["platform"], data["token"])
 
 
-@blp.route("/devices/<string:token>")
+@blp.route(f"/devices/<string(maxlength={MAX_DEVICE_TOKEN}):token>")
 class DeviceByToken(MethodView):
     @blp.auth()
     @blp.not_found

@@ -54,8 +54,11 @@ class QuestionOutSchema(Schema):
     description = fields.String()
     datatype_description = fields.String()
     # A plain dict has a .values method: read the key, never the attribute.
+    # null when the question has no list of values (not a singlevaluelist/multivaluelist).
     values = fields.Function(
-        lambda q: q.get("values"), metadata={"type": "array", "items": {"type": "object"}}
+        lambda q: q.get("values"),
+        allow_none=True,
+        metadata={"type": "array", "items": {"type": "object"}},
     )
 
 

@@ -9,6 +9,10 @@ from app.accounts.identity import is_resident_id, mask_phone, mask_resident_id
 from schemas.auth import EnterpriseSchema, check_phone, phone_field
 from schemas.base import BaseSchema, Id, QuerySchema, StrictString, UTCDateTime
 
+# FCM tokens are ~160 characters, APNs 64: room to spare, and short enough to be a path
+# segment of DELETE /me/devices/{token} within the request-line limit (4094 bytes).
+MAX_DEVICE_TOKEN = 1024
+
 
 class UserSchema(BaseSchema):
     id = Id(attribute="_id", dump_only=True)
@@ -70,4 +74,4 @@ class UserListArgs(QuerySchema):
 
 class DeviceSchema(BaseSchema):
     platform = StrictString(required=True, validate=validate.OneOf(["fcm", "apns"]))
-    token = StrictString(required=True, validate=validate.Length(min=8, max=4096))
+    token = StrictString(required=True, validate=validate.Length(min=8, max=MAX_DEVICE_TOKEN))
