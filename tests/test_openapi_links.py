@@ -54,6 +54,10 @@ def test_complaints_and_events_link_to_their_transitions_and_follow_up(client):
         event = _targets(spec, path, method, status)
         for action in ("ack", "notes", "close"):
             assert (f"/api/v1/supervision/events/{{event_id}}/{action}", "post") in event.values()
+    appointment = _targets(spec, "/api/v1/appointments", "post", "201")
+    for action in ("cancel", "check-in", "no-show"):
+        path = f"/api/v1/appointments/{{appointment_id}}/{action}"
+        assert (path, "post") in appointment.values()
     attachment = _targets(spec, "/api/v1/attachments", "post", "201")
     assert list(attachment.values()) == [("/api/v1/attachments/{attachment_id}", "get")]
 
