@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PORT
 
-.PHONY: install clients run test lint format bench bench-scale fault slow-clients clean openapi
+.PHONY: install clients run test lint format bench bench-scale fault fuzz slow-clients clean openapi
 
 install: $(STAMP)
 
@@ -65,6 +65,14 @@ bench-scale: $(BENCH_INSTALL)
 
 fault: $(BENCH_INSTALL)
 	$(BIN)/python -m bench.fault
+
+# schemathesis with every check and every phase (stateful included), once per role, against
+# a production-like stack; fixed seed (FUZZ_SEED), prints a replay line per role. Fails on any
+# failure. ~25 examples per operation (FUZZ_EXAMPLES). Several minutes: docs/benchmarks.md.
+FUZZ_EXAMPLES ?= 25
+FUZZ_SEED ?= 20261202
+fuzz: install
+	$(BIN)/python -m bench.fuzz --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) $(if $(FUZZ_ROLES),--roles $(FUZZ_ROLES))
 
 # 500 idle or trickling connections against a running `make run` (on $$PORT); prints the
 # latency of /healthz and a login meanwhile (docs/operations.md, "Slow clients").

@@ -13,7 +13,6 @@ from app.accounts.auth import current_user
 from app.cases import calendar
 from app.catalogue import directory
 from app.http.api import Blueprint
-from app.http.errors import NotFound
 from schemas.base import PageArgs, ResponseSchema, StrictString, UTCDateTime, page_of
 from schemas.calendar import CalendarSchema
 from schemas.catalogue import DepartmentSchema
@@ -108,7 +107,8 @@ class Audit(MethodView):
         ).to_dict()
 
 
-@blp.route("/calendar/<int:year>")
+# Years outside the bounds are a 404 from routing (and the bounds are in the document).
+@blp.route("/calendar/<int(min=2000, max=2100):year>")
 class AdminCalendar(MethodView):
     @blp.doc(operationId="getCalendar")
     @blp.auth("admin")
@@ -116,7 +116,7 @@ class AdminCalendar(MethodView):
     @blp.response(200, CalendarSchema)
     def get(self, year):
         """A year's official holidays and adjusted working days, and where they come from"""
-        return calendar.year_view(_year(year))
+        return calendar.year_view(year)
 
     @blp.doc(operationId="replaceCalendar")
     @blp.auth("admin")
@@ -125,12 +125,4 @@ class AdminCalendar(MethodView):
     @blp.response(200, CalendarSchema)
     def put(self, data, year):
         """Replace a year's calendar (e.g. when the State Council publishes next year's)"""
-        return calendar.replace_year(
-            _year(year), data["holidays"], data["workdays"], current_user().id
-        )
-
-
-def _year(year: int) -> int:
-    if not 2000 <= year <= 2100:
-        raise NotFound("No calendar for that year.")
-    return year
+        return calendar.replace_year(year, data["holidays"], data["workdays"], current_user().id)

@@ -49,9 +49,35 @@ def _one(doc: dict[str, Any], status: int = 200):
     return service.present(doc), status, {"ETag": etag_for(doc["version"])}
 
 
+# What uses an application's id (and its first review's department, first material's key).
+APPLICATION_LINKS = (
+    "applications.ApplicationById",
+    "applications.Withdraw",
+    "applications.Supplements",
+    "applications.Rating",
+    "applications.Accept",
+    "applications.Reject",
+    "applications.RequestSupplement",
+    "applications.Review",
+    "applications.Visits",
+    "applications.Complete",
+    "applications.CitedCertificate",
+)
+_BY_ID = {
+    "application_id": "$response.body#/id",
+    "department_code": "$response.body#/reviews/0/department",
+    "key": "$response.body#/materials/0/key",
+}
+_FIRST_ITEM = {"application_id": "$response.body#/items/0/id"}
+
+
 @blp.route("")
 class Applications(MethodView):
     @blp.doc(operationId="submitApplication")
+    @blp.links(_BY_ID, *APPLICATION_LINKS, status=201)
+    @blp.links(
+        {"tracking_no": "$response.body#/tracking_no"}, "applications.ApplicationByTrackingNo"
+    )
     @blp.auth(*APPLICANTS)
     @blp.idempotent
     @blp.arguments(ApplicationCreateSchema)
@@ -63,6 +89,7 @@ class Applications(MethodView):
         return _one(service.submit(current_user(), data), 201)
 
     @blp.doc(operationId="listMyApplications")
+    @blp.links(_FIRST_ITEM, *APPLICATION_LINKS, status=200)
     @blp.auth(*APPLICANTS)
     @blp.arguments(ApplicationListArgs, location="query")
     @blp.response(200, page_of(ApplicationSummarySchema))

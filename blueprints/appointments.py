@@ -85,9 +85,19 @@ class Slots(MethodView):
         return service.slots(code, args.get("from_"), args.get("to"))
 
 
+# What uses an appointment's id: reading it, cancelling it, check-in and no-show.
+APPOINTMENT_LINKS = (
+    "appointments.AppointmentById",
+    "appointments.Cancel",
+    "appointments.CheckIn",
+    "appointments.NoShow",
+)
+
+
 @blp.route("/appointments")
 class Appointments(MethodView):
     @blp.doc(operationId="bookAppointment")
+    @blp.links({"appointment_id": "$response.body#/id"}, *APPOINTMENT_LINKS)
     @blp.auth(*rules.OWNER_ROLES)
     @blp.idempotent
     @blp.arguments(AppointmentCreateSchema)
@@ -156,6 +166,7 @@ class NoShow(MethodView):
 @blp.route("/me/appointments")
 class MyAppointments(MethodView):
     @blp.doc(operationId="listMyAppointments")
+    @blp.links({"appointment_id": "$response.body#/items/0/id"}, *APPOINTMENT_LINKS, status=200)
     @blp.auth(*rules.OWNER_ROLES)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, page_of(AppointmentSchema))
@@ -167,6 +178,7 @@ class MyAppointments(MethodView):
 @blp.route("/staff/appointments")
 class DayList(MethodView):
     @blp.doc(operationId="listStaffAppointments")
+    @blp.links({"appointment_id": "$response.body#/items/0/id"}, *APPOINTMENT_LINKS, status=200)
     @blp.auth("staff")
     @blp.arguments(DayListArgs, location="query")
     @blp.response(200, page_of(AppointmentSchema))

@@ -8,6 +8,7 @@ from marshmallow import fields
 
 from app.accounts.auth import current_user
 from app.http.api import Blueprint
+from app.http.errors import ValidationFailed
 from app.wallet import attachments
 from schemas.base import BaseSchema, Id, ResponseSchema, UTCDateTime
 
@@ -35,6 +36,7 @@ class UploadSchema(BaseSchema):
 @blp.route("")
 class Attachments(MethodView):
     @blp.doc(operationId="uploadAttachment")
+    @blp.links({"attachment_id": "$response.body#/id"}, "attachments.AttachmentById")
     @blp.auth()
     @blp.idempotent
     @Blueprint.accepts("multipart/form-data", max_bytes_setting="max_upload_bytes")
@@ -44,6 +46,11 @@ class Attachments(MethodView):
     @blp.alt_response(415, description="Not a PDF, JPEG or PNG file (judged by content)")
     def post(self, _files):
         """Upload a file; its type is judged by its bytes, and its sha256 is recorded"""
+        if request.form:  # UploadSchema sees the file parts only; no other part is taken
+            raise ValidationFailed(
+                "Send the file as the only part.",
+                errors={name: ["Unknown field."] for name in request.form},
+            )
         return attachments.store(current_user(), request.files.get("file"))
 
 

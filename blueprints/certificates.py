@@ -21,6 +21,12 @@ blp = Blueprint(
 @blp.route("")
 class Wallet(MethodView):
     @blp.doc(operationId="listMyCertificates")
+    @blp.links(
+        {"certificate_id": "$response.body#/items/0/id"},
+        "certificates.CertificateById",
+        "certificates.CertificateAccessLog",
+        status=200,
+    )
     @blp.auth()
     @blp.arguments(CertificateListArgs, location="query")
     @blp.response(200, page_of(CertificateSchema))

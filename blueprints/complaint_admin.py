@@ -25,6 +25,11 @@ blp = Blueprint(
 @blp.route("/complaint-categories")
 class AdminCategories(MethodView):
     @blp.doc(operationId="createComplaintCategory")
+    @blp.links(
+        {"code": "$response.body#/code"},
+        "complaints.CategoryByCode",
+        "complaint_admin.AdminCategoryByCode",
+    )
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(CategoryCreateSchema)
@@ -54,6 +59,7 @@ class AdminCategoryByCode(MethodView):
 @blp.route("/open311/keys")
 class Open311Keys(MethodView):
     @blp.doc(operationId="issueOpen311Key")
+    @blp.links({"key_id": "$response.body#/id"}, "complaint_admin.Open311KeyById")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(Open311KeyCreateSchema)

@@ -69,9 +69,30 @@ class CategoryByCode(MethodView):
         return category, 200, {"ETag": etag_for(category["version"])}
 
 
+# What uses a complaint's id: reading it and every transition (registered below by _action).
+COMPLAINT_LINKS = (
+    "complaints.ComplaintById",
+    *(
+        f"complaints.Complaint_{action}"
+        for action in (
+            "assign",
+            "take",
+            "refuse",
+            "reply",
+            "resolve",
+            "confirm",
+            "reopen",
+            "rating",
+            "sessions",
+        )
+    ),
+)
+
+
 @blp.route("/complaints")
 class Complaints(MethodView):
     @blp.doc(operationId="fileComplaint")
+    @blp.links({"complaint_id": "$response.body#/id"}, *COMPLAINT_LINKS)
     @blp.auth(*OWNERS)
     @blp.idempotent
     @blp.arguments(ComplaintCreateSchema)
@@ -87,6 +108,7 @@ class Complaints(MethodView):
         return _one(complaints.submit(current_user(), data, open311=publication), 201)
 
     @blp.doc(operationId="listComplaints")
+    @blp.links({"complaint_id": "$response.body#/items/0/id"}, *COMPLAINT_LINKS, status=200)
     @blp.auth("resident", "enterprise", "staff", "supervisor")
     @blp.arguments(ComplaintListArgs, location="query")
     @blp.response(200, page_of(ComplaintSummarySchema))

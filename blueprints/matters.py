@@ -63,6 +63,9 @@ class MatterByCode(MethodView):
 @blp.route("/admin/matters")
 class AdminMatters(MethodView):
     @blp.doc(operationId="createMatter")
+    @blp.links(
+        {"code": "$response.body#/code"}, "matters.MatterByCode", "matters.AdminMatterByCode"
+    )
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(MatterDefinitionSchema)

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from app.accounts import service as accounts
 from app.accounts.auth import current_user
 from app.http.api import Blueprint
-from schemas.users import DeviceSchema, ProfileUpdateSchema, UserSchema
+from schemas.users import MAX_DEVICE_TOKEN, DeviceSchema, ProfileUpdateSchema, UserSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="My account")
 
@@ -23,7 +23,8 @@ class Me(MethodView):
 
     @blp.doc(operationId="updateMyProfile")
     @blp.auth()
-    @blp.arguments(ProfileUpdateSchema)
+    # Every field is optional, so no body at all is the same no-op as {}: say so in the document.
+    @blp.arguments(ProfileUpdateSchema, required=False)
     @blp.response(200, UserSchema)
     def patch(self, changes):
         """Change my profile, password or staff notification settings
@@ -37,6 +38,7 @@ class Me(MethodView):
 @blp.route("/devices")
 class Devices(MethodView):
     @blp.doc(operationId="registerDevice")
+    @blp.links({"token": "$request.body#/token"}, "me.DeviceByToken", status=204)
     @blp.auth()
     @blp.arguments(DeviceSchema)
     @blp.response(204)
@@ -45,7 +47,7 @@ class Devices(MethodView):
         accounts.register_device(current_user(), data["platform"], data["token"])
 
 
-@blp.route("/devices/<string:token>")
+@blp.route(f"/devices/<string(maxlength={MAX_DEVICE_TOKEN}):token>")
 class DeviceByToken(MethodView):
     @blp.doc(operationId="unregisterDevice")
     @blp.auth()

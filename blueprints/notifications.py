@@ -26,6 +26,9 @@ blp = Blueprint(
 @blp.route("")
 class Notifications(MethodView):
     @blp.doc(operationId="listMyNotifications")
+    @blp.links(
+        {"notification_id": "$response.body#/items/0/id"}, "notifications.ReadOne", status=200
+    )
     @blp.auth()
     @blp.arguments(NotificationListArgs, location="query")
     @blp.response(200, page_of(NotificationSchema))

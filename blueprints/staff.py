@@ -8,6 +8,7 @@ from app.accounts.auth import current_user
 from app.applications import service as _applications  # noqa: F401  (registers its kinds)
 from app.cases import inbox
 from app.http.api import Blueprint
+from blueprints.applications import APPLICATION_LINKS
 from schemas.base import page_of
 from schemas.staff import InboxArgs, InboxItemSchema
 
@@ -17,6 +18,8 @@ blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staf
 @blp.route("/inbox")
 class Inbox(MethodView):
     @blp.doc(operationId="listStaffInbox")
+    # The inbox's default kind lists applications: its items lead to their actions.
+    @blp.links({"application_id": "$response.body#/items/0/id"}, *APPLICATION_LINKS, status=200)
     @blp.auth("staff")
     @blp.arguments(InboxArgs, location="query")
     @blp.response(200, page_of(InboxItemSchema))

@@ -16,6 +16,7 @@ from schemas.supervision import (
     EventNoteBodySchema,
     EventSchema,
     PublicReportSchema,
+    StreamEventSchema,
     SupervisionFeedArgs,
     SupervisionStreamArgs,
 )
@@ -32,9 +33,19 @@ def _single(event):
     return event, 200, {"ETag": etag_for(event["version"])}
 
 
+# What uses a supervision event's id: reading it and its follow-up.
+EVENT_LINKS = (
+    "supervision.EventById",
+    "supervision.Acknowledge",
+    "supervision.Notes",
+    "supervision.Close",
+)
+
+
 @blp.route("/feed")
 class Feed(MethodView):
     @blp.doc(operationId="listSupervisionFeed")
+    @blp.links({"event_id": "$response.body#/items/0/id"}, *EVENT_LINKS, status=200)
     @blp.auth("supervisor")
     @blp.arguments(SupervisionFeedArgs, location="query")
     @blp.response(200, page_of(EventSchema))
@@ -65,14 +76,20 @@ class Stream(MethodView):
     @blp.arguments(SupervisionStreamArgs, location="query")
     @blp.response(
         200,
-        {
-            "type": "string",
-            "example": 'id: 6650c1f0a1b2c3d4e5f60718\nevent: bad_rating\ndata: {"id": ...}\n\n',
-        },
+        # The schema of each event (as OpenAPI 3.2's itemSchema; SSE-aware tools such as
+        # schemathesis validate every event of the stream against it).
+        StreamEventSchema,
         content_type="text/event-stream",
-        description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the "
-        "event as in the feed. Comment lines (`: heartbeat`) keep the connection alive. The "
-        "server ends a connection after a few minutes; reconnect with Last-Event-ID.",
+        description="Server-Sent Events, each `id:` the event id, `event:` its type, `data:` "
+        "the event as a JSON object, as the feed lists it (`Event`); the schema is that of "
+        "each event an SSE parser reads from the stream. Comment lines (`: heartbeat`) keep "
+        "the connection alive. The server ends a connection after a few minutes; reconnect "
+        "with Last-Event-ID.",
+        example={
+            "id": "6650c1f0a1b2c3d4e5f60718",
+            "event": "bad_rating",
+            "data": '{"id": "6650c1f0a1b2c3d4e5f60718", "type": "bad_rating", "...": "..."}',
+        },
     )
     @blp.doc(operationId="streamSupervisionEvents")
     @blp.alt_response(503, description="Too many live streams on this server; see Retry-After")
@@ -158,6 +175,7 @@ class Close(MethodView):
 @blp.route("/reports")
 class Reports(MethodView):
     @blp.doc(operationId="reportProblem")
+    @blp.links({"event_id": "$response.body#/id"}, *EVENT_LINKS)
     @blp.auth()
     @blp.idempotent
     @blp.arguments(PublicReportSchema)

@@ -111,8 +111,46 @@ class StrictString(fields.String):
         return text
 
 
-class StrictInteger(fields.Integer):
-    """An integer; booleans and numeric strings are refused."""
+# What a BSON 64-bit integer holds: pymongo cannot encode a wider int (OverflowError), so no
+# request field may take one.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+# Magnitude of any other number a request carries (amounts, form bounds): exact as a double,
+# and inside int64 when it is an integer.
+NUMBER_LIMIT = 10**15
+# Record versions (compare-and-set counters) and other counts a client may name.
+VERSION_MAX = 2**31 - 1
+
+
+def _bounds(minimum: float, maximum: float, extra: Any) -> list[Any]:
+    if extra is None:
+        extra = []
+    elif callable(extra):
+        extra = [extra]
+    return [validate.Range(min=minimum, max=maximum), *extra]
+
+
+class BoundedInt(fields.Integer):
+    """An integer between `minimum` and `maximum`, both stated in the OpenAPI document; never
+    wider than int64. Query strings parse their digits (`strict=False`); bodies use
+    StrictInteger. A value outside the bounds is a 422 like any other invalid field."""
+
+    def __init__(
+        self,
+        *,
+        minimum: int = INT64_MIN,
+        maximum: int = INT64_MAX,
+        strict: bool = False,
+        validate: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if not INT64_MIN <= minimum <= maximum <= INT64_MAX:
+            raise ValueError(f"bounds {minimum}..{maximum} do not fit in int64")
+        super().__init__(strict=strict, validate=_bounds(minimum, maximum, validate), **kwargs)
+
+
+class StrictInteger(BoundedInt):
+    """A JSON integer within bounds; booleans and numeric strings are refused."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
@@ -124,10 +162,49 @@ class StrictInteger(fields.Integer):
 
 
 class StrictNumber(fields.Float):
+    """A JSON number within bounds (±NUMBER_LIMIT by default), read as a float."""
+
+    def __init__(
+        self,
+        *,
+        minimum: float = -NUMBER_LIMIT,
+        maximum: float = NUMBER_LIMIT,
+        validate: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(validate=_bounds(minimum, maximum, validate), **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError("Not a valid number.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictNumeric(fields.Number):
+    """A JSON number within bounds (±NUMBER_LIMIT by default), kept as sent (an int stays an
+    int); booleans, strings, objects, NaN and infinities refused."""
+
+    num_type = float
+
+    def __init__(
+        self,
+        *,
+        minimum: float = -NUMBER_LIMIT,
+        maximum: float = NUMBER_LIMIT,
+        validate: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(validate=_bounds(minimum, maximum, validate), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Not a valid number.")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValidationError("Not a valid number.")
+        return value
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
 
 
 class StrictBoolean(fields.Boolean):
@@ -138,9 +215,10 @@ class StrictBoolean(fields.Boolean):
 
 
 class PageArgs(QuerySchema):
-    limit = fields.Integer(
+    limit = BoundedInt(
         load_default=DEFAULT_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
+        minimum=1,
+        maximum=MAX_LIMIT,
         metadata={"description": f"Page size, at most {MAX_LIMIT}"},
     )
     cursor = fields.String(
@@ -153,9 +231,10 @@ class PageArgs(QuerySchema):
 class CataloguePageArgs(PageArgs):
     """Short catalogue lists (regions, categories): the whole list is one page by default."""
 
-    limit = fields.Integer(
+    limit = BoundedInt(
         load_default=MAX_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
+        minimum=1,
+        maximum=MAX_LIMIT,
         metadata={"description": f"Page size, at most {MAX_LIMIT} (the default)"},
     )
 

@@ -11,7 +11,7 @@ class ReasonSchema(BaseSchema):
 
 
 class RatingSchema(BaseSchema):
-    score = StrictInteger(required=True, validate=validate.Range(min=1, max=5))
+    score = StrictInteger(required=True, minimum=1, maximum=5)
     comment = StrictString(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.base import BaseSchema, QuerySchema, ResponseSchema, StrictString
+from schemas.base import BaseSchema, BoundedInt, QuerySchema, ResponseSchema, StrictString
 
 DEPARTMENT_KINDS = ("government", "hotline", "mediation")
 
@@ -37,5 +37,5 @@ class DepartmentArgs(QuerySchema):
         metadata={"description": "This region and everything below it"},
     )
     kind = StrictString(validate=validate.OneOf(DEPARTMENT_KINDS))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+    limit = BoundedInt(load_default=100, minimum=1, maximum=100)
     cursor = fields.String(load_default=None, validate=validate.Length(max=512))

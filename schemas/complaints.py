@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from app.complaints.rules import STATES
 from schemas.base import (
     BaseSchema,
+    BoundedInt,
     Id,
     PageArgs,
     QuerySchema,
@@ -54,6 +55,7 @@ class QuestionOutSchema(ResponseSchema):
     description = fields.String()
     datatype_description = fields.String(metadata={"optional": True})
     # A plain dict has a .values method: read the key, never the attribute.
+    # null when the question has no list of values (not a singlevaluelist/multivaluelist).
     values = fields.Function(
         lambda q: q.get("values"),
         allow_none=True,
@@ -73,7 +75,8 @@ class CategoryBodySchema(BaseSchema):
     keywords = fields.List(StrictString(validate=validate.Length(max=50)), load_default=list)
     time_limit_days = StrictInteger(
         load_default=None,
-        validate=validate.Range(min=1, max=60),
+        minimum=1,
+        maximum=60,
         metadata={"description": "Working days; the platform default (4) when omitted"},
     )
     default_department = StrictString(required=True, validate=DEPARTMENT_CODE)
@@ -115,8 +118,8 @@ class CategoryListSchema(ResponseSchema):
 
 
 class LocationInSchema(BaseSchema):
-    lat = StrictNumber(required=True, validate=validate.Range(min=-90, max=90))
-    lng = StrictNumber(required=True, validate=validate.Range(min=-180, max=180))
+    lat = StrictNumber(required=True, minimum=-90, maximum=90)
+    lng = StrictNumber(required=True, minimum=-180, maximum=180)
     address = StrictString(validate=validate.Length(max=300), allow_none=True)
 
 
@@ -381,5 +384,5 @@ class Open311KeySchema(ResponseSchema):
 
 class InboxArgs(QuerySchema):
     overdue = fields.Boolean()
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = BoundedInt(load_default=20, minimum=1, maximum=100)
     cursor = fields.String(load_default=None, validate=validate.Length(max=512))

@@ -17,12 +17,15 @@ from app.catalogue.service import (
 )
 from app.wallet.certificates import CERTIFICATE_TYPES
 from schemas.base import (
+    VERSION_MAX,
     BaseSchema,
+    BoundedInt,
     PageArgs,
     QuerySchema,
     ResponseSchema,
     StrictBoolean,
     StrictInteger,
+    StrictNumeric,
     StrictString,
     UTCDateTime,
 )
@@ -31,22 +34,7 @@ MATTER_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use snake_case: a-z, 0-9 and _.")
 DEPARTMENT_CODE = validate.Regexp(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 MAX_PATTERN_LENGTH = 200
-
-
-class StrictNumeric(fields.Number):
-    """A JSON number kept as sent (an int stays an int); booleans, strings and objects refused."""
-
-    num_type = float
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError("Not a valid number.")
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValidationError("Not a valid number.")
-        return value
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return value
+MAX_FEE = 1_000_000_000
 
 
 def _unique(values: list[Any]) -> None:
@@ -72,7 +60,7 @@ class FormFieldSchema(BaseSchema):
     min = StrictNumeric(metadata={"description": "number and integer fields only"})
     max = StrictNumeric(metadata={"description": "number and integer fields only"})
     max_length = StrictInteger(
-        validate=validate.Range(min=1, max=10_000), metadata={"description": "string fields only"}
+        minimum=1, maximum=10_000, metadata={"description": "string fields only"}
     )
     pattern = StrictString(
         strip=False,
@@ -124,7 +112,7 @@ class FormFieldSchema(BaseSchema):
 
 
 class TimeLimitSchema(BaseSchema):
-    value = StrictInteger(required=True, validate=validate.Range(min=1, max=10_000))
+    value = StrictInteger(required=True, minimum=1, maximum=10_000)
     unit = StrictString(required=True, validate=validate.OneOf(TIME_UNITS))
 
 
@@ -163,10 +151,11 @@ class MatterDefinitionSchema(BaseSchema):
     time_limit = fields.Nested(TimeLimitSchema, required=True)
     max_visits = StrictInteger(
         required=True,
-        validate=validate.Range(min=0, max=10),
+        minimum=0,
+        maximum=10,
         metadata={"description": "0: fully online; 1: at most one visit"},
     )
-    fee = StrictNumeric(required=True, validate=validate.Range(min=0))
+    fee = StrictNumeric(required=True, minimum=0, maximum=MAX_FEE, metadata={"description": "CNY"})
     delivery = fields.List(
         StrictString(validate=validate.OneOf(DELIVERY_CHANNELS)),
         required=True,
@@ -242,8 +231,9 @@ class MatterListArgs(PageArgs):
     )
     category = StrictString(validate=validate.OneOf(CATEGORIES))
     audience = StrictString(validate=validate.OneOf(AUDIENCES))
-    max_visits = fields.Integer(
-        validate=validate.Range(min=0, max=10),
+    max_visits = BoundedInt(
+        minimum=0,
+        maximum=10,
         metadata={"description": "Items allowing exactly this many visits (0: fully online)"},
     )
     region = StrictString(
@@ -256,7 +246,8 @@ class MatterListArgs(PageArgs):
 
 
 class MatterVersionArgs(QuerySchema):
-    version = fields.Integer(
-        validate=validate.Range(min=1),
+    version = BoundedInt(
+        minimum=1,
+        maximum=VERSION_MAX,
         metadata={"description": "An older version; the current one by default"},
     )

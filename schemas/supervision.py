@@ -72,6 +72,28 @@ class EventSchema(ResponseSchema):
         return data
 
 
+class StreamEventSchema(ResponseSchema):
+    """One Server-Sent Event of the supervision stream, as an SSE parser reads it (comment
+    lines and the opening `retry:` carry no data and are no events)."""
+
+    id = fields.String(
+        required=True,
+        metadata={"pattern": "^[0-9a-f]{24}$", "description": "The event id (Last-Event-ID)"},
+    )
+    event = fields.String(
+        required=True, metadata={"enum": list(EVENT_TYPES), "description": "The event's type"}
+    )
+    data = fields.String(
+        required=True,
+        metadata={
+            "description": "One line of JSON: an object, the event exactly as the feed "
+            "lists it (schema `Event`)",
+            "x-content-media-type": "application/json",
+            "x-content-schema": "#/components/schemas/Event",
+        },
+    )
+
+
 class SupervisionFeedArgs(PageArgs):
     type = StrictString(validate=validate.OneOf(EVENT_TYPES))
     state = StrictString(validate=validate.OneOf(EVENT_STATES))

@@ -18,6 +18,10 @@ from schemas.base import (
     UTCDateTime,
 )
 
+# FCM tokens are ~160 characters, APNs 64: room to spare, and short enough to be a path
+# segment of DELETE /me/devices/{token} within the request-line limit (4094 bytes).
+MAX_DEVICE_TOKEN = 1024
+
 
 class StaffNotificationsSchema(BaseSchema):
     """Which kinds of work a staff member is told of (all on until turned off)."""
@@ -122,4 +126,4 @@ class UserListArgs(QuerySchema):
 
 class DeviceSchema(BaseSchema):
     platform = StrictString(required=True, validate=validate.OneOf(["fcm", "apns"]))
-    token = StrictString(required=True, validate=validate.Length(min=8, max=4096))
+    token = StrictString(required=True, validate=validate.Length(min=8, max=MAX_DEVICE_TOKEN))

@@ -1,9 +1,12 @@
 """API fuzzing: schemathesis drives every operation of the live OpenAPI document, as each
-role and anonymously, through the WSGI app (no network) on the embedded test database.
+role (staff once per duty) and anonymously, through the WSGI app (no network) on the
+embedded test database, with the checks and settings of `make fuzz` (bench/fuzz_checks.py,
+bench/fuzz.toml).
 
 A failing check is a failing build. The number of examples per operation is bounded (see
-EXAMPLES) so the whole module stays well under two minutes on a 2-core machine; raise
-ONEVISIT_FUZZ_EXAMPLES locally for a deeper run.
+EXAMPLES) so the whole module stays around a minute on a 2-core machine; `make fuzz` is the
+deep run (25 examples, every check, the stateful phase, over HTTP); raise
+ONEVISIT_FUZZ_EXAMPLES locally for a deeper run here.
 """
 
 from __future__ import annotations
@@ -25,34 +28,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from bench.fuzz import CONFIG, STAFF_DUTIES
+from bench.fuzz_checks import documented_status_code
 from tests.conftest import Users
 
 EXAMPLES = int(os.environ.get("ONEVISIT_FUZZ_EXAMPLES", "5"))
 # A role the operation does not admit (x-roles) only ever reaches the 401/403 check: a few
 # examples prove that, the full count is spent where the role gets past it.
 REFUSED_EXAMPLES = 1
-ROLES = ("anonymous", "resident", "enterprise", "staff", "supervisor", "admin")
-
-
-# flask-smorest documents a `default` error response on every operation, which makes
-# schemathesis' status_code_conformance accept any status at all. This check gives it teeth:
-# `default` may only stand for the transport-level answers any operation can give (a body
-# that is not JSON: 400; too large: 413; wrong media type: 415; database down: 503); every
-# other status an operation answers must be listed explicitly in its responses.
-GENERIC_STATUSES = {400, 413, 415, 503}
-
-
-def documented_status_code(ctx: Any, response: Any, case: Any) -> bool | None:
-    status = response.status_code
-    if status in GENERIC_STATUSES or status >= 500:  # 5xx: not_a_server_error reports those
-        return None
-    declared = case.operation.definition.raw.get("responses", {})
-    if str(status) in declared or f"{str(status)[0]}XX" in declared:
-        return None
-    raise AssertionError(
-        f"{case.operation.label} answered {status}, which its OpenAPI responses do not list "
-        f"(listed: {sorted(declared)}); body: {response.text[:300]}"
-    )
+ROLES = ("anonymous", "resident", "enterprise", *STAFF_DUTIES, "supervisor", "admin")
 
 
 CHECKS = [
@@ -79,8 +63,8 @@ def settings_overrides() -> dict[str, Any]:
 def _token(users: Users, role: str) -> str | None:
     if role == "anonymous":
         return None
-    if role == "staff":
-        return users.staff(duties=("window", "reviewer", "head")).token
+    if role in STAFF_DUTIES:
+        return users.staff(duties=(STAFF_DUTIES[role],)).token
     return getattr(users, role)().token
 
 
@@ -90,7 +74,7 @@ def _examples(operation: Any, role: str) -> int:
     optional = {} in (raw.get("security") or [{}])
     if optional or (role != "anonymous" and "any" in admitted):
         return EXAMPLES
-    return EXAMPLES if role in admitted else REFUSED_EXAMPLES
+    return EXAMPLES if role.split("-")[0] in admitted else REFUSED_EXAMPLES
 
 
 def _run_operation(operation: Any, role: str, headers: dict[str, str], failures: list[str]) -> None:
@@ -123,7 +107,8 @@ def _run_operation(operation: Any, role: str, headers: dict[str, str], failures:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_operation_survives_fuzzing(app: Flask, users: Users, role: str) -> None:
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    config = schemathesis.config.SchemathesisConfig.from_path(CONFIG)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config)
     token = _token(users, role)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     failures: list[str] = []

@@ -176,3 +176,48 @@ def test_every_stream_read_is_served_by_an_index(app, db):
             plan = str(coll.find(query).sort("_id", 1).limit(100).explain()["queryPlanner"])
             assert "COLLSCAN" not in plan, (query, plan)
             assert "IXSCAN" in plan, (query, plan)
+
+
+def _nullable_to_json_schema(node):
+    """OpenAPI 3.0's `nullable` as JSON Schema (a type that also admits null)."""
+    if isinstance(node, dict):
+        node = {k: _nullable_to_json_schema(v) for k, v in node.items()}
+        if node.pop("nullable", False) and "type" in node:
+            node["type"] = [node["type"], "null"]
+        return node
+    if isinstance(node, list):
+        return [_nullable_to_json_schema(v) for v in node]
+    return node
+
+
+def test_real_stream_events_match_the_documented_schema(app, users):
+    import jsonschema_rs
+    import schemathesis
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    sup = users.supervisor("330100")
+    event(app, region="330100")
+    event(app, region="330122", department="AMR-330122")
+    # As the fuzzer checks it: the stream parsed into SSE events, against the document.
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operation = schema.find_operation_by_path("GET", STREAM)
+    case = operation.Case(
+        headers={"Authorization": f"Bearer {sup.token}", "Last-Event-ID": BEFORE_ALL}
+    )
+    response = case.call()
+    assert response.status_code == 200
+    case.validate_response(response, checks=[response_schema_conformance])
+    # And each event's data is a JSON object: the event as the feed documents it.
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    documented = spec["components"]["schemas"]["StreamEvent"]["properties"]["data"]
+    event_schema = {
+        "$ref": documented["x-content-schema"],
+        "components": _nullable_to_json_schema(spec["components"]),
+    }
+    validator = jsonschema_rs.Draft4Validator(event_schema)
+    frames, _ = parse(response.text)
+    assert len(frames) == 2
+    for frame in frames:
+        assert isinstance(frame["data"], dict)
+        errors = [str(e) for e in validator.iter_errors(frame["data"])]
+        assert not errors, errors

@@ -20,6 +20,8 @@ FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "choice")
 DEFAULT_MAX_STRING_LENGTH = 2000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MISSING = "Missing data for required field."
+# The database stores integers in 64 bits: a wider one would fail the write, not validate.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _is_number(value: Any) -> bool:
@@ -60,6 +62,8 @@ def _clean_value(field: dict[str, Any], value: Any) -> tuple[Any, list[str]]:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             return None, ["Not a valid integer."]
+        if not INT64_MIN <= value <= INT64_MAX:
+            return None, ["Out of range (a 64-bit integer)."]
         _check_bounds(field, value, messages)
         return value, messages
     if kind == "boolean":

@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from app.accounts import auth
-from app.http import idempotency
+from app.http import idempotency, links
 from app.http.errors import PreconditionFailed, UnsupportedMediaType, handle_http_exception
 from app.http.openapi import ContractPlugin
 from schemas.errors import FIELD_ERRORS, ErrorSchema
@@ -38,6 +38,10 @@ class Api(flask_smorest.Api):
         self.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
+        # Links name their targets by endpoint; they can only be resolved once every
+        # blueprint is in the document, i.e. when the document is generated.
+        generate = self.spec.to_dict
+        self.spec.to_dict = lambda: links.resolve(generate(), app)  # type: ignore[method-assign]
 
 
 def _add_doc(
@@ -115,7 +119,7 @@ class Blueprint(flask_smorest.Blueprint):
                         "in": "header",
                         "name": "Idempotency-Key",
                         "required": False,
-                        "schema": {"type": "string", "maxLength": 128},
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
                         "description": "Client-generated unique key (a UUID). A retry with "
                         "the same key and body is answered with what the first request made "
                         "(its record or case as it is now, same status, header "
@@ -142,13 +146,27 @@ class Blueprint(flask_smorest.Blueprint):
                         "in": "header",
                         "name": "If-Match",
                         "required": False,
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "pattern": '^(W/)?"v[0-9]+"$|^\\*$'},
                         "description": 'The ETag of the version the client acted on, e.g. "v3".',
                     }
                 ]
             },
         )
         return func
+
+    def links(
+        self, parameters: dict[str, str], *targets: str, status: int = 201
+    ) -> Callable[..., Any]:
+        """OpenAPI links from this operation's STATUS response to TARGETS (Flask endpoints,
+        "METHOD endpoint" for views with several methods), each parameter a runtime
+        expression such as "$response.body#/id" (app/http/links.py)."""
+        declared = links.declaration(status, parameters, targets)
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            _add_doc(func, manual={links.MARKER: [declared]})
+            return func
+
+        return decorator
 
     def not_found(self, func: Callable[..., Any]) -> Callable[..., Any]:
         _add_doc(func, responses={404: "No such record, or not visible to the caller"})

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -37,6 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import h11
+
+from app.http.raw_errors import error_body, phrase
+from app.platform import gunicorn_conf
 
 log = logging.getLogger("onevisit.front")
 
@@ -77,7 +79,12 @@ class Limits:
     body_timeout: float = 15.0  # between two reads of a request body
     request_timeout: float = 60.0  # the whole request, head and body
     upstream_timeout: float = 90.0  # between two reads of gunicorn's answer (SSE beats: 15 s)
-    max_header_bytes: int = 16 * 1024
+    max_header_bytes: int = 16 * 1024  # the whole head
+    # gunicorn's own limits (app/platform/gunicorn_conf.py), so that whatever the front
+    # forwards gunicorn accepts, and every refusal is the front's, in the envelope.
+    max_request_line: int = gunicorn_conf.limit_request_line
+    max_header_fields: int = gunicorn_conf.limit_request_fields
+    max_header_field_bytes: int = gunicorn_conf.limit_request_field_size
     max_body_bytes: int = 10 * 1024 * 1024 + 128 * 1024
     max_connections: int = 4096
     spool_bytes: int = 1024 * 1024  # bodies above this wait in a temporary file
@@ -106,22 +113,47 @@ class _Refused(Exception):
 
 def _error_response(status: int, message: str) -> tuple[h11.Response, bytes]:
     """The front's own refusals, in the API's error envelope."""
-    phrase = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large"}.get(
-        status, {431: "Request Header Fields Too Large", 502: "Bad Gateway"}.get(status, "Error")
-    )
-    if status == 503:
-        phrase = "Service Unavailable"
-    body = json.dumps(
-        {"code": status, "status": phrase, "message": message, "request_id": None}
-    ).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]
-    if status == 503:
-        headers.append((b"retry-after", b"5"))
-    return h11.Response(status_code=status, headers=headers), body
+    body, headers = error_body(status, message)
+    return h11.Response(
+        status_code=status,
+        headers=[(n.lower().encode(), v.encode()) for n, v in headers],
+        reason=phrase(status).encode(),
+    ), body
+
+
+def _check_head(request: h11.Request, limits: Limits) -> None:
+    """gunicorn's head limits, refused here in the envelope (gunicorn would answer the same
+    statuses, but the front answers before a connection to it is opened)."""
+    # The request line as gunicorn counts it: "METHOD TARGET HTTP/1.1".
+    if len(request.method) + len(request.target) + 10 > limits.max_request_line:
+        raise _Refused(414, "The request line (method and URL) is too long.")
+    if len(request.headers) > limits.max_header_fields:
+        raise _Refused(431, "The request has too many header fields.")
+    total = 0
+    for name, value in request.headers:
+        size = len(name) + len(value) + 2
+        if size > limits.max_header_field_bytes:
+            raise _Refused(431, "A request header field is too large.")
+        total += size
+    # h11 enforces the head size only while the head is incomplete: a head that arrived in
+    # one read is measured here, so the limit does not depend on how the bytes were chunked.
+    if total > limits.max_header_bytes:
+        raise _Refused(431, "The request head (its header fields) is too large.")
+
+
+def _protocol_refusal(
+    conn: h11.Connection, exc: h11.RemoteProtocolError, limits: Limits
+) -> tuple[int, str]:
+    """What h11's refusal of a request head answers: 431 when the head outgrew the buffer
+    (414 when its request line alone did), else 400."""
+    if exc.error_status_hint == 431:
+        pending = conn.trailing_data[0]
+        if b"\n" not in pending[: limits.max_request_line + 1]:
+            return 414, "The request line (method and URL) is too long."
+        return 431, "The request head (its header fields) is too large."
+    if exc.error_status_hint >= 400:
+        return exc.error_status_hint, "Malformed request."
+    return 400, "Malformed request."
 
 
 class Front:
@@ -166,6 +198,7 @@ class Front:
             return None
         if not isinstance(event, h11.Request):
             raise _Refused(400, "Malformed request.")
+        _check_head(event, limits)
         declared = dict(event.headers).get(b"content-length")
         if declared is not None and int(declared) > limits.max_body_bytes:
             raise _Refused(413, "The request body is larger than any endpoint accepts.")
@@ -314,8 +347,8 @@ class Front:
                     await self._send_error(conn, writer, exc.status, exc.message)
                     return
                 except h11.RemoteProtocolError as exc:
-                    status = exc.error_status_hint if exc.error_status_hint >= 400 else 400
-                    await self._send_error(conn, writer, status, "Malformed request.")
+                    status, message = _protocol_refusal(conn, exc, self.limits)
+                    await self._send_error(conn, writer, status, message)
                     return
                 except TimeoutError:
                     if conn.their_state is not h11.IDLE:

@@ -5,8 +5,9 @@ from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("ONEVISIT_WORKERS", "2"))
-# Threads: a worker keeps serving while one of its requests waits on the database.
-worker_class = "gthread"
+# Threads: a worker keeps serving while one of its requests waits on the database. The
+# gthread worker, answering gunicorn's own refusals (414, 431, 400) in the API's envelope.
+worker_class = "app.platform.gunicorn_worker.EnvelopeWorker"
 threads = int(os.environ.get("ONEVISIT_THREADS", "8"))
 timeout = 60
 # On SIGTERM a worker finishes its requests in flight: they take well under a second, open
@@ -14,7 +15,8 @@ timeout = 60
 # stops within 5 s; no request should ever need the SIGKILL that follows it.
 graceful_timeout = int(os.environ.get("ONEVISIT_GRACEFUL_TIMEOUT", "3"))
 keepalive = 5
-# Request head limits (gunicorn's defaults, stated here because docs/operations.md lists them).
+# Request head limits (gunicorn's defaults, stated here because docs/operations.md lists them;
+# `make run`'s front refuses the same itself, app/platform/front.py).
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
