@@ -7,6 +7,11 @@ and then trickle its body one byte a second. Meanwhile, every half second, a fre
 
     python -m bench.slow_clients --port 8000 --connections 500 --seconds 8
     make slow-clients          # against `make run` on $PORT
+    make slow-clients TOPOLOGY=nginx   # starts nginx (deploy/nginx.conf) → gunicorn itself
+
+With `--topology nginx` it starts the production pair on loopback first (bench/nginx_stack.py:
+nginx with the compose stack's config in front of gunicorn with the production gunicorn
+config, over a fresh embedded database with demo data), measures it, and stops it.
 
 Prints the figures; exits 1 if any probe took longer than --budget seconds (default 1).
 """
@@ -150,8 +155,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--budget", type=float, default=1.0)
+    parser.add_argument(
+        "--topology",
+        choices=("running", "nginx"),
+        default="running",
+        help="running: a server already on --port (make run); nginx: start nginx → gunicorn",
+    )
     args = parser.parse_args(argv)
-    figures = measure(args.port, args.connections, args.seconds)
+    if args.topology == "nginx":
+        from bench import nginx_stack
+
+        with nginx_stack.running() as stack:
+            print(f"nginx on port {stack.port} → gunicorn (2 workers) on {stack.gunicorn_port}")
+            figures = measure(stack.port, args.connections, args.seconds)
+    else:
+        figures = measure(args.port, args.connections, args.seconds)
     for line in figures.lines():
         print(line)
     ok = not figures.probe_errors and figures.worst() <= args.budget
