@@ -137,7 +137,7 @@ class Blueprint(flask_smorest.Blueprint):
                         "in": "header",
                         "name": "If-Match",
                         "required": False,
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "maxLength": 64},
                         "description": 'The ETag of the version the client acted on, e.g. "v3".',
                     }
                 ]
