@@ -65,6 +65,19 @@ def timed(url: str, token: str | None = None, body: dict | None = None) -> float
 def test_streams_held_on_every_thread_leave_healthz_a_login_and_a_read_answering(port):
     supervisor = access_token(port, *DEMO_SUPERVISOR)
     resident = access_token(port, *DEMO_RESIDENT)
+    base = f"http://127.0.0.1:{port}"
+    login = dict(zip(("phone", "password"), DEMO_RESIDENT, strict=True))
+    probes = {
+        "healthz": lambda: timed(f"{base}/healthz"),
+        "login": lambda: timed(f"{base}/api/v1/auth/login", body=login),
+        "read": lambda: timed(f"{base}/api/v1/applications", token=resident),
+    }
+    # A login is argon2: on a machine whose cores other work has taken it can need more than
+    # the budget with nothing held at all. A starved request waits for a thread (the 10 s
+    # timeout); a merely busy one takes what it took just before.
+    budget = {
+        name: max(BUDGET, 2 * min(probe() for _ in range(2))) for name, probe in probes.items()
+    }
     streams: list[socket.socket] = []
     try:
         heads = []
@@ -75,17 +88,10 @@ def test_streams_held_on_every_thread_leave_healthz_a_login_and_a_read_answering
         # The cap holds: the first MAX_STREAMS stay open, the rest are told to come back.
         assert heads.count(b"HTTP/1.1 200 OK") == MAX_STREAMS, heads
         assert heads.count(b"HTTP/1.1 503 SERVICE UNAVAILABLE") == THREADS - MAX_STREAMS, heads
-        base = f"http://127.0.0.1:{port}"
         for _ in range(3):
-            assert timed(f"{base}/healthz") < BUDGET
-            assert (
-                timed(
-                    f"{base}/api/v1/auth/login",
-                    body=dict(zip(("phone", "password"), DEMO_RESIDENT, strict=True)),
-                )
-                < BUDGET
-            )
-            assert timed(f"{base}/api/v1/applications", token=resident) < BUDGET
+            for name, probe in probes.items():
+                took = probe()
+                assert took < budget[name], (name, took, budget[name])
     finally:
         for sock in streams:
             sock.close()
