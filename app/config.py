@@ -66,6 +66,9 @@ class DomainRules:
     complaint_default_days: int = 4
     notification_retention_days: int = 180
     orphan_attachment_hours: int = 24
+    # Staff are told of work arriving in their inbox at most once per this interval, one
+    # notification summarising what arrived since the last (app/messaging/work_notices.py).
+    work_digest_interval_seconds: int = 300
     # Appointments (app/appointments): book at least this many hours ahead, at most this many
     # working days out; cancel at least this many hours before the start; the reminder goes
     # out at this China-local hour of the day before.
@@ -87,6 +90,7 @@ class DomainRules:
             complaint_default_days=_int("ONEVISIT_COMPLAINT_DEFAULT_DAYS", 4),
             notification_retention_days=_int("ONEVISIT_NOTIFICATION_RETENTION_DAYS", 180),
             orphan_attachment_hours=_int("ONEVISIT_ORPHAN_ATTACHMENT_HOURS", 24),
+            work_digest_interval_seconds=_int("ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS", 300),
             appointment_lead_hours=_int("ONEVISIT_APPOINTMENT_LEAD_HOURS", 24),
             appointment_horizon_working_days=_int("ONEVISIT_APPOINTMENT_HORIZON_WORKING_DAYS", 5),
             appointment_cancel_cutoff_hours=_int("ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS", 2),
@@ -257,6 +261,8 @@ class Settings:
         if not 0 <= self.refresh_grace_seconds <= 300:
             # Longer would keep a copied token replayable for longer than a retry needs.
             raise ConfigError("ONEVISIT_REFRESH_GRACE_SECONDS must be between 0 and 300")
+        if self.rules.work_digest_interval_seconds < 0:
+            raise ConfigError("ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS must be 0 or more")
         if self.production:
             missing = []
             if not self.mongo_uri:
