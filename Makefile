@@ -76,5 +76,7 @@ fuzz: install
 
 # 500 idle or trickling connections against a running `make run` (on $$PORT); prints the
 # latency of /healthz and a login meanwhile (docs/operations.md, "Slow clients").
+# TOPOLOGY=nginx starts nginx (deploy/nginx.conf) in front of gunicorn itself and measures that.
+TOPOLOGY ?= running
 slow-clients: install
-	$(BIN)/python -m bench.slow_clients --port $(PORT) --connections 500 --seconds 8
+	$(BIN)/python -m bench.slow_clients --topology $(TOPOLOGY) --port $(PORT) --connections 500 --seconds 8

@@ -7,6 +7,11 @@ and then trickle its body one byte a second. Meanwhile, every half second, a fre
 
     python -m bench.slow_clients --port 8000 --connections 500 --seconds 8
     make slow-clients          # against `make run` on $PORT
+    make slow-clients TOPOLOGY=nginx   # starts nginx (deploy/nginx.conf) → gunicorn itself
+
+With `--topology nginx` it starts the production pair on loopback first (bench/nginx_stack.py:
+nginx with the compose stack's config in front of gunicorn with the production gunicorn
+config, over a fresh embedded database with demo data), measures it, and stops it.
 
 Prints the figures; exits 1 if any probe took longer than --budget seconds (default 1).
 """
@@ -33,6 +38,10 @@ class Figures:
     still_open_at_end: int = 0
     healthz_seconds: list[float] = field(default_factory=list)
     login_seconds: list[float] = field(default_factory=list)
+    # The same probes before any slow connection is opened: what the machine gives anyway
+    # (a login is argon2, CPU-bound: on a loaded machine it is slow with or without them).
+    baseline_healthz_seconds: list[float] = field(default_factory=list)
+    baseline_login_seconds: list[float] = field(default_factory=list)
     probe_errors: list[str] = field(default_factory=list)
 
     def worst(self) -> float:
@@ -51,6 +60,8 @@ class Figures:
             f"slow connections opened: {self.connections_opened} "
             f"(refused: {self.connections_refused}), still open at the end: "
             f"{self.still_open_at_end}",
+            f"/healthz before:     {summary(self.baseline_healthz_seconds)}",
+            f"login before:        {summary(self.baseline_login_seconds)}",
             f"/healthz while held: {summary(self.healthz_seconds)}",
             f"login while held:    {summary(self.login_seconds)}",
             f"probe errors: {len(self.probe_errors)} {self.probe_errors[:3]}",
@@ -106,11 +117,21 @@ def measure(
     host: str = "127.0.0.1",
     login: dict[str, str] | None = None,
     probe_timeout: float = 10.0,
+    baseline_rounds: int = 0,
 ) -> Figures:
-    """Hold CONNECTIONS slow connections for SECONDS and probe meanwhile (loopback only)."""
+    """Hold CONNECTIONS slow connections for SECONDS and probe meanwhile (loopback only);
+    BASELINE_ROUNDS probes first, with nothing held."""
     if host not in ("127.0.0.1", "::1", "localhost"):
         raise ValueError("slow-client measurement runs against loopback only")
     figures = Figures()
+    base = f"http://{host}:{port}"
+    body = json.dumps(login or DEMO_LOGIN).encode()
+    for _ in range(baseline_rounds):
+        figures.baseline_healthz_seconds.append(_probe(f"{base}/healthz", None, probe_timeout))
+        figures.baseline_login_seconds.append(
+            _probe(f"{base}/api/v1/auth/login", body, probe_timeout)
+        )
+        time.sleep(0.5)
     socks: list[socket.socket] = []
     for index in range(connections):
         try:
@@ -121,8 +142,6 @@ def measure(
     stop = threading.Event()
     trickler = threading.Thread(target=_trickle, args=(socks, stop), daemon=True)
     trickler.start()
-    base = f"http://{host}:{port}"
-    body = json.dumps(login or DEMO_LOGIN).encode()
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
@@ -150,8 +169,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--budget", type=float, default=1.0)
+    parser.add_argument("--baseline-rounds", type=int, default=5)
+    parser.add_argument(
+        "--topology",
+        choices=("running", "nginx"),
+        default="running",
+        help="running: a server already on --port (make run); nginx: start nginx → gunicorn",
+    )
     args = parser.parse_args(argv)
-    figures = measure(args.port, args.connections, args.seconds)
+    if args.topology == "nginx":
+        from bench import nginx_stack
+
+        with nginx_stack.running() as stack:
+            print(f"nginx on port {stack.port} → gunicorn (2 workers) on {stack.gunicorn_port}")
+            figures = measure(
+                stack.port, args.connections, args.seconds, baseline_rounds=args.baseline_rounds
+            )
+    else:
+        figures = measure(
+            args.port, args.connections, args.seconds, baseline_rounds=args.baseline_rounds
+        )
     for line in figures.lines():
         print(line)
     ok = not figures.probe_errors and figures.worst() <= args.budget

@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from app.complaints import open311
 from app.complaints.open311 import Open311Error
@@ -135,11 +136,20 @@ def get_token(token: str, fmt: str) -> Response:
     return render(_format(fmt), "service_requests", open311.resolve_token(token))
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+class AnyRest(PathConverter):
+    """`path`, line breaks included: werkzeug's `path` stops at a newline (`.` in its regex),
+    so `/open311/v2/tokens/a%2F%0A.json` escaped the catch-all below and answered in our
+    envelope instead of GeoReport's error list (found by random bytes in a token)."""
+
+    regex = "(?s:[^/].*?)"
+
+
+@bp.route("/<open311_rest:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(rest: str) -> Response:
     """Anything else under /open311/v2 answers in the spec's error format, not our envelope."""
     raise Open311Error(404, "no such Open311 resource")
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["open311_rest"] = AnyRest
     app.register_blueprint(bp)

@@ -14,8 +14,10 @@ from schemas.base import (
     ResponseSchema,
     StrictString,
     UTCDateTime,
+    bounded_map,
 )
 from schemas.cases import TimelineEntrySchema
+from schemas.matters import MAX_FORM_FIELDS, MAX_MATTER_MATERIALS
 
 # ------------------------------------------------------------------ requests
 
@@ -44,16 +46,24 @@ class MaterialRefSchema(BaseSchema):
 
 
 class FormField(fields.Dict):
-    """The form object; each value is checked against the service item's form definition."""
+    """The form object; each value is checked against the service item's form definition
+    (which has at most MAX_FORM_FIELDS fields)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(), **kwargs)
+        super().__init__(
+            keys=StrictString(validate=validate.Length(max=64)),
+            **bounded_map(MAX_FORM_FIELDS, **kwargs),
+        )
 
 
 class ApplicationCreateSchema(BaseSchema):
     matter_code = StrictString(required=True, validate=validate.Length(min=1, max=64))
     form = FormField(required=True)
-    materials = fields.List(fields.Nested(MaterialRefSchema), required=True)
+    materials = fields.List(
+        fields.Nested(MaterialRefSchema),
+        required=True,
+        validate=validate.Length(max=MAX_MATTER_MATERIALS),
+    )
     delivery = StrictString(required=True, validate=validate.Length(min=1, max=32))
 
 

@@ -10,6 +10,7 @@ from schemas.base import (
     StrictInteger,
     StrictString,
     UTCDateTime,
+    bounded_map,
 )
 from schemas.cases import TimelineEntrySchema
 
@@ -35,14 +36,17 @@ class OpeningHoursSchema(BaseSchema):
             StrictString(validate=validate.Regexp(_RANGE, error="Use HH:MM-HH:MM.")),
             validate=validate.Length(max=8),
         ),
-        metadata={
-            "description": "Local (China Standard Time) opening ranges per weekday, e.g. "
-            '`{"mon": ["09:00-12:00", "13:30-17:00"]}`. Only working days of the official '
-            "calendar open: holidays are closed whatever the weekday, and an adjusted working "
-            "Saturday or Sunday opens with the weekday hours (Monday's, or the first weekday "
-            "listed).",
-            "example": {"mon": ["09:00-12:00", "13:30-17:00"], "tue": ["09:00-12:00"]},
-        },
+        **bounded_map(
+            len(DAYS),
+            metadata={
+                "description": "Local (China Standard Time) opening ranges per weekday, e.g. "
+                '`{"mon": ["09:00-12:00", "13:30-17:00"]}`. Only working days of the official '
+                "calendar open: holidays are closed whatever the weekday, and an adjusted "
+                "working Saturday or Sunday opens with the weekday hours (Monday's, or the "
+                "first weekday listed).",
+                "example": {"mon": ["09:00-12:00", "13:30-17:00"], "tue": ["09:00-12:00"]},
+            },
+        ),
     )
 
 

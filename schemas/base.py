@@ -12,6 +12,33 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, valid
 from app import clock
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
+# Every string a client sends has a maximum length, every list a maximum size and every map a
+# maximum number of keys, stated in its schema (so in OpenAPI): a request's cost, and the size
+# of the 422 that lists its errors, are bounded by the schema, not only by the body limit.
+# A string field that states no length of its own gets this one.
+MAX_STRING_LENGTH = 4000
+
+
+class MaxKeys:
+    """Validator: a map (dict field) of at most MAX keys; documented as maxProperties by the
+    field helper `bounded_map`."""
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) > self.maximum:
+            raise ValidationError(f"At most {self.maximum} keys.")
+        return value
+
+
+def bounded_map(maximum: int, **kwargs: Any) -> dict[str, Any]:
+    """Keyword arguments for a fields.Dict of at most MAXIMUM keys (validated and documented)."""
+    validators = kwargs.pop("validate", None) or []
+    validators = [validators] if callable(validators) else list(validators)
+    metadata = {**kwargs.pop("metadata", {}), "maxProperties": maximum}
+    return {"validate": [MaxKeys(maximum), *validators], "metadata": metadata, **kwargs}
+
 
 class BaseSchema(Schema):
     """Request bodies: unknown fields are refused (no mass assignment)."""
@@ -64,6 +91,7 @@ class Id(fields.String):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {}).setdefault("pattern", "^[0-9a-f]{24}$")
+        kwargs["metadata"].setdefault("maxLength", 24)
         super().__init__(**kwargs)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
@@ -100,6 +128,11 @@ class StrictString(fields.String):
 
     def __init__(self, *, strip: bool = True, **kwargs: Any) -> None:
         self.strip = strip
+        validators = kwargs.get("validate") or []
+        validators = [validators] if callable(validators) else list(validators)
+        if not any(isinstance(v, validate.Length) and v.max is not None for v in validators):
+            validators.append(validate.Length(max=MAX_STRING_LENGTH))
+        kwargs["validate"] = validators
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

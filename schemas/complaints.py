@@ -17,12 +17,14 @@ from schemas.base import (
     StrictNumber,
     StrictString,
     UTCDateTime,
+    bounded_map,
 )
 from schemas.cases import TimelineEntrySchema
 
 KINDS = ("complaint", "inquiry", "suggestion", "dispute")
 OUTCOMES = ("settled", "not_settled")
 QUESTION_TYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+MAX_QUESTIONS = 30  # per category; a complaint answers at most these
 CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="Use lower-case snake_case.")
 DEPARTMENT_CODE = validate.Regexp(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 
@@ -72,7 +74,11 @@ class CategoryBodySchema(BaseSchema):
     name_zh = StrictString(validate=validate.Length(max=200), allow_none=True)
     description = StrictString(load_default="", validate=validate.Length(max=2000))
     group = StrictString(validate=validate.Length(max=100), allow_none=True)
-    keywords = fields.List(StrictString(validate=validate.Length(max=50)), load_default=list)
+    keywords = fields.List(
+        StrictString(validate=validate.Length(max=50)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
     time_limit_days = StrictInteger(
         load_default=None,
         minimum=1,
@@ -81,7 +87,9 @@ class CategoryBodySchema(BaseSchema):
     )
     default_department = StrictString(required=True, validate=DEPARTMENT_CODE)
     questions = fields.List(
-        fields.Nested(QuestionSchema), load_default=list, validate=validate.Length(max=30)
+        fields.Nested(QuestionSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_QUESTIONS),
     )
     active = StrictBoolean(load_default=True)
 
@@ -151,8 +159,11 @@ class ComplaintCreateSchema(BaseSchema):
     answers = fields.Dict(
         keys=StrictString(validate=CODE),
         values=fields.Raw(),
-        load_default=dict,
-        metadata={"description": "Answers to the category's questions, by question code"},
+        **bounded_map(
+            MAX_QUESTIONS,
+            load_default=dict,
+            metadata={"description": "Answers to the category's questions, by question code"},
+        ),
     )
     public = StrictBoolean(
         load_default=False,

@@ -35,6 +35,8 @@ KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use snake_case: a-z, 0-9 and 
 DEPARTMENT_CODE = validate.Regexp(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 MAX_PATTERN_LENGTH = 200
 MAX_FEE = 1_000_000_000
+MAX_MATTER_MATERIALS = 50  # materials a service item may require (so an application cites)
+MAX_FORM_FIELDS = 50  # fields of a service item's form (so keys of an application's form)
 
 
 def _unique(values: list[Any]) -> None:
@@ -131,7 +133,7 @@ class MatterDefinitionSchema(BaseSchema):
     audience = fields.List(
         StrictString(validate=validate.OneOf(AUDIENCES)),
         required=True,
-        validate=[validate.Length(min=1), _unique],
+        validate=[validate.Length(min=1, max=len(AUDIENCES)), _unique],
     )
     region = StrictString(required=True, validate=validate.Regexp(r"^\d{6}$"))
     lead_department = StrictString(
@@ -143,10 +145,14 @@ class MatterDefinitionSchema(BaseSchema):
         validate=[validate.Length(max=20), _unique],
     )
     materials = fields.List(
-        fields.Nested(MatterMaterialSchema), required=True, validate=validate.Length(max=50)
+        fields.Nested(MatterMaterialSchema),
+        required=True,
+        validate=validate.Length(max=MAX_MATTER_MATERIALS),
     )
     form = fields.List(
-        fields.Nested(FormFieldSchema), required=True, validate=validate.Length(max=50)
+        fields.Nested(FormFieldSchema),
+        required=True,
+        validate=validate.Length(max=MAX_FORM_FIELDS),
     )
     time_limit = fields.Nested(TimeLimitSchema, required=True)
     max_visits = StrictInteger(
@@ -159,7 +165,7 @@ class MatterDefinitionSchema(BaseSchema):
     delivery = fields.List(
         StrictString(validate=validate.OneOf(DELIVERY_CHANNELS)),
         required=True,
-        validate=[validate.Length(min=1), _unique],
+        validate=[validate.Length(min=1, max=len(DELIVERY_CHANNELS)), _unique],
     )
     issues_certificate = StrictString(
         required=True,

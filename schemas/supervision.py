@@ -119,7 +119,15 @@ class PublicReportSchema(BaseSchema):
         validate=validate.Regexp(r"^\d{6}$"),
         metadata={"description": "When neither a department nor an application is named"},
     )
-    description = StrictString(required=True, validate=validate.Length(min=10, max=4000))
+    description = StrictString(
+        required=True,
+        validate=validate.Length(min=10, max=4000),
+        metadata={
+            "description": "What went wrong. Never published to the public: only supervisors "
+            "of the region read it, with phone and ID numbers redacted, and without the "
+            "reporter's identity"
+        },
+    )
 
 
 class SupervisionStreamArgs(QuerySchema):

@@ -146,7 +146,11 @@ class Blueprint(flask_smorest.Blueprint):
                         "in": "header",
                         "name": "If-Match",
                         "required": False,
-                        "schema": {"type": "string", "pattern": '^(W/)?"v[0-9]+"$|^\\*$'},
+                        "schema": {
+                            "type": "string",
+                            "maxLength": 64,
+                            "pattern": '^(W/)?"v[0-9]+"$|^\\*$',
+                        },
                         "description": 'The ETag of the version the client acted on, e.g. "v3".',
                     }
                 ]

@@ -134,6 +134,22 @@ def test_public_report_text_has_phone_and_id_numbers_redacted_for_supervisors(wo
     assert event["description"].count("[redacted]") == 2
 
 
+def test_a_public_report_is_never_published_to_the_public_nor_names_its_reporter(
+    world, users, anon
+):
+    text = "The window clerk at AMR asked for a fee that is not listed."
+    report = world.applicant.post(
+        "/api/v1/supervision/reports", json={"department": "AMR-330100", "description": text}
+    )
+    assert report.status_code == 201, report.get_json()
+    [event] = users.supervisor().get("/api/v1/supervision/feed").get_json()["items"]
+    assert world.applicant.id not in str(event) and "Qiantang" not in str(event)
+    assert anon.get("/api/v1/supervision/feed").status_code == 401
+    assert world.applicant.get("/api/v1/supervision/feed").status_code == 403
+    assert text not in anon.get("/open311/v2/requests.json").get_data(as_text=True)
+    assert text not in anon.get("/api/v1/public/stats").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "text",
     [
