@@ -10,6 +10,7 @@ from app.applications.rules import STATES
 from schemas.base import (
     BaseSchema,
     Id,
+    LocalizedName,
     PageArgs,
     StrictString,
     UTCDateTime,
@@ -90,7 +91,7 @@ class ApplicationListArgs(PageArgs):
 class MatterRefSchema(Schema):
     code = fields.String()
     version = fields.Integer()
-    name = fields.String()
+    name = LocalizedName()
 
 
 class EnterpriseViewSchema(Schema):
