@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from app import i18n
 from schemas.base import Id, PageArgs, UTCDateTime
 
 
@@ -17,8 +18,15 @@ class NotificationSchema(Schema):
     kind = fields.String(
         required=True, metadata={"description": "What happened, e.g. status_changed, sla_warning"}
     )
-    title = fields.String(required=True)
-    body = fields.String()
+    # Stored as message templates and their parameters; answered in the request's language.
+    title = fields.Function(
+        lambda n: i18n.render(n["title"], n.get("params")),
+        required=True,
+        metadata={"type": "string"},
+    )
+    body = fields.Function(
+        lambda n: i18n.render(n.get("body") or "", n.get("params")), metadata={"type": "string"}
+    )
     subject = fields.Nested(NotificationSubjectSchema, allow_none=True)
     read = fields.Function(lambda n: n.get("read_at") is not None, dump_only=True)
     read_at = UTCDateTime(allow_none=True)
