@@ -52,6 +52,13 @@ class DomainRules:
     complaint_default_days: int = 4
     notification_retention_days: int = 180
     orphan_attachment_hours: int = 24
+    # Appointments (app/appointments): book at least this many hours ahead, at most this many
+    # working days out; cancel at least this many hours before the start; the reminder goes
+    # out at this China-local hour of the day before.
+    appointment_lead_hours: int = 24
+    appointment_horizon_working_days: int = 5
+    appointment_cancel_cutoff_hours: int = 2
+    appointment_reminder_hour: int = 9
 
     @classmethod
     def from_env(cls) -> DomainRules:
@@ -66,6 +73,10 @@ class DomainRules:
             complaint_default_days=_int("ONEVISIT_COMPLAINT_DEFAULT_DAYS", 4),
             notification_retention_days=_int("ONEVISIT_NOTIFICATION_RETENTION_DAYS", 180),
             orphan_attachment_hours=_int("ONEVISIT_ORPHAN_ATTACHMENT_HOURS", 24),
+            appointment_lead_hours=_int("ONEVISIT_APPOINTMENT_LEAD_HOURS", 24),
+            appointment_horizon_working_days=_int("ONEVISIT_APPOINTMENT_HORIZON_WORKING_DAYS", 5),
+            appointment_cancel_cutoff_hours=_int("ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS", 2),
+            appointment_reminder_hour=_int("ONEVISIT_APPOINTMENT_REMINDER_HOUR", 9),
         )
 
 

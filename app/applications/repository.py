@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
+from app import store
 from app.cases import inbox_heads
 from app.db import collection
 from app.pagination import Page, encode_cursor, page_span, paginate
@@ -97,3 +99,21 @@ def inbox_page(
     span = page_span(merged, "inbox_at")
     next_cursor = encode_cursor("inbox_at", merged[-1], span) if more and merged else None
     return Page(merged, next_cursor)
+
+
+def add_visit_once(
+    application_id: ObjectId,
+    appointment_id: ObjectId,
+    update: dict[str, Any],
+    entries: list[dict[str, Any]],
+    session: ClientSession,
+) -> bool:
+    """Record the visit of a checked-in appointment on the case, once (the relay may see the
+    entry again after a crash): no status change, but a new version like every change."""
+    return store.update(
+        coll(),
+        {"_id": application_id, "visits.appointment_id": {"$ne": appointment_id}},
+        update,
+        entries,
+        session,
+    )
