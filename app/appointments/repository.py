@@ -1,7 +1,8 @@
 """The `appointments`, `appointment_slots` and `opening_hours` collections: the only code that
 queries them. An appointment's state changes go through the case engine (app.cases.engine);
-a slot's place is taken with one conditional update of its counter, so of two people racing
-for the last place exactly one gets it."""
+a slot's place is taken with one conditional update of its counter, in the same transaction
+as the appointment it books, so of two people racing for the last place exactly one gets it and
+no place is ever taken without its appointment."""
 
 from __future__ import annotations
 
@@ -50,26 +51,30 @@ def replace_opening_hours(
 # ------------------------------------------------------------------ slot counters
 
 
-def take_place(slot: str, department: str, start: datetime, end: datetime, capacity: int) -> bool:
-    """Take one place of SLOT if fewer than CAPACITY are taken: one conditional `$inc` (the
-    slot's document is created by the first booking). False when the slot is full."""
-    filter_ = {"_id": slot, "booked": {"$lt": capacity}}
-    update = {
-        "$inc": {"booked": 1},
-        "$setOnInsert": {"department": department, "start": start, "end": end},
-    }
+def ensure_slot(slot: str, department: str, start: datetime, end: datetime) -> None:
+    """Create SLOT's counter at zero places taken if it does not exist yet (idempotent: it
+    records no booking, so it may run outside the booking's transaction)."""
     try:
-        result = _slots().update_one(filter_, update, upsert=True)
+        _slots().update_one(
+            {"_id": slot},
+            {"$setOnInsert": {"department": department, "start": start, "end": end, "booked": 0}},
+            upsert=True,
+        )
     except DuplicateKeyError:
-        # The slot exists and is full, or two first bookings raced to create it: the loser
-        # of that race tries once more against the document the winner made.
-        result = _slots().update_one(filter_, {"$inc": {"booked": 1}})
-        return result.modified_count == 1
-    return result.modified_count == 1 or result.upserted_id is not None
+        pass  # two first bookings raced to create it: the other one did
+
+
+def take_place(slot: str, capacity: int, session: ClientSession) -> bool:
+    """Take one place of SLOT if fewer than CAPACITY are taken: one conditional `$inc`, in the
+    booking's transaction. False when the slot is full."""
+    result = _slots().update_one(
+        {"_id": slot, "booked": {"$lt": capacity}}, {"$inc": {"booked": 1}}, session=session
+    )
+    return result.modified_count == 1
 
 
 def release_places(slots: Iterable[str], session: ClientSession | None = None) -> None:
-    """Give back one place of each of SLOTS (a cancellation, or a booking that failed)."""
+    """Give back one place of each of SLOTS (a cancellation, through the outbox)."""
     for slot in slots:
         _slots().update_one(
             {"_id": slot, "booked": {"$gt": 0}}, {"$inc": {"booked": -1}}, session=session

@@ -21,7 +21,7 @@ from flask import current_app
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock, outbox, privacy
+from app import audit, clock, outbox, privacy, store
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal
 from app.applications import repository as applications_repo
@@ -219,16 +219,23 @@ def book(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     if key is not None and repo.active_for(key) is not None:
         raise _one_active()
     slot = rules.slot_id(code, start)
-    if not repo.take_place(slot, code, start, end, opening.capacity):
-        raise Conflict("This slot is full; choose another.", errors={"start": ["Full."]})
+    repo.ensure_slot(slot, code, start, end)
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        # The place and the appointment commit together: a crash or a refusal between them
+        # leaves neither, and of two bookings of the last place the second finds it taken.
+        if not repo.take_place(slot, opening.capacity, session):
+            raise Conflict("This slot is full; choose another.", errors={"start": ["Full."]})
+        return _file(user, department, link, key, slot, start, end, data["purpose"], now, session)
+
     try:
-        return _file(user, department, link, key, slot, start, end, data["purpose"], now)
+        return store.in_transaction(work)
     except DuplicateKeyError:
-        repo.release_places([slot])
+        # The same request filed it meanwhile (answer with it), or another booking of the case.
+        earlier = repo.by_idempotency_key(stamp.key) if stamp is not None else None
+        if earlier is not None:
+            return idempotency.replay(earlier)
         raise _one_active() from None
-    except Exception:
-        repo.release_places([slot])
-        raise
 
 
 def _one_active() -> Conflict:
@@ -248,6 +255,7 @@ def _file(
     end: datetime,
     purpose: str,
     now: datetime,
+    session: ClientSession,
 ) -> dict[str, Any]:
     oid = ObjectId()
     doc = {
@@ -279,6 +287,7 @@ def _file(
         doc,
         audit_after={"status": rules.BOOKED, "version": 1},
         audit_detail={"department": department["_id"], "start": clock.iso(start)},
+        session=session,
     )
 
 

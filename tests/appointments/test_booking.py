@@ -4,10 +4,12 @@ place, one active appointment per case, cancellation and its cut-off."""
 import threading
 from datetime import timedelta
 
+import pytest
 from bson import ObjectId
 
 from app import clock
 from tests.appointments.conftest import cst
+from tests.cases.test_unit_of_work import crash
 from tests.conftest import assert_envelope
 
 APPTS = "/api/v1/appointments"
@@ -163,3 +165,29 @@ def test_opening_hours_are_validated_and_admin_only(world, users):
         json={"slot_minutes": 30, "capacity": 1, "hours": {}},
     )
     assert_envelope(missing, 404)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_booking_that_dies_at_its_appointment_takes_no_place_and_its_retry_takes_one(
+    world, db, monkeypatch, when
+):
+    """The place and the appointment are one transaction: a death at the appointment's
+    insert (before it, or after it inside the transaction) leaves the slot as it was."""
+    with crash(monkeypatch, when):
+        died = world.applicant.post(
+            APPTS,
+            json={"department": "AMR-330100", "start": cst(9, 30, 9), "purpose": "x"},
+            headers={"Idempotency-Key": f"book-{when}"},
+        )
+    assert_envelope(died, 503)
+    assert db.appointments.count_documents({}) == 0
+    slot_id = "AMR-330100|2026-09-30T01:00Z"
+    assert db.appointment_slots.find_one({"_id": slot_id})["booked"] == 0
+    again = world.applicant.post(
+        APPTS,
+        json={"department": "AMR-330100", "start": cst(9, 30, 9), "purpose": "x"},
+        headers={"Idempotency-Key": f"book-{when}"},
+    )
+    assert again.status_code == 201, again.get_json()
+    assert db.appointment_slots.find_one({"_id": slot_id})["booked"] == 1
+    assert db.appointments.count_documents({}) == 1
