@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PORT
 
-.PHONY: install clients run test lint format bench bench-scale fault fuzz slow-clients clean openapi
+.PHONY: install clients run test lint format bench bench-scale fault fuzz slow-clients clean openapi translations
 
 install: $(STAMP)
 
@@ -46,6 +46,18 @@ format: install
 
 openapi: install
 	ONEVISIT_ENV=development $(BIN)/flask --app wsgi openapi write --format=json openapi.json
+
+# Message catalogues (docs/operations.md, "Languages"): extract the English messages of the
+# code into app/translations/messages.pot, merge them into each .po, compile the .mo files.
+# The .mo files are committed (the app and the Docker image read them without a build step);
+# tests/test_languages.py fails when a .po and its .mo disagree or a message lacks Chinese.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --width 100 \
+		--project OneVisit --copyright-holder "OneVisit maintainers" --msgid-bugs-address "" \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --width 100 \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.privacy import cache_rule
 
     app.after_request(cache_rule)
+    from app import i18n
+
+    i18n.init_app(app)
     api = Api(app, spec_kwargs={"info": docs.INFO, "servers": [{"url": "/"}]})
     register_error_handlers(app)
     docs.init_app(app)

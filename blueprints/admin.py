@@ -15,7 +15,7 @@ from app.catalogue import directory
 from app.http.api import Blueprint
 from schemas.base import PageArgs, ResponseSchema, StrictString, UTCDateTime, page_of
 from schemas.calendar import CalendarSchema
-from schemas.catalogue import DepartmentSchema
+from schemas.catalogue import DepartmentCreateSchema, DepartmentSchema
 from schemas.users import AdminUserCreateSchema, UserListArgs, UserSchema
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
@@ -58,7 +58,7 @@ class AdminDepartments(MethodView):
     @blp.doc(operationId="createDepartment")
     @blp.auth("admin")
     @blp.idempotent
-    @blp.arguments(DepartmentSchema)
+    @blp.arguments(DepartmentCreateSchema)
     @blp.response(201, DepartmentSchema)
     @blp.alt_response(409, description="The department code exists already")
     def post(self, data):

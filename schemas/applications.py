@@ -10,6 +10,7 @@ from app.applications.rules import STATES
 from schemas.base import (
     BaseSchema,
     Id,
+    LocalizedName,
     PageArgs,
     ResponseSchema,
     StrictString,
@@ -108,7 +109,7 @@ class ApplicationListArgs(PageArgs):
 class MatterRefSchema(ResponseSchema):
     code = fields.String()
     version = fields.Integer()
-    name = fields.String()
+    name = LocalizedName()
 
 
 class EnterpriseViewSchema(ResponseSchema):

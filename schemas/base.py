@@ -9,7 +9,7 @@ from bson import ObjectId
 from flask import current_app, has_app_context
 from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate
 
-from app import clock
+from app import clock, i18n
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 # Every string a client sends has a maximum length, every list a maximum size and every map a
@@ -245,6 +245,84 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("Not a valid boolean.")
         return value
+
+
+class NameInput(fields.Field):
+    """A catalogue name as written (API.md "Languages"): a plain string (the zh-CN name) or
+    `{"zh-CN": "...", "en": "..."}` (zh-CN required). Loads as written; the service stores
+    it with `i18n.names()`."""
+
+    def __init__(self, *, max_length: int = 200, **kwargs: Any) -> None:
+        self.max_length = max_length
+        text = {"type": "string", "minLength": 1, "maxLength": max_length}
+        kwargs.setdefault("metadata", {}).update(
+            {
+                "oneOf": [
+                    {**text, "description": "The name in zh-CN"},
+                    {
+                        "type": "object",
+                        "properties": {lang: text for lang in i18n.LANGUAGES},
+                        "required": [i18n.DEFAULT_LANGUAGE],
+                        "additionalProperties": False,
+                        "description": "The name in each language; en falls back to zh-CN",
+                    },
+                ],
+                "example": {"zh-CN": "企业设立登记", "en": "Company establishment registration"},
+            }
+        )
+        super().__init__(**kwargs)
+
+    def _text(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationError("Not a valid string.")
+        text = value.strip()
+        if not text:
+            raise ValidationError("Shorter than minimum length 1.")
+        if len(text) > self.max_length:
+            raise ValidationError(f"Longer than maximum length {self.max_length}.")
+        if "\x00" in text:
+            raise ValidationError("Must not contain NUL characters.")
+        return text
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return i18n.localized(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return self._text(value)
+        if not isinstance(value, dict):
+            raise ValidationError("Give a string or an object of names by language.")
+        errors: dict[str, list[str]] = {}
+        names: dict[str, str] = {}
+        for lang in value:
+            if lang not in i18n.LANGUAGES:
+                errors[str(lang)] = ["Unknown field."]
+        if i18n.DEFAULT_LANGUAGE not in value:
+            errors[i18n.DEFAULT_LANGUAGE] = ["Missing data for required field."]
+        for lang in i18n.LANGUAGES:
+            if lang in value:
+                try:
+                    names[lang] = self._text(value[lang])
+                except ValidationError as exc:
+                    errors[lang] = list(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return names
+
+
+class LocalizedName(fields.Field):
+    """A stored catalogue name answered in the request's language (zh-CN when en is missing);
+    older plain-string names as they are."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).setdefault("type", "string")
+        kwargs["metadata"].setdefault(
+            "description", "In the language of Accept-Language (zh-CN, or en when there is one)"
+        )
+        super().__init__(**kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return i18n.localized(value)
 
 
 class PageArgs(QuerySchema):

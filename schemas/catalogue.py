@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.base import BaseSchema, BoundedInt, QuerySchema, ResponseSchema, StrictString
+from app import i18n
+from schemas.base import (
+    BaseSchema,
+    BoundedInt,
+    LocalizedName,
+    NameInput,
+    QuerySchema,
+    ResponseSchema,
+    StrictString,
+)
 
 DEPARTMENT_KINDS = ("government", "hotline", "mediation")
 
 
 class RegionSchema(ResponseSchema):
     code = fields.String(attribute="_id", required=True, metadata={"example": "330100"})
-    name = fields.String(required=True)
-    name_zh = fields.String(metadata={"optional": True})
+    name = LocalizedName(required=True)
+    name_zh = fields.Function(
+        lambda doc: i18n.localized(doc.get("name"), "zh-CN"),
+        metadata={"type": "string", "deprecated": True, "description": "The zh-CN name"},
+    )
     parent = fields.String(allow_none=True)
     level = fields.String(metadata={"enum": ["province", "city", "county"]})
 
@@ -25,10 +37,26 @@ class DepartmentSchema(BaseSchema):
         validate=validate.Regexp(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"),
         metadata={"example": "AMR-330100"},
     )
-    name = StrictString(required=True, validate=validate.Length(min=1, max=200))
-    name_zh = StrictString(validate=validate.Length(max=200))
+    name = LocalizedName(required=True)
+    name_zh = fields.Function(
+        lambda doc: i18n.localized(doc.get("name"), "zh-CN"),
+        metadata={"type": "string", "deprecated": True, "description": "The zh-CN name"},
+    )
     region = StrictString(required=True, validate=validate.Regexp(r"^\d{6}$"))
     kind = StrictString(load_default="government", validate=validate.OneOf(DEPARTMENT_KINDS))
+
+
+class DepartmentCreateSchema(DepartmentSchema):
+    """A department as admins write it: the name in one or both languages."""
+
+    name = NameInput(required=True)  # type: ignore[assignment]
+    name_zh = StrictString(  # type: ignore[assignment]
+        validate=validate.Length(max=200),
+        metadata={
+            "deprecated": True,
+            "description": "Older form of the zh-CN name: with it, a plain `name` is the en name",
+        },
+    )
 
 
 class DepartmentArgs(QuerySchema):

@@ -5,7 +5,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.wallet.certificates import CERTIFICATE_TYPES
-from schemas.base import Id, PageArgs, ResponseSchema, StrictString, UTCDateTime
+from schemas.base import (
+    Id,
+    LocalizedName,
+    PageArgs,
+    ResponseSchema,
+    StrictString,
+    UTCDateTime,
+)
 
 
 class CertificateSourceSchema(ResponseSchema):
@@ -20,7 +27,7 @@ class CertificateSchema(ResponseSchema):
     number = fields.String(required=True, metadata={"example": "ZJC20261126000042"})
     holder = fields.String(attribute="holder_name", required=True)
     issuer = fields.String(required=True, metadata={"description": "Issuing department code"})
-    issuer_name = fields.String(required=True)
+    issuer_name = LocalizedName(required=True)
     issued_at = UTCDateTime(required=True)
     valid_until = UTCDateTime(allow_none=True, required=True)
     status = fields.String(required=True, metadata={"enum": ["valid", "revoked"]})
@@ -40,7 +47,7 @@ class CertificateListArgs(PageArgs):
 class CertificateReaderSchema(ResponseSchema):
     name = fields.String(required=True)
     department = fields.String(allow_none=True, required=True)
-    department_name = fields.String(allow_none=True, required=True)
+    department_name = LocalizedName(allow_none=True, required=True)
 
 
 class CertificateCaseSchema(ResponseSchema):

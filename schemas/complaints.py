@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from app import i18n
 from app.complaints.rules import STATES
 from schemas.base import (
     BaseSchema,
     BoundedInt,
     Id,
+    LocalizedName,
+    NameInput,
     PageArgs,
     QuerySchema,
     ResponseSchema,
@@ -70,8 +73,15 @@ class QuestionOutSchema(ResponseSchema):
 
 
 class CategoryBodySchema(BaseSchema):
-    name = StrictString(required=True, validate=validate.Length(min=1, max=200))
-    name_zh = StrictString(validate=validate.Length(max=200), allow_none=True)
+    name = NameInput(required=True)
+    name_zh = StrictString(
+        validate=validate.Length(max=200),
+        allow_none=True,
+        metadata={
+            "deprecated": True,
+            "description": "Older form of the zh-CN name: with it, a plain `name` is the en name",
+        },
+    )
     description = StrictString(load_default="", validate=validate.Length(max=2000))
     group = StrictString(validate=validate.Length(max=100), allow_none=True)
     keywords = fields.List(
@@ -100,8 +110,11 @@ class CategoryCreateSchema(CategoryBodySchema):
 
 class CategorySchema(ResponseSchema):
     code = fields.String(attribute="_id")
-    name = fields.String()
-    name_zh = fields.String(allow_none=True)
+    name = LocalizedName()
+    name_zh = fields.Function(
+        lambda doc: i18n.localized(doc.get("name"), "zh-CN"),
+        metadata={"type": "string", "deprecated": True, "description": "The zh-CN name"},
+    )
     description = fields.String()
     group = fields.String(allow_none=True)
     keywords = fields.List(fields.String())
@@ -295,7 +308,7 @@ class ComplaintSchema(ResponseSchema):
     tracking_no = fields.String()
     kind = fields.String(metadata={"enum": list(KINDS)})
     category = fields.String()
-    category_name = fields.String()
+    category_name = LocalizedName()
     title = fields.String()
     description = fields.String()
     answers = fields.Dict()

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from app import i18n
 from app.catalogue import patterns
 from app.catalogue.forms import FIELD_TYPES
 from app.catalogue.service import (
@@ -20,6 +21,8 @@ from schemas.base import (
     VERSION_MAX,
     BaseSchema,
     BoundedInt,
+    LocalizedName,
+    NameInput,
     PageArgs,
     QuerySchema,
     ResponseSchema,
@@ -126,8 +129,14 @@ class MatterDefinitionSchema(BaseSchema):
         validate=[validate.Length(max=64), validate.Regexp(MATTER_CODE)],
         metadata={"example": "ZJ-COMPANY-SETUP"},
     )
-    name = StrictString(required=True, validate=validate.Length(min=1, max=200))
-    name_zh = StrictString(validate=validate.Length(min=1, max=200))
+    name = NameInput(required=True)
+    name_zh = StrictString(
+        validate=validate.Length(max=200),
+        metadata={
+            "deprecated": True,
+            "description": "Older form of the zh-CN name: with it, a plain `name` is the en name",
+        },
+    )
     description = StrictString(validate=validate.Length(max=4000))
     category = StrictString(required=True, validate=validate.OneOf(CATEGORIES))
     audience = fields.List(
@@ -205,13 +214,21 @@ class MatterSchema(MatterDefinitionSchema):
         required=True, metadata={"description": "Whether new applications use this version"}
     )
     created_at = UTCDateTime(required=True)
+    name = LocalizedName(required=True)  # type: ignore[assignment]
+    name_zh = fields.Function(  # type: ignore[assignment]
+        lambda doc: i18n.localized(doc.get("name"), "zh-CN"),
+        metadata={"type": "string", "deprecated": True, "description": "The zh-CN name"},
+    )
 
 
 class MatterSummarySchema(ResponseSchema):
     code = fields.String(required=True)
     version = fields.Integer(required=True)
-    name = fields.String(required=True)
-    name_zh = fields.String()
+    name = LocalizedName(required=True)
+    name_zh = fields.Function(
+        lambda doc: i18n.localized(doc.get("name"), "zh-CN"),
+        metadata={"type": "string", "deprecated": True, "description": "The zh-CN name"},
+    )
     category = fields.String(required=True)
     audience = fields.List(fields.String(), required=True)
     region = fields.String(required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from app import i18n
 from schemas.base import Id, PageArgs, ResponseSchema, UTCDateTime
 
 
@@ -37,8 +38,15 @@ class NotificationSchema(ResponseSchema):
             "work reached my inbox (a digest, at most one per interval)"
         },
     )
-    title = fields.String(required=True)
-    body = fields.String()
+    # Stored as message templates and their parameters; answered in the request's language.
+    title = fields.Function(
+        lambda n: i18n.render(n["title"], n.get("params")),
+        required=True,
+        metadata={"type": "string"},
+    )
+    body = fields.Function(
+        lambda n: i18n.render(n.get("body") or "", n.get("params")), metadata={"type": "string"}
+    )
     subject = fields.Nested(NotificationSubjectSchema, allow_none=True)
     read = fields.Function(lambda n: n.get("read_at") is not None, dump_only=True)
     read_at = UTCDateTime(allow_none=True)

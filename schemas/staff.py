@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from app.cases.inbox import KINDS
 from schemas.applications import ApplicantSchema, MatterRefSchema, ReviewSchema
-from schemas.base import Id, PageArgs, ResponseSchema, UTCDateTime
+from schemas.base import Id, LocalizedName, PageArgs, ResponseSchema, UTCDateTime
 
 
 class InboxArgs(PageArgs):
@@ -34,7 +34,9 @@ class InboxItemSchema(ResponseSchema):
     id = Id(attribute="_id")
     tracking_no = fields.String()
     status = fields.String()
-    title = fields.String()
+    title = LocalizedName(
+        metadata={"description": "The service item's name, or the complaint's title"}
+    )
     department = fields.String(allow_none=True)
     region = fields.String(allow_none=True)
     submitted_at = UTCDateTime()

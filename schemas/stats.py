@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.base import QuerySchema, ResponseSchema, StrictString
+from schemas.base import LocalizedName, QuerySchema, ResponseSchema, StrictString
 
 NULL_RATE = "Fraction 0..1; null when there was nothing to rate."
 
@@ -59,7 +59,7 @@ class KpiOverviewSchema(KpiSchema):
 
 class DepartmentKpiSchema(KpiSchema):
     department = fields.String(required=True, metadata={"example": "AMR-330100"})
-    name = fields.String(required=True)
+    name = LocalizedName(required=True)
 
 
 class DepartmentRankingSchema(ResponseSchema):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import Headers
 
 from app import clock, create_app, outbox
 from app.accounts import passwords
@@ -68,11 +69,22 @@ def settings_overrides() -> dict[str, Any]:
     return {}
 
 
+class EnglishClient(FlaskClient):
+    """The suite's assertions quote the English messages (the msgids): its requests ask for
+    en unless they name a language (tests/test_languages.py asks for each, and for none)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        headers = Headers(kwargs.pop("headers", None) or {})
+        headers.setdefault("Accept-Language", "en")
+        return super().open(*args, headers=headers, **kwargs)
+
+
 @pytest.fixture
 def app(
     db_server: EmbeddedServer, tmp_path: Path, settings_overrides: dict[str, Any]
 ) -> Iterator[Flask]:
     application = create_app(make_settings(db_server, tmp_path, **settings_overrides))
+    application.test_client_class = EnglishClient
     with application.app_context():
         migrate.upgrade(get_db())
     yield application
@@ -159,11 +171,16 @@ def next_phone() -> str:
     return f"135{next(_phones):08d}"
 
 
-def create_region(code: str, name: str | None = None, parent: str | None = None) -> None:
+def create_region(
+    code: str, name: str | dict[str, str] | None = None, parent: str | None = None
+) -> None:
+    from app import i18n
     from app.catalogue import regions_repository as regions_repo
 
     level = "province" if code.endswith("0000") else "city" if code.endswith("00") else "county"
-    regions_repo.upsert({"_id": code, "name": name or code, "parent": parent, "level": level})
+    regions_repo.upsert(
+        {"_id": code, "name": i18n.names(name or code), "parent": parent, "level": level}
+    )
 
 
 def ensure_department(code: str, region: str = "330100", kind: str = "government") -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from app import clock
+from app import clock, i18n
 from app.catalogue import service as catalogue
 from app.catalogue.regions import ancestors
 
@@ -78,7 +78,8 @@ def store_matter(db: Any, version: int = 1, current: bool = True, **overrides: A
         "created_by": None,
     }
     doc["region_path"] = ancestors(doc["region"])
-    doc["search_keys"] = catalogue.search_keys(doc["name"], doc.get("name_zh"))
+    doc["name"] = i18n.names(doc["name"], doc.pop("name_zh", None))
+    doc["search_keys"] = catalogue.search_keys(*doc["name"].values())
     doc["facets"] = catalogue.facets(doc)
     db.matters.insert_one(doc)
     return doc

@@ -69,7 +69,7 @@ def test_adding_an_existing_code_is_409_and_keeps_the_first(admin, db):
     body = assert_envelope(response, 409)
     assert body["errors"] == {"code": ["Already exists."]}
     assert db.matters.count_documents({}) == 1
-    assert db.matters.find_one({})["name"] == definition()["name"]
+    assert db.matters.find_one({})["name"]["en"] == definition()["name"]
 
 
 def test_retrying_a_create_with_its_idempotency_key_answers_the_first_response(admin, db):

@@ -34,7 +34,7 @@ def test_issue_puts_a_numbered_certificate_in_the_holders_wallet_and_audits_it(d
     stored = db.certificates.find_one({"_id": cert["_id"]})
     assert stored["holder_id"] == holder
     assert stored["number"] == "ZJC20261126000001"
-    assert stored["issuer_name"] == "AMR-330100"
+    assert stored["issuer_name"] == {"zh-CN": "AMR-330100"}  # the department's names, both
     assert stored["status"] == "valid"
     assert stored["valid_until"] is None
     assert stored["source"]["id"] == case_id

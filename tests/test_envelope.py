@@ -97,7 +97,9 @@ def test_database_down_is_503_not_500_and_not_a_hang(db_server, tmp_path):
         )
     )
     response = app.test_client().post(
-        "/api/v1/auth/login", json={"phone": "13800000001", "password": "whatever1"}
+        "/api/v1/auth/login",
+        json={"phone": "13800000001", "password": "whatever1"},
+        headers={"Accept-Language": "en"},
     )
     body = assert_envelope(response, 503)
     assert response.headers["Retry-After"]

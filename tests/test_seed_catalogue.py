@@ -18,7 +18,18 @@ def test_demo_data_loads_the_whole_catalogue_and_both_demo_wallets(app, client, 
     company = client.get("/api/v1/matters/ZJ-COMPANY-SETUP").get_json()
     source = next(m for m in expected if m["code"] == "ZJ-COMPANY-SETUP")
     for key, value in source.items():
-        assert company[key] == value, key
+        assert company[key] == (value["en"] if key == "name" else value), key
+    # the seed names everything in both languages, with the real Chinese names
+    zh = {"Accept-Language": "zh-CN"}
+    assert client.get("/api/v1/matters/ZJ-COMPANY-SETUP", headers=zh).get_json()["name"] == (
+        "企业开办（设立登记）一件事"
+    )
+    regions = client.get("/api/v1/regions?limit=100", headers=zh).get_json()["items"]
+    assert {r["code"]: r["name"] for r in regions}["330106"] == "西湖区"
+    departments = client.get("/api/v1/departments?region=330100", headers=zh).get_json()
+    assert {d["code"]: d["name"] for d in departments["items"]}["AMR-330100"] == (
+        "杭州市市场监督管理局"
+    )
     assert company["region"] == "330100"
     assert company["time_limit"] == {"value": 1, "unit": "working_days"}
 

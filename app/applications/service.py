@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 from flask import current_app
 
-from app import audit, clock, privacy
+from app import audit, clock, i18n, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
@@ -27,6 +27,7 @@ from app.catalogue import forms
 from app.catalogue import repository as matters_repo
 from app.catalogue.regions import ancestors
 from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import N_
 from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
 from app.oversight import events, kpi
@@ -384,23 +385,32 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- transitions
 
 _MESSAGES = {
-    "submit": ("Application received", "We received your application {no} for {matter}."),
+    "submit": (N_("Application received"), N_("We received your application {no} for {matter}.")),
     "accept": (
-        "Application accepted",
-        "Your application {no} for {matter} was accepted and is in review.",
+        N_("Application accepted"),
+        N_("Your application {no} for {matter} was accepted and is in review."),
     ),
-    "reject": ("Application rejected", "Your application {no} for {matter} was rejected."),
+    "reject": (N_("Application rejected"), N_("Your application {no} for {matter} was rejected.")),
     "request_supplement": (
-        "Materials needed",
-        "Your application {no} for {matter} needs more materials: {detail}",
+        N_("Materials needed"),
+        N_("Your application {no} for {matter} needs more materials: {detail}"),
     ),
-    "supplement": ("Back in review", "Your application {no} for {matter} is in review again."),
-    "approved": ("Application approved", "Your application {no} for {matter} was approved."),
+    "supplement": (
+        N_("Back in review"),
+        N_("Your application {no} for {matter} is in review again."),
+    ),
+    "approved": (
+        N_("Application approved"),
+        N_("Your application {no} for {matter} was approved."),
+    ),
     "complete": (
-        "Application completed",
-        "Your application {no} for {matter} is completed; the result is in your wallet.",
+        N_("Application completed"),
+        N_("Your application {no} for {matter} is completed; the result is in your wallet."),
     ),
-    "withdraw": ("Application withdrawn", "Your application {no} for {matter} was withdrawn."),
+    "withdraw": (
+        N_("Application withdrawn"),
+        N_("Your application {no} for {matter} was withdrawn."),
+    ),
 }
 
 
@@ -411,7 +421,9 @@ def _tell_applicant(doc: dict[str, Any], what: str, detail: str = "") -> dict[st
         doc["applicant_id"],
         f"application.{what}",
         title,
-        body.format(no=doc["tracking_no"], matter=doc["matter"]["name"], detail=detail),
+        body,
+        # Rendered in the reader's language when read; the matter's name in both languages.
+        params={"no": doc["tracking_no"], "matter": doc["matter"]["name"], "detail": detail},
         subject={"kind": CASE_KIND, "id": str(doc["_id"]), "tracking_no": doc["tracking_no"]},
     )
 
@@ -739,7 +751,8 @@ def _certificate_for(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
         issuer=issuer,
         data={
             "matter_code": case["matter"]["code"],
-            "matter_name": case["matter"]["name"],
+            # What the certificate states: in the official language.
+            "matter_name": i18n.localized(case["matter"]["name"], "zh-CN"),
             **case["form"],
         },
         source={"kind": CASE_KIND, "id": case["_id"], "tracking_no": case["tracking_no"]},

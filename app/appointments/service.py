@@ -37,6 +37,7 @@ from app.complaints import repository as complaints_repo
 from app.complaints import rules as complaint_rules
 from app.http import idempotency
 from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import N_
 from app.messaging.notify import notification
 from app.oversight import kpi
 from app.pagination import Page
@@ -430,15 +431,17 @@ def send_reminders(now: datetime, limit: int) -> dict[str, int]:
     for doc in due:
         local = doc["start"].astimezone(CHINA_TZ)
         department = departments_repo.get(doc["department"]) or {"name": doc["department"]}
-        name = department.get("name")
-        if isinstance(name, dict):
-            name = name.get("zh-CN") or next(iter(name.values()), doc["department"])
         entry = notification(
             doc["owner_id"],
             "appointment.reminder",
-            "Appointment tomorrow",
-            f"Your appointment at {name} is on {local:%Y-%m-%d} at {local:%H:%M} "
-            "(China Standard Time).",
+            N_("Appointment tomorrow"),
+            N_("Your appointment at {department} is on {date} at {time} (China Standard Time)."),
+            # Rendered in the reader's language; the department's name in both languages.
+            params={
+                "department": department.get("name"),
+                "date": f"{local:%Y-%m-%d}",
+                "time": f"{local:%H:%M}",
+            },
             subject={"kind": CASE_KIND, "id": str(doc["_id"])},
         )
         if repo.mark_reminded(doc["_id"], doc["remind_at"], now, [entry]):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock
+from app import audit, clock, i18n
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.catalogue.regions import ancestors
@@ -17,7 +17,12 @@ def create_department(data: dict[str, Any]) -> dict[str, Any]:
     region = regions_repo.get(data["region"])
     if region is None:
         raise ValidationFailed("Unknown region.", errors={"region": ["No such region."]})
-    doc = {**data, "region_path": ancestors(data["region"]), "created_at": clock.now()}
+    doc = {
+        **{k: v for k, v in data.items() if k != "name_zh"},
+        "name": i18n.names(data["name"], data.get("name_zh")),
+        "region_path": ancestors(data["region"]),
+        "created_at": clock.now(),
+    }
     entry = audit.entry(
         "department.create",
         "department",

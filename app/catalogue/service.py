@@ -24,7 +24,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock
+from app import audit, clock, i18n
 from app.accounts.auth import Principal
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
@@ -56,7 +56,6 @@ ANY = "*"
 DEFINITION_FIELDS = (
     "code",
     "name",
-    "name_zh",
     "description",
     "category",
     "audience",
@@ -207,7 +206,8 @@ def _version_document(
         "created_by": actor.id if actor else None,
     }
     doc.setdefault("co_departments", [])
-    doc["search_keys"] = search_keys(doc["name"], doc.get("name_zh"))
+    doc["name"] = i18n.names(definition["name"], definition.get("name_zh"))
+    doc["search_keys"] = search_keys(*doc["name"].values())
     doc["facets"] = facets(doc)
     return doc
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
-from app import audit, clock
+from app import audit, clock, i18n
 from app.catalogue import departments_repository as departments_repo
 from app.complaints import categories_repository as repo
 from app.http.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -62,8 +62,7 @@ def _validated(data: dict[str, Any]) -> dict[str, Any]:
                 errors={"questions": {str(index): {"values": ["Values do not fit the datatype."]}}},
             )
     return {
-        "name": data["name"],
-        "name_zh": data.get("name_zh"),
+        "name": i18n.names(data["name"], data.get("name_zh")),
         "description": data.get("description") or "",
         "group": data.get("group"),
         "keywords": list(data.get("keywords") or []),
@@ -134,7 +133,6 @@ def seed(entries: list[dict[str, Any]]) -> None:
                 {
                     "code": entry["code"],
                     "name": entry["name"],
-                    "name_zh": entry.get("name_zh"),
                     "description": entry.get("description"),
                     "time_limit_days": entry.get("time_limit_days"),
                     "default_department": entry["default_department"],

@@ -29,7 +29,7 @@ from bson import ObjectId
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from app import audit, clock, privacy
+from app import audit, clock, i18n, privacy
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.complaints import categories
@@ -103,7 +103,7 @@ def _verified_key(raw: str | None) -> dict[str, Any]:
 def _service(category: dict[str, Any]) -> dict[str, Any]:
     return {
         "service_code": category["_id"],
-        "service_name": category["name"],
+        "service_name": i18n.localized(category["name"]),
         "description": category.get("description") or "",
         "metadata": bool(category.get("questions")),
         "type": "realtime",
@@ -233,8 +233,9 @@ def create_request(form: MultiDict) -> list[dict[str, Any]]:
     data = {
         "kind": "complaint",
         "category": category["_id"],
-        "title": (description or category["name"])[:80],
-        "description": description or category["name"],
+        # A complaint's own text: in the official language when the category stands for it.
+        "title": (description or i18n.localized(category["name"], "zh-CN"))[:80],
+        "description": description or i18n.localized(category["name"], "zh-CN"),
         "location": location,
         "region": _region(form, category),
         "answers": answers,
@@ -292,12 +293,14 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
             "resolved": "Resolved.",
             "closed": "Closed.",
         }[doc["status"]],
-        "service_name": doc.get("category_name"),
+        "service_name": i18n.localized(doc.get("category_name")),
         "service_code": doc["category"],
         "description": (
-            privacy.redact_text(doc["description"]) if published else doc.get("category_name")
+            privacy.redact_text(doc["description"])
+            if published
+            else i18n.localized(doc.get("category_name"))
         ),
-        "agency_responsible": dept.get("name") or doc["department"],
+        "agency_responsible": i18n.localized(dept.get("name")) or doc["department"],
         "service_notice": SERVICE_NOTICE.format(days=doc["time_limit"]["value"]),
         "requested_datetime": clock.iso(doc["created_at"]),
         "updated_datetime": clock.iso(doc["updated_at"]),

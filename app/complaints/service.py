@@ -21,7 +21,7 @@ from typing import Any
 from bson import ObjectId
 from flask import current_app
 
-from app import audit, clock, privacy
+from app import audit, clock, i18n, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal
 from app.accounts.identity import mask_name, mask_phone
@@ -36,6 +36,7 @@ from app.complaints import categories, rules
 from app.complaints import repository as repo
 from app.complaints.rules import MACHINE, OWNER_ROLES
 from app.http.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import N_
 from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
 from app.oversight import events, kpi
@@ -388,7 +389,8 @@ def submit(
                 doc,
                 CASE_KIND,
                 "repeat_complaint",
-                f"Complaint {doc['tracking_no']} ({category['name']}) repeats "
+                f"Complaint {doc['tracking_no']} "
+                f"({i18n.localized(category['name'], 'en')}) repeats "
                 f"{repeat[0]['tracking_no']} ({repeat[1].replace('_', ' ')}).",
                 related={"kind": CASE_KIND, "id": str(repeat[0]["_id"])},
             )
@@ -490,7 +492,9 @@ def _actor_ref(user: Principal) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "department": user.department}
 
 
-def _tell_complainant(doc: dict[str, Any], title: str, body: str) -> list[dict[str, Any]]:
+def _tell_complainant(doc: dict[str, Any], title: str, text: str) -> list[dict[str, Any]]:
+    """TITLE is a message template over the tracking number `{no}`; TEXT is staff's own words
+    (never translated)."""
     if doc.get("complainant_id") is None:
         return []
     return [
@@ -498,7 +502,8 @@ def _tell_complainant(doc: dict[str, Any], title: str, body: str) -> list[dict[s
             doc["complainant_id"],
             "complaint",
             title,
-            body,
+            "{text}",
+            params={"no": doc["tracking_no"], "text": text},
             subject={"kind": CASE_KIND, "id": str(doc["_id"])},
         )
     ]
@@ -625,7 +630,7 @@ def reply(user: Principal, complaint_id: str, message: str, version: int | None)
             push={"replies": {"at": clock.now(), "by": _actor_ref(user), "message": message}},
             note=message[:200],
             effects=lambda after: _tell_complainant(
-                after, f"Reply to your complaint {after['tracking_no']}", message
+                after, N_("Reply to your complaint {no}"), message
             ),
         )
 
@@ -664,7 +669,7 @@ def resolve(
                     after["department"], after["region"], now, **resolution_increments(after)
                 ),
                 *_tell_complainant(
-                    after, f"Your complaint {after['tracking_no']} is resolved", data["resolution"]
+                    after, N_("Your complaint {no} is resolved"), data["resolution"]
                 ),
             ]
 
@@ -722,7 +727,8 @@ def reopen(user: Principal, complaint_id: str, reason: str, version: int | None)
                     after,
                     CASE_KIND,
                     "complaint_reopened",
-                    f"Complaint {after['tracking_no']} ({after['category_name']}) was reopened.",
+                    f"Complaint {after['tracking_no']} "
+                    f"({i18n.localized(after['category_name'], 'en')}) was reopened.",
                 ),
                 *_tell_department(after, after["department"], user.id),
             ]

@@ -13,7 +13,12 @@ INFO = {
         "and the oversight feed. Errors always use the envelope "
         "`{code, status, message, errors?, request_id}`. Lists are cursor-paginated "
         "(`limit`, `cursor` → `{items, next_cursor}`). Creating POSTs accept "
-        "`Idempotency-Key`; state changes accept `If-Match`."
+        "`Idempotency-Key`; state changes accept `If-Match`. Every response honours "
+        "`Accept-Language` (`zh-CN`, the default, or `en`; q-values count, anything else is "
+        "zh-CN): error and field messages, catalogue names (service items, departments, "
+        "regions, complaint categories) and notification texts, with `Content-Language` and "
+        "`Vary: Accept-Language`. Catalogue writes take `name` as a string (the zh-CN name) "
+        'or `{"zh-CN": ..., "en": ...}`; an en read falls back to zh-CN.'
     ),
     "contact": {"name": "OneVisit maintainers"},
     "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},

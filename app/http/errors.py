@@ -10,6 +10,8 @@ from flask import Flask, Response, g, jsonify
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from app import i18n
+
 log = logging.getLogger("onevisit.errors")
 
 # webargs reports errors keyed by where they were found; API.md keys them by field.
@@ -104,10 +106,11 @@ def envelope(
     payload: dict[str, Any] = {
         "code": code,
         "status": status.phrase,
-        "message": message or status.description or status.phrase,
+        # Written in English where raised; answered in the negotiated language (app/i18n.py).
+        "message": i18n.message(message or status.description or status.phrase),
     }
     if errors:
-        payload["errors"] = errors
+        payload["errors"] = i18n.messages(errors)
     payload["request_id"] = g.get("request_id")
     response = jsonify(payload)
     response.status_code = code

@@ -127,16 +127,16 @@ def _describe(operation: dict[str, Any]) -> None:
         parts.append("**Who may call it:** " + ", ".join(roles) + " (bearer token).")
     else:
         parts.append("**Who may call it:** any signed-in user (bearer token).")
-    errors = []
+    answers = []
     for code, response in sorted(operation.get("responses", {}).items()):
         if not code.isdigit() or int(code) < 300:
             continue
         meaning = response.get("description") if isinstance(response, dict) else None
         if not meaning or meaning in ("Default error response",):
             meaning = STATUS_MEANING.get(int(code), "")
-        errors.append(f"- `{code}`: {_SPACES.sub(' ', meaning).strip()}")
-    if errors:
-        parts.append("**Answers besides success:**\n" + "\n".join(errors))
+        answers.append(f"- `{code}`: {_SPACES.sub(' ', meaning).strip()}")
+    if answers:
+        parts.append("**Answers besides success:**\n" + "\n".join(answers))
     operation["description"] = "\n\n".join(parts)
 
 

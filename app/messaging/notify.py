@@ -14,7 +14,7 @@ from bson import ObjectId
 from flask import current_app
 from pymongo.client_session import ClientSession
 
-from app import clock, outbox
+from app import clock, i18n, outbox
 from app.accounts import repository as users_repo
 from app.messaging import push_outbox_repository as push_repo
 from app.messaging import repository as repo
@@ -26,12 +26,21 @@ def notification(
     title: str,
     body: str,
     *,
+    params: dict[str, Any] | None = None,
     subject: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The outbox entry of a notification to USER_ID, for a command's own write."""
+    """The outbox entry of a notification to USER_ID, for a command's own write. TITLE and
+    BODY are message templates (English, `{placeholders}` filled from PARAMS), stored as such
+    and rendered in the reader's language when read (app/i18n.py `render`)."""
     uid = user_id if isinstance(user_id, ObjectId) else ObjectId(user_id)
     return outbox.entry(
-        "notify", user_id=uid, kind=kind, title=title[:200], body=body[:2000], subject=subject
+        "notify",
+        user_id=uid,
+        kind=kind,
+        title=title[:200],
+        body=body[:2000],
+        params=params or None,
+        subject=subject,
     )
 
 
@@ -48,6 +57,7 @@ def deliver(entries: list[dict[str, Any]], session: ClientSession | None = None)
             "kind": item["kind"],
             "title": item["title"],
             "body": item["body"],
+            "params": item.get("params"),
             "subject": item.get("subject"),
             "read_at": None,
             "created_at": item.get("queued_at") or now,
@@ -69,8 +79,9 @@ def deliver(entries: list[dict[str, Any]], session: ClientSession | None = None)
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
-            "title": doc["title"],
-            "body": doc["body"],
+            # A push has no Accept-Language: it goes out in the default language.
+            "title": i18n.render(doc["title"], doc["params"], i18n.DEFAULT_LANGUAGE)[:200],
+            "body": i18n.render(doc["body"], doc["params"], i18n.DEFAULT_LANGUAGE)[:2000],
         }
         for doc in docs
         for device in devices.get(doc["user_id"], [])
@@ -90,7 +101,8 @@ def notify(
     title: str,
     body: str,
     *,
+    params: dict[str, Any] | None = None,
     subject: dict[str, Any] | None = None,
 ) -> ObjectId:
     """Notify at once: for the worker's own steps, which are not a request's command."""
-    return deliver([notification(user_id, kind, title, body, subject=subject)])[0]
+    return deliver([notification(user_id, kind, title, body, params=params, subject=subject)])[0]

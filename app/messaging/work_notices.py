@@ -116,11 +116,15 @@ def _flush(digest: dict[str, Any], account: dict[str, Any] | None, session: Clie
         return "skipped"
     if not counts:
         return "dropped"
-    title, body = rules.summary(counts)
+    title, body, params = rules.summary(counts)
     single = sum(counts.values()) == 1 and digest.get("last_subject")
     subject = digest["last_subject"] if single else {"kind": "inbox", "counts": counts}
     notify.deliver(
-        [notify.notification(digest["_id"], rules.NOTIFICATION_KIND, title, body, subject=subject)],
+        [
+            notify.notification(
+                digest["_id"], rules.NOTIFICATION_KIND, title, body, params=params, subject=subject
+            )
+        ],
         session,
     )
     return "notified"

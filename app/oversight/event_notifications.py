@@ -16,6 +16,7 @@ from bson import ObjectId
 from app import clock
 from app.accounts import repository as users_repo
 from app.cases import repository as cases_repo
+from app.i18n import N_
 from app.messaging.notify import notify
 from app.oversight import repository as events_repo
 
@@ -29,10 +30,10 @@ RECIPIENTS = {
     "sla_warning": HANDLERS,
 }
 TITLES = {
-    "application_overdue": "Overdue",
-    "complaint_overdue": "Overdue",
-    "bad_rating": "Bad rating",
-    "sla_warning": "Time limit nearly used",
+    "application_overdue": N_("Overdue: {case}"),
+    "complaint_overdue": N_("Overdue: {case}"),
+    "bad_rating": N_("Bad rating: {case}"),
+    "sla_warning": N_("Time limit nearly used: {case}"),
 }
 
 
@@ -81,13 +82,14 @@ def notify_event(event: dict[str, Any]) -> int:
         return 0
     people = recipients(event)
     subject = event.get("subject") or {}
-    title = f"{TITLES[event['type']]}: {subject.get('tracking_no') or subject.get('id')}"
+    case = subject.get("tracking_no") or subject.get("id")
     for user_id in people:
         notify(
             user_id,
             event["type"],
-            title,
-            event["summary"],
+            TITLES[event["type"]],
+            "{text}",
+            params={"case": case, "text": event["summary"]},
             subject={"kind": subject.get("kind"), "id": subject.get("id")},
         )
     return len(people)

@@ -95,7 +95,6 @@ def seed_regions() -> None:
             {
                 "_id": region["code"],
                 "name": region["name"],
-                "name_zh": region.get("name_zh"),
                 "parent": region.get("parent"),
                 "level": region["level"],
             }
@@ -109,7 +108,6 @@ def seed_departments() -> None:
                 {
                     "_id": dept["code"],
                     "name": dept["name"],
-                    "name_zh": dept.get("name_zh"),
                     "region": dept["region"],
                     "region_path": ancestors(dept["region"]),
                     "kind": dept["kind"],

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from app import clock, outbox_repository
+from app import clock, i18n, outbox_repository
 from app.messaging import push_outbox_repository, work_rules
 from app.platform.worker import Worker
 from tests.applications.world import APPS
@@ -22,9 +22,16 @@ INTERVAL = timedelta(seconds=300)  # DomainRules.work_digest_interval_seconds' d
 
 
 def work_told(db, api) -> list[dict]:
-    """API's staff work notifications, oldest first."""
+    """API's staff work notifications, oldest first, their texts as a zh-CN reader reads them."""
     query = {"user_id": ObjectId(api.id), "kind": "staff_work"}
-    return list(db.notifications.find(query).sort("_id", 1))
+    return [
+        {
+            **n,
+            "title": i18n.render(n["title"], n.get("params"), "zh-CN"),
+            "body": i18n.render(n["body"], n.get("params"), "zh-CN"),
+        }
+        for n in db.notifications.find(query).sort("_id", 1)
+    ]
 
 
 def worker_pass(app) -> None:
@@ -100,7 +107,7 @@ def test_work_arriving_within_the_interval_waits_and_is_told_in_one_summary(worl
     told = work_told(db, window)
     assert [n["body"] for n in told] == [
         "受理队列新增 1 件。",
-        "受理队列新增 2 件，新的审查任务 1 项。",
+        "受理队列新增 2 件和新的审查任务 1 项。",
     ]
     assert told[1]["subject"] == {"kind": "inbox", "counts": {"acceptance": 2, "review": 1}}
     listed = window.get("/api/v1/me/notifications").get_json()["items"][0]

@@ -82,7 +82,11 @@ def test_the_reminder_comes_the_morning_before_once(world, app, db):
     reminders = list(db.notifications.find({"kind": "appointment.reminder"}))
     assert len(reminders) == 1
     assert reminders[0]["user_id"] == ObjectId(world.applicant.id)
-    assert "09:00" in reminders[0]["body"]
+    # stored as a template with its parameters, rendered when read
+    assert reminders[0]["params"]["time"] == "09:00"
+    zh = world.applicant.get("/api/v1/me/notifications", headers={"Accept-Language": "zh-CN"})
+    (shown,) = [n for n in zh.get_json()["items"] if n["kind"] == "appointment.reminder"]
+    assert "09:00" in shown["body"] and "北京时间" in shown["body"]
 
 
 def test_a_cancelled_appointment_gets_no_reminder(world, app, db):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from app import clock
+from app import clock, i18n
 from app.platform.worker import Worker
 from tests.complaint_helpers import AMR, MEDIATION, act, dispute_body, file, ok
 
@@ -17,7 +17,8 @@ INTERVAL = timedelta(seconds=300)
 
 def bodies(db, api) -> list[str]:
     query = {"user_id": ObjectId(api.id), "kind": "staff_work"}
-    return [n["body"] for n in db.notifications.find(query).sort("_id", 1)]
+    found = db.notifications.find(query).sort("_id", 1)
+    return [i18n.render(n["body"], n.get("params"), "zh-CN") for n in found]
 
 
 def worker_pass(app) -> None:

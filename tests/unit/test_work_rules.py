@@ -1,12 +1,18 @@
 """The pure rules of staff work notifications: the summary text, and who wants what."""
 
+from app import i18n
 from app.messaging import work_rules
 
 
 def test_the_summary_names_each_kind_that_arrived_in_a_fixed_order():
-    title, body = work_rules.summary({"review": 1, "acceptance": 3, "complaint": 0})
-    assert title == "待办提醒"
-    assert body == "受理队列新增 3 件，新的审查任务 1 项。"
+    title, body, params = work_rules.summary({"review": 1, "acceptance": 3, "complaint": 0})
+    assert i18n.render(title, params, "zh-CN") == "待办提醒"
+    assert i18n.render(body, params, "zh-CN") == "受理队列新增 3 件和新的审查任务 1 项。"
+    assert i18n.render(title, params, "en") == "Work waiting for you"
+    assert (
+        i18n.render(body, params, "en")
+        == "3 new cases in the acceptance queue and 1 new review tasks."
+    )
 
 
 def test_every_kind_is_on_until_turned_off():

@@ -77,7 +77,6 @@ FIELD_KEYS = {"key", "label", "type", "required", "min", "max", "max_length", "p
 MATTER_KEYS = {
     "code",
     "name",
-    "name_zh",
     "category",
     "audience",
     "region",
@@ -177,6 +176,16 @@ def nonempty_str(v):
     return isinstance(v, str) and v.strip() != ""
 
 
+def bilingual(v):
+    """A name in both languages: {"zh-CN": Chinese characters, "en": text}."""
+    return (
+        isinstance(v, dict)
+        and set(v) == {"zh-CN", "en"}
+        and nonempty_str(v["en"])
+        and bool(HAS_CJK.search(v["zh-CN"] or ""))
+    )
+
+
 def unique(items, what, file):
     seen = set()
     for c in items:
@@ -192,17 +201,13 @@ region_by_code = {}
 unique([r.get("code") for r in regions], "region code", "regions.json")
 for r in regions:
     c = r.get("code")
-    if set(r) != {"code", "name", "name_zh", "parent", "level"}:
+    if set(r) != {"code", "name", "parent", "level"}:
         err(f"region {c}: keys {sorted(r)}")
     if not isinstance(c, str) or not REGION_CODE.match(c):
         err(f"region {c!r}: code must be 6 digits")
         continue
-    if (
-        not nonempty_str(r.get("name"))
-        or not nonempty_str(r.get("name_zh"))
-        or not HAS_CJK.search(r.get("name_zh") or "")
-    ):
-        err(f"region {c}: name / name_zh missing")
+    if not bilingual(r.get("name")):
+        err(f"region {c}: name in zh-CN and en missing")
     if r.get("level") not in LEVELS:
         err(f"region {c}: bad level {r.get('level')!r}")
     region_by_code[c] = r
@@ -241,7 +246,7 @@ dept_by_code = {}
 unique([d.get("code") for d in departments], "department code", "departments.json")
 for d in departments:
     c = d.get("code")
-    if set(d) != {"code", "name", "name_zh", "region", "kind"}:
+    if set(d) != {"code", "name", "region", "kind"}:
         err(f"department {c}: keys {sorted(d)}")
     if not isinstance(c, str) or "-" not in c:
         err(f"department {c!r}: bad code")
@@ -259,8 +264,8 @@ for d in departments:
     expected = {"HOTLINE": "hotline", "MED": "mediation"}.get(prefix, "government")
     if kind != expected:
         err(f"department {c}: kind should be {expected}")
-    if not nonempty_str(d.get("name")) or not HAS_CJK.search(d.get("name_zh") or ""):
-        err(f"department {c}: name / name_zh missing")
+    if not bilingual(d.get("name")):
+        err(f"department {c}: name in zh-CN and en missing")
     dept_by_code[c] = d
 for c in REQUIRED_DEPTS:
     if c not in dept_by_code:
@@ -338,12 +343,8 @@ for m in matters:
         )
     if not isinstance(mc, str) or not MATTER_CODE.match(mc):
         err(f"matter {mc!r}: code must be ZJ-UPPERCASE")
-    if (
-        not nonempty_str(m.get("name"))
-        or not HAS_CJK.search(m.get("name_zh") or "")
-        or not nonempty_str(m.get("description"))
-    ):
-        err(f"matter {mc}: name / name_zh / description missing")
+    if not bilingual(m.get("name")) or not nonempty_str(m.get("description")):
+        err(f"matter {mc}: name in zh-CN and en / description missing")
     if m.get("category") not in CATEGORIES:
         err(f"matter {mc}: bad category {m.get('category')!r}")
     aud = m.get("audience")
@@ -432,7 +433,7 @@ if cs is None:
     err("matters: ZJ-COMPANY-SETUP missing")
 else:
     expect = {
-        "name": "Company establishment registration",
+        "name": {"zh-CN": "企业开办（设立登记）一件事", "en": "Company establishment registration"},
         "category": "company",
         "audience": ["enterprise"],
         "lead_department": "AMR-330100",
@@ -490,7 +491,6 @@ if missing:
 CAT_KEYS = {
     "code",
     "name",
-    "name_zh",
     "time_limit_days",
     "default_department",
     "description",
@@ -502,12 +502,8 @@ for c in cats:
         err(f"complaint category {cc}: keys {sorted(c)}")
     if not isinstance(cc, str) or not SNAKE.match(cc):
         err(f"complaint category {cc!r}: code must be snake_case")
-    if (
-        not nonempty_str(c.get("name"))
-        or not HAS_CJK.search(c.get("name_zh") or "")
-        or not nonempty_str(c.get("description"))
-    ):
-        err(f"complaint category {cc}: name / name_zh / description missing")
+    if not bilingual(c.get("name")) or not nonempty_str(c.get("description")):
+        err(f"complaint category {cc}: name in zh-CN and en / description missing")
     tld = c.get("time_limit_days")
     if not is_int(tld) or not 1 <= tld <= 15:
         err(f"complaint category {cc}: bad time_limit_days {tld!r}")
