@@ -52,6 +52,14 @@ class DomainRules:
     complaint_default_days: int = 4
     notification_retention_days: int = 180
     orphan_attachment_hours: int = 24
+    # Personal data (issue 16): a closed complaint's contact data are anonymised this many
+    # days after it closed, by the worker.
+    complaint_contact_retention_days: int = 365
+    # Delegation: the longest a grant may run, and who counts as a minor (GB 11643 birth date).
+    delegation_max_days: int = 3 * 365
+    adult_age_years: int = 18
+    # A presentation token of a wallet certificate lives this long.
+    presentation_ttl_seconds: int = 300
 
     @classmethod
     def from_env(cls) -> DomainRules:
@@ -66,6 +74,10 @@ class DomainRules:
             complaint_default_days=_int("ONEVISIT_COMPLAINT_DEFAULT_DAYS", 4),
             notification_retention_days=_int("ONEVISIT_NOTIFICATION_RETENTION_DAYS", 180),
             orphan_attachment_hours=_int("ONEVISIT_ORPHAN_ATTACHMENT_HOURS", 24),
+            complaint_contact_retention_days=_int("ONEVISIT_COMPLAINT_CONTACT_RETENTION_DAYS", 365),
+            delegation_max_days=_int("ONEVISIT_DELEGATION_MAX_DAYS", 3 * 365),
+            adult_age_years=_int("ONEVISIT_ADULT_AGE_YEARS", 18),
+            presentation_ttl_seconds=_int("ONEVISIT_PRESENTATION_TTL_SECONDS", 300),
         )
 
 

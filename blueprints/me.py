@@ -27,6 +27,15 @@ class Me(MethodView):
         """Change my name, ID number, enterprise data or password (needs current_password)"""
         return accounts.update_profile(current_user(), changes)
 
+    @blp.auth("resident", "enterprise")
+    @blp.response(204)
+    def delete(self):
+        """Close my account (PIPL): the account and every token end at once; my applications,
+        complaints and certificates are kept as the law requires with my name, phone and ID
+        number anonymised (by the worker, within its relay lag); my notifications, delegations
+        and dependants are removed. Audited."""
+        accounts.close_account(current_user())
+
 
 @blp.route("/devices")
 class Devices(MethodView):

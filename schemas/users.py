@@ -29,6 +29,7 @@ class UserSchema(BaseSchema):
     department = fields.String(allow_none=True)
     duties = fields.List(fields.String(), dump_default=list)
     region = fields.String(allow_none=True)
+    disabled = fields.Boolean(dump_only=True, metadata={"description": "Disabled by an admin"})
     created_at = UTCDateTime(dump_only=True)
 
 

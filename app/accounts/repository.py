@@ -127,3 +127,26 @@ def staff_of_department(department: str, duty: str | None = None) -> list[dict[s
 
 def count() -> int:
     return _coll().estimated_document_count()
+
+
+def delete(user_id: ObjectId, session: ClientSession) -> bool:
+    """Remove an account (DELETE /me): its sign-in, profile and devices go with it."""
+    return _coll().delete_one({"_id": user_id}, session=session).deleted_count == 1
+
+
+outbox.carried_by("account_closures")
+
+
+def record_closure(
+    user_id: ObjectId, at: Any, entries: list[dict[str, Any]], session: ClientSession
+) -> None:
+    """The record that USER_ID closed their account, carrying the entries that anonymise
+    their cases and audit the closure (an upsert: a retried closure records once)."""
+    store.update(
+        collection("account_closures"),
+        {"_id": user_id},
+        {"$setOnInsert": {"closed_at": at}},
+        entries,
+        session,
+        upsert=True,
+    )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
 from app.cases import inbox_heads
@@ -97,3 +98,26 @@ def inbox_page(
     span = page_span(merged, "inbox_at")
     next_cursor = encode_cursor("inbox_at", merged[-1], span) if more and merged else None
     return Page(merged, next_cursor)
+
+
+def anonymise_applicant(
+    applicant_id: ObjectId, label: str, at: datetime, session: ClientSession
+) -> int:
+    """A closed account's cases, kept as the law requires: the applicant snapshot loses its
+    name, phone and ID number, and the timeline entries they made their name (index
+    applicant_newest on applicant_id)."""
+    result = coll().update_many(
+        {"applicant_id": applicant_id},
+        {
+            "$set": {
+                "applicant.name": label,
+                "applicant.phone": None,
+                "applicant.id_number": None,
+                "applicant.erased_at": at,
+                "timeline.$[mine].actor.name": label,
+            }
+        },
+        array_filters=[{"mine.actor.id": str(applicant_id)}],
+        session=session,
+    )
+    return result.modified_count

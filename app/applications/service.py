@@ -95,10 +95,11 @@ def read_certificate(user: Principal, application_id: str, key: str) -> dict[str
 def masked_applicant(applicant: dict[str, Any], applicant_id: ObjectId) -> dict[str, Any]:
     privacy.mark()
     enterprise = applicant.get("enterprise")
+    erased = applicant.get("erased_at") is not None  # a closed account: nothing left to mask
     return {
         "id": applicant_id,
         "kind": applicant["kind"],
-        "name": mask_name(applicant.get("name")),
+        "name": applicant.get("name") if erased else mask_name(applicant.get("name")),
         "phone": mask_phone(applicant.get("phone")) or None,
         "id_number": mask_resident_id(applicant.get("id_number")) or None,
         "enterprise": (
