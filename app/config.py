@@ -108,6 +108,9 @@ class Settings:
     idempotency_ttl: int = 48 * 3600
     idempotency_lock_seconds: int = 60
     trusted_proxies: int = 0
+    # The address verifiers reach this API at (presentation QR codes link to it); unset: the
+    # address the holder's request came in on.
+    public_url: str | None = None
     # Rate limits: "count/seconds".
     # Login throttling (app/accounts/login_throttle.py): the phone and address windows count
     # failures from addresses the phone never signed in from; the pair backs off on its own.
@@ -123,6 +126,8 @@ class Settings:
     register_limit_address: str = "10/3600"
     report_limit_user: str = "10/3600"
     open311_limit_key: str = "600/3600"
+    # GET /verify/{token}: anyone may call it, so it is limited per client address.
+    verify_limit_address: str = "120/60"
     # Background worker and push delivery (docs/operations.md).
     worker_interval_seconds: float = 2.0
     worker_batch_size: int = 100
@@ -179,6 +184,7 @@ class Settings:
             idempotency_ttl=_int("ONEVISIT_IDEMPOTENCY_TTL", 48 * 3600),
             idempotency_lock_seconds=_int("ONEVISIT_IDEMPOTENCY_LOCK_SECONDS", 60),
             trusted_proxies=_int("ONEVISIT_TRUSTED_PROXIES", 0),
+            public_url=_env("ONEVISIT_PUBLIC_URL", None),
             login_limit_phone=_env("ONEVISIT_LOGIN_LIMIT_PHONE", "20/300"),
             login_limit_address=_env("ONEVISIT_LOGIN_LIMIT_ADDRESS", "30/300"),
             login_free_failures=_int("ONEVISIT_LOGIN_FREE_FAILURES", 3),
@@ -190,6 +196,7 @@ class Settings:
             register_limit_address=_env("ONEVISIT_REGISTER_LIMIT_ADDRESS", "10/3600"),
             report_limit_user=_env("ONEVISIT_REPORT_LIMIT_USER", "10/3600"),
             open311_limit_key=_env("ONEVISIT_OPEN311_LIMIT_KEY", "600/3600"),
+            verify_limit_address=_env("ONEVISIT_VERIFY_LIMIT_ADDRESS", "120/60"),
             worker_interval_seconds=_float("ONEVISIT_WORKER_INTERVAL_SECONDS", 2.0),
             worker_batch_size=_int("ONEVISIT_WORKER_BATCH_SIZE", 100),
             outbox_lag_warn_seconds=_float("ONEVISIT_OUTBOX_LAG_WARN_SECONDS", 30.0),

@@ -22,6 +22,7 @@ def register_blueprints(api: Api) -> None:
         staff,
         stats,
         supervision,
+        verify,
     )
 
     for module in (
@@ -34,6 +35,7 @@ def register_blueprints(api: Api) -> None:
         attachments,
         matters,
         certificates,
+        verify,
         applications,
         staff,
         complaints,

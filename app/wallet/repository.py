@@ -88,3 +88,6 @@ def anonymise_holder(holder_id: ObjectId, label: str, at: Any, session: ClientSe
         session=session,
     )
     return result.modified_count
+
+
+outbox.carried_by("presentations")
