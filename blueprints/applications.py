@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from app.accounts import acting
 from app.accounts.auth import current_user
 from app.applications import rules as wf
 from app.applications import service
@@ -52,6 +53,7 @@ def _one(doc: dict[str, Any], status: int = 200):
 @blp.route("")
 class Applications(MethodView):
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.idempotent
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema, headers=ETAG)
@@ -59,36 +61,39 @@ class Applications(MethodView):
         """Submit an application: the form is checked against the service item, required
         materials must be cited (your attachment, or a certificate of the required type from
         your wallet), and the item's audience must match your account"""
-        return _one(service.submit(current_user(), data), 201)
+        return _one(service.submit(acting.subject(), data), 201)
 
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.arguments(ApplicationListArgs, location="query")
     @blp.response(200, page_of(ApplicationSummarySchema))
     def get(self, args):
         """My applications, newest first"""
-        page = service.list_own(current_user(), args["status"], args["limit"], args["cursor"])
+        page = service.list_own(acting.subject(), args["status"], args["limit"], args["cursor"])
         return page.to_dict()
 
 
 @blp.route("/track/<string:tracking_no>")
 class ApplicationByTrackingNo(MethodView):
     @blp.auth(*READERS)
+    @blp.on_behalf()
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
     def get(self, tracking_no):
         """Find an application by its tracking number (owner, involved staff, supervisor)"""
-        return _one(service.track(current_user(), tracking_no))
+        return _one(service.track(acting.subject(), tracking_no))
 
 
 @blp.route("/<string:application_id>")
 class ApplicationById(MethodView):
     @blp.auth(*READERS)
+    @blp.on_behalf()
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
     def get(self, application_id):
         """One application with its timeline, reviews, clock and visits (owner, involved
         staff, supervisor of the region)"""
-        return _one(service.get(current_user(), application_id))
+        return _one(service.get(acting.subject(), application_id))
 
 
 @blp.route("/<string:application_id>/withdraw")
@@ -106,6 +111,7 @@ class Withdraw(MethodView):
 @blp.route("/<string:application_id>/supplements")
 class Supplements(MethodView):
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.idempotent
     @blp.if_match
     @blp.not_found
@@ -116,7 +122,11 @@ class Supplements(MethodView):
         its due time extended by the pause"""
         return _one(
             service.supplement(
-                current_user(), application_id, data["materials"], data["note"], if_match_version()
+                acting.subject(),
+                application_id,
+                data["materials"],
+                data["note"],
+                if_match_version(),
             )
         )
 
@@ -124,6 +134,7 @@ class Supplements(MethodView):
 @blp.route("/<string:application_id>/rating")
 class Rating(MethodView):
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.idempotent
     @blp.if_match
     @blp.not_found
@@ -133,7 +144,7 @@ class Rating(MethodView):
         """Rate the service once, after the application reached a final state"""
         return _one(
             service.rate(
-                current_user(), application_id, data["score"], data["comment"], if_match_version()
+                acting.subject(), application_id, data["score"], data["comment"], if_match_version()
             ),
             201,
         )

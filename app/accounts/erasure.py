@@ -7,7 +7,6 @@ and dependants)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from bson import ObjectId
@@ -18,23 +17,16 @@ from app import clock, outbox
 # What a closed account's name reads as wherever a case keeps it.
 ERASED_NAME = "已注销用户"
 
-# Other domains' parts of an erasure (delegations, dependants), registered by their modules so
-# this one stays the single place that runs them.
-_ERASERS: list[Callable[[ObjectId, ClientSession], Any]] = []
 
-
-def eraser(func: Callable[[ObjectId, ClientSession], Any]) -> Callable[..., Any]:
-    _ERASERS.append(func)
-    return func
-
-
-def entry(user_id: ObjectId) -> dict[str, Any]:
-    """The outbox entry that erases USER_ID's personal data from the records that stay."""
-    return outbox.entry("account_erasure", user_id=user_id)
+def entry(user_id: ObjectId, phone: str | None) -> dict[str, Any]:
+    """The outbox entry that erases USER_ID's personal data from the records that stay (PHONE:
+    to find the grants made to it; the entry leaves the outbox once applied)."""
+    return outbox.entry("account_erasure", user_id=user_id, phone=phone)
 
 
 @outbox.applier("account_erasure")
 def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
+    from app.accounts import delegations_repository as delegations_repo
     from app.applications import repository as applications_repo
     from app.complaints import repository as complaints_repo
     from app.messaging import repository as notifications_repo
@@ -47,5 +39,4 @@ def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
         complaints_repo.anonymise_complainant(user_id, ERASED_NAME, now, session)
         wallet_repo.anonymise_holder(user_id, ERASED_NAME, now, session)
         notifications_repo.delete_for_user(user_id, session)
-        for erase in _ERASERS:
-            erase(user_id, session)
+        delegations_repo.erase_for(user_id, item.entry.get("phone"), session)

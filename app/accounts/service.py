@@ -414,7 +414,7 @@ def close_account(user: Principal) -> None:
             before={"role": doc["role"], "kind": doc.get("kind")},
             detail={"closed_at": clock.iso(now)},
         ),
-        erasure.entry(user.oid),
+        erasure.entry(user.oid, doc.get("phone")),
     ]
 
     def work(session: Any) -> None:

@@ -97,6 +97,27 @@ class Blueprint(flask_smorest.Blueprint):
         )
         return wrapper
 
+    @staticmethod
+    def on_behalf(need: str = "apply") -> Callable[..., Any]:
+        """Honour `On-Behalf-Of` (app/accounts/acting.py, the one resolution point): the view
+        reads the person it acts for with acting.subject(). Goes right after auth."""
+        from app.accounts import acting
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                acting.resolve(auth.current_user(), need)
+                return func(*args, **kwargs)
+
+            _add_doc(
+                wrapper,
+                responses={403: f"{acting.HEADER} names someone you hold no live grant from"},
+                manual={"parameters": [acting.HEADER_DOC]},
+            )
+            return wrapper
+
+        return decorator
+
     def idempotent(self, func: Callable[..., Any]) -> Callable[..., Any]:
         wrapped = idempotency.idempotent(func)
         _add_doc(

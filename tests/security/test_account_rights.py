@@ -74,6 +74,13 @@ def test_a_closed_accounts_earlier_case_as_staff_now_see_it(world, client, db, u
     login = _login(client, applicant.user["phone"]).get_json()
     case = world.submit()
     assert db.notifications.count_documents({"user_id": ObjectId(applicant.id)}) >= 1
+    grantee = users.resident()
+    expires = clock.iso(clock.now() + timedelta(days=5))
+    granted = applicant.post(
+        "/api/v1/me/delegations",
+        json={"grantee_phone": grantee.user["phone"], "scope": "apply", "expires_at": expires},
+    )
+    assert granted.status_code == 201
     closed = applicant.delete("/api/v1/me")
     assert closed.status_code == 204
     # Tokens die at once: the live access token, the refresh token, the password.
@@ -95,6 +102,9 @@ def test_a_closed_accounts_earlier_case_as_staff_now_see_it(world, client, db, u
     assert cert["holder_name"] == ERASED_NAME
     assert db.notifications.count_documents({"user_id": ObjectId(applicant.id)}) == 0
     assert db.users.find_one({"_id": ObjectId(applicant.id)}) is None
+    assert db.delegations.count_documents({"grantor_id": ObjectId(applicant.id)}) == 0
+    on_behalf = {"On-Behalf-Of": applicant.id}
+    assert_envelope(grantee.get(APPS, headers=on_behalf), 403)
     assert "user.close" in _audit_actions(db, applicant.id)
     close = db.audit.find_one({"action": "user.close", "subject.id": applicant.id})
     assert applicant.user["phone"] not in str(close) and "Qiantang" not in str(close)
