@@ -240,3 +240,18 @@ def test_a_dependant_must_be_a_minor_with_a_valid_id_number(users):
             "/api/v1/me/dependants", json={"name": "Child", "id_number": id_number}
         )
         assert_envelope(response, 422)
+
+
+def test_both_names_in_a_delegated_case_are_masked_by_role(world, users):
+    grantor, grantee = world.applicant, users.resident(name="Li Na")
+    delegate(grantor, grantee.user["phone"])
+    case = grantee.post(APPS, json=world.body(), headers=on_behalf(grantor)).get_json()
+    own = grantor.get(f"{APPS}/{case['id']}").get_json()["timeline"][0]
+    assert own["on_behalf_of"]["name"] == "Qiantang Software Ltd"  # the grantor, themselves
+    assert own["actor"]["name"] != "Li Na" and own["actor"]["name"].startswith("L")
+    staff = world.staff["amr_window"].get(f"{APPS}/{case['id']}").get_json()["timeline"][0]
+    assert "Li Na" not in str(staff) and "Qiantang Software Ltd" not in str(staff)
+    supervisor = users.supervisor().get(f"{APPS}/{case['id']}").get_json()
+    assert "Li Na" not in str(supervisor["timeline"])
+    mine = grantee.get(f"{APPS}/{case['id']}", headers=on_behalf(grantor)).get_json()
+    assert mine["timeline"][0]["actor"]["name"] == "Li Na"  # the grantee, themselves
