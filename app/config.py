@@ -60,6 +60,13 @@ class DomainRules:
     adult_age_years: int = 18
     # A presentation token of a wallet certificate lives this long.
     presentation_ttl_seconds: int = 300
+    # Appointments (app/appointments): book at least this many hours ahead, at most this many
+    # working days out; cancel at least this many hours before the start; the reminder goes
+    # out at this China-local hour of the day before.
+    appointment_lead_hours: int = 24
+    appointment_horizon_working_days: int = 5
+    appointment_cancel_cutoff_hours: int = 2
+    appointment_reminder_hour: int = 9
 
     @classmethod
     def from_env(cls) -> DomainRules:
@@ -78,6 +85,10 @@ class DomainRules:
             delegation_max_days=_int("ONEVISIT_DELEGATION_MAX_DAYS", 3 * 365),
             adult_age_years=_int("ONEVISIT_ADULT_AGE_YEARS", 18),
             presentation_ttl_seconds=_int("ONEVISIT_PRESENTATION_TTL_SECONDS", 300),
+            appointment_lead_hours=_int("ONEVISIT_APPOINTMENT_LEAD_HOURS", 24),
+            appointment_horizon_working_days=_int("ONEVISIT_APPOINTMENT_HORIZON_WORKING_DAYS", 5),
+            appointment_cancel_cutoff_hours=_int("ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS", 2),
+            appointment_reminder_hour=_int("ONEVISIT_APPOINTMENT_REMINDER_HOUR", 9),
         )
 
 

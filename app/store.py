@@ -15,14 +15,22 @@ from app import clock, outbox
 from app.http import idempotency
 
 
-def insert(coll: Collection[Any], doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict:
+def insert(
+    coll: Collection[Any],
+    doc: dict[str, Any],
+    entries: list[dict[str, Any]],
+    session: ClientSession | None = None,
+) -> dict:
     """Insert DOC with ENTRIES queued. A retry of the request that created it (same
-    Idempotency-Key) gets the document its first run created instead of a second one."""
+    Idempotency-Key) gets the document its first run created instead of a second one. In
+    SESSION's transaction a duplicate key aborts the transaction: the caller answers it."""
     doc.update(idempotency.stamp_fields())
     doc.update(outbox.fields_for_insert(entries, clock.now()))
     try:
-        coll.insert_one(doc)
+        coll.insert_one(doc, session=session)
     except DuplicateKeyError:
+        if session is not None:
+            raise
         stamp = idempotency.current()
         earlier = coll.find_one({idempotency.FIELD_KEY: stamp.key}) if stamp else None
         if earlier is None:

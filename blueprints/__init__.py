@@ -9,6 +9,7 @@ def register_blueprints(api: Api) -> None:
     from blueprints import (
         admin,
         applications,
+        appointments,
         attachments,
         auth,
         certificates,
@@ -44,5 +45,6 @@ def register_blueprints(api: Api) -> None:
         complaint_admin,
         supervision,
         stats,
+        appointments,
     ):
         api.register_blueprint(module.blp)

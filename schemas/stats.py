@@ -45,6 +45,9 @@ class KpiSchema(Schema):
     reopen_rate = _rate("Reopenings / complaints resolved")
     disputes_resolved = fields.Integer()
     mediation_success_rate = _rate("Disputes settled / disputes resolved")
+    appointments_kept = fields.Integer(metadata={"description": "Appointments checked in"})
+    appointments_no_show = fields.Integer(metadata={"description": "Appointments missed"})
+    no_show_rate = _rate("No-shows / appointments kept or missed")
 
 
 class KpiOverviewSchema(KpiSchema):

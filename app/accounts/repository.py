@@ -150,3 +150,17 @@ def record_closure(
         session,
         upsert=True,
     )
+
+
+def record_no_show(
+    user_id: ObjectId, appointment_id: ObjectId, at: Any, session: ClientSession
+) -> None:
+    """Put a missed appointment on the person's record (once per appointment)."""
+    _coll().update_one(
+        {"_id": user_id, "no_shows.appointment_id": {"$ne": appointment_id}},
+        {
+            "$push": {"no_shows": {"appointment_id": appointment_id, "at": at}},
+            "$inc": {"no_show_count": 1},
+        },
+        session=session,
+    )

@@ -10,6 +10,7 @@ from bson import ObjectId
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
+from app import store
 from app.cases import inbox_heads
 from app.db import collection
 from app.pagination import Page, encode_cursor, page_span, paginate
@@ -121,3 +122,21 @@ def anonymise_applicant(
         session=session,
     )
     return result.modified_count
+
+
+def add_visit_once(
+    application_id: ObjectId,
+    appointment_id: ObjectId,
+    update: dict[str, Any],
+    entries: list[dict[str, Any]],
+    session: ClientSession,
+) -> bool:
+    """Record the visit of a checked-in appointment on the case, once (the relay may see the
+    entry again after a crash): no status change, but a new version like every change."""
+    return store.update(
+        coll(),
+        {"_id": application_id, "visits.appointment_id": {"$ne": appointment_id}},
+        update,
+        entries,
+        session,
+    )

@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 from flask import current_app
 
-from app import clock, privacy
+from app import audit, clock, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
@@ -790,6 +790,46 @@ def record_visit(
         )
 
     return _fire(application_id, "record_visit", user, expected_version, change)
+
+
+def record_appointment_visit(
+    application_id: ObjectId, appointment_id: ObjectId, visit: dict[str, Any], session: Any
+) -> None:
+    """The visit of a checked-in appointment (app.appointments), applied by the relay from the
+    appointment's outbox: on the case's visits and timeline, audited, and an extra visit raises
+    its supervision event as `record_visit` does."""
+    case = repo.get(application_id)
+    if case is None:
+        return
+    staff = visit["staff"]
+    actor = {"id": staff["id"], "role": "staff", "name": staff["name"]}
+    entry = workflow.timeline_entry(None, "record_visit", case["status"], case["status"])
+    entry.update(actor={**actor, "department": staff["department"]}, note=visit["purpose"])
+    count = case.get("visit_count", 0) + 1
+    entries = [
+        audit.entry(
+            "application.record_visit",
+            CASE_KIND,
+            case["_id"],
+            detail={"appointment_id": str(appointment_id)},
+            actor={"id": staff["id"], "role": "staff"},
+        )
+    ]
+    allowed = case["matter"]["max_visits"]
+    if count > allowed:
+        what = f"needed {count} visits; at most {allowed} allowed."
+        entries.append(_event({**case, "visit_count": count}, "extra_visit", what))
+    repo.add_visit_once(
+        case["_id"],
+        appointment_id,
+        {
+            "$push": {"visits": visit, "timeline": entry},
+            "$inc": {"visit_count": 1, "version": 1},
+            "$set": {"updated_at": clock.now()},
+        },
+        entries,
+        session,
+    )
 
 
 def _event(case: dict[str, Any], event_type: str, what: str) -> dict[str, Any]:

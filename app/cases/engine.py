@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 
 from app import audit, clock, outbox, store
 from app.accounts.auth import Principal
@@ -111,6 +112,7 @@ def create(
     audit_after: Any = None,
     audit_detail: dict[str, Any] | None = None,
     effects: list[dict[str, Any]] | None = None,
+    session: ClientSession | None = None,
 ) -> dict[str, Any]:
     """File a new case DOC (its first timeline entry already in it) in one write, with its
     audit record and EFFECTS queued in its outbox; a retry under the same Idempotency-Key
@@ -128,7 +130,7 @@ def create(
         *(effects or []),
         *inbox_heads.entered(None, doc, ct.queues),
     ]
-    return store.insert(repo.collection_of(ct.collection), doc, entries)
+    return store.insert(repo.collection_of(ct.collection), doc, entries, session)
 
 
 def fire(

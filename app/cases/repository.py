@@ -14,7 +14,11 @@ from pymongo.collection import Collection
 from app import store
 from app.db import collection
 
-CASE_COLLECTIONS = {"application": "applications", "complaint": "complaints"}
+CASE_COLLECTIONS = {
+    "application": "applications",
+    "complaint": "complaints",
+    "appointment": "appointments",
+}
 SWEEP_FIELDS = (
     "_id",
     "tracking_no",

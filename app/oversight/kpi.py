@@ -10,7 +10,8 @@ Metric names (what the transition code passes as keyword increments):
   ratings, ratings_satisfied (score >= 4), bad_ratings (score <= 2),
   complaints_received, complaints_repeat, complaints_resolved, complaints_on_time,
   complaint_hours_sum, complaints_reopened, disputes_resolved, disputes_settled,
-  complaint_ratings, complaint_ratings_satisfied
+  complaint_ratings, complaint_ratings_satisfied,
+  appointments_kept (checked in), appointments_no_show
 """
 
 from __future__ import annotations

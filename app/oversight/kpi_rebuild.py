@@ -21,6 +21,8 @@ Complaints (department = the one responsible at that moment):
     complaint resolved, reopened and resolved again counts once, on its last resolution.
   complaints_reopened +1 on each reopening's day (reopens[].at)
   complaint_ratings / complaint_ratings_satisfied on rating.at
+Appointments (department = the one booked):
+  appointments_kept +1 on checked_in_at; appointments_no_show +1 on no_show_at
 """
 
 from __future__ import annotations
@@ -149,12 +151,21 @@ def complaint_increments(doc: dict[str, Any], counters: Counters) -> None:
         counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "complaint"))
 
 
+def appointment_increments(doc: dict[str, Any], counters: Counters) -> None:
+    if doc.get("checked_in_at"):
+        counters.add(doc["department"], doc["region"], doc["checked_in_at"], appointments_kept=1)
+    if doc.get("no_show_at"):
+        counters.add(doc["department"], doc["region"], doc["no_show_at"], appointments_no_show=1)
+
+
 def compute() -> list[dict[str, Any]]:
     counters = Counters()
     for doc in cases_repo.every("application"):
         application_increments(doc, counters)
     for doc in cases_repo.every("complaint"):
         complaint_increments(doc, counters)
+    for doc in cases_repo.every("appointment"):
+        appointment_increments(doc, counters)
     return counters.documents()
 
 

@@ -47,6 +47,9 @@ KPI_FIELDS = (
     "reopen_rate",
     "disputes_resolved",
     "mediation_success_rate",
+    "appointments_kept",
+    "appointments_no_show",
+    "no_show_rate",
 )
 
 
@@ -130,6 +133,11 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
         "reopen_rate": _rate(g("complaints_reopened"), resolved),
         "disputes_resolved": g("disputes_resolved"),
         "mediation_success_rate": _rate(g("disputes_settled"), g("disputes_resolved")),
+        "appointments_kept": g("appointments_kept"),
+        "appointments_no_show": g("appointments_no_show"),
+        "no_show_rate": _rate(
+            g("appointments_no_show"), g("appointments_kept") + g("appointments_no_show")
+        ),
     }
 
 

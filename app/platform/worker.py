@@ -1,9 +1,9 @@
 """The background worker (`flask --app wsgi worker`): the outbox relay (the side effects every
 command queued in its own write: audit records, KPI counters, notifications, events,
-certificates), push delivery, SLA sweeps, notifications for supervision events, closing
-unconfirmed complaint resolutions, the inbox heads, sealing the audit log's finished days,
-housekeeping, retention (closed complaints' contact data, DomainRules). Every step claims its
-work with compare-and-set writes or transactions, so any
+certificates), push delivery, SLA sweeps, appointment reminders the day before, notifications
+for supervision events, closing unconfirmed complaint resolutions, the inbox heads, sealing
+the audit log's finished days, housekeeping, retention (closed complaints' contact data,
+DomainRules). Every step claims its work with compare-and-set writes or transactions, so any
 number of copies may run at once (docs/operations.md); each pass handles bounded batches;
 SIGTERM finishes the batch in hand and exits."""
 
@@ -33,6 +33,7 @@ class PassReport:
     sweep: dict[str, int] = field(default_factory=dict)
     notify: dict[str, int] = field(default_factory=dict)
     auto_close: dict[str, int] = field(default_factory=dict)
+    reminders: dict[str, int] = field(default_factory=dict)
     heads: dict[str, int] = field(default_factory=dict)
     audit_seal: dict[str, int] = field(default_factory=dict)
     retention: dict[str, int] = field(default_factory=dict)
@@ -43,7 +44,14 @@ class PassReport:
         """A full batch somewhere: there may be more waiting, so do not sleep."""
         return any(
             step.get("full")
-            for step in (self.relay, self.push, self.sweep, self.notify, self.auto_close)
+            for step in (
+                self.relay,
+                self.push,
+                self.sweep,
+                self.notify,
+                self.auto_close,
+                self.reminders,
+            )
         )
 
 
@@ -92,6 +100,12 @@ class Worker:
         closed = complaints.auto_close_due(clock.now(), limit)
         return {"closed": closed, "full": int(closed >= limit)}
 
+    def remind_appointments(self) -> dict[str, int]:
+        from app import clock
+        from app.appointments import service as appointments
+
+        return appointments.send_reminders(clock.now(), self.settings.worker_batch_size)
+
     def advance_heads(self) -> dict[str, int]:
         from app.cases import inbox_heads
 
@@ -128,6 +142,7 @@ class Worker:
                 ("relay", self.relay_outbox),
                 ("push", self.deliver_push),
                 ("sweep", self.sweep_sla),
+                ("reminders", self.remind_appointments),
                 # The sweep queued its events: relay them, so they are notified in this pass.
                 ("relay", self.relay_outbox),
                 ("notify", self.notify_events),

@@ -5,7 +5,7 @@ call it, its errors, and the headers the workflow relies on."""
 def _operations(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     for path, item in spec["paths"].items():
-        if path.startswith(("/api/v1/applications", "/api/v1/staff")):
+        if path.startswith(("/api/v1/applications", "/api/v1/staff/inbox")):
             for method, operation in item.items():
                 if method != "parameters":
                     yield method, path, operation
