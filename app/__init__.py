@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.http.errors import register_error_handlers
 
     init_request_logging(app)
+    from app.platform import metrics
+
+    metrics.init_app(app)
     app.before_request(check_media_type)
     app.before_request(check_json_depth)
     from app.privacy import cache_rule

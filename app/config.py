@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(RuntimeError):
@@ -35,6 +38,17 @@ def _float(name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 @dataclass(frozen=True)
@@ -157,6 +171,10 @@ class Settings:
     sse_settle_seconds: float = 2.0
     sse_max_events: int = 0  # 0: unlimited (tests end a stream after N events)
     sse_max_streams: int = 4  # per process; keep below gunicorn's threads (docs/operations.md)
+    # /metrics (app/platform/metrics.py): who may scrape it (addresses or CIDRs, comma-separated),
+    # and whether requests are measured at all (off only to measure the hook's own cost).
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    metrics_requests: bool = True
     log_level: str = "INFO"
     # auto: a compact coloured format when stderr is a terminal (make run), JSON lines
     # otherwise (production, CI); json or console force one (app/logs.py).
@@ -222,6 +240,8 @@ class Settings:
             sse_poll_seconds=_float("ONEVISIT_SSE_POLL_SECONDS", 1.0),
             sse_settle_seconds=_float("ONEVISIT_SSE_SETTLE_SECONDS", 2.0),
             sse_max_streams=_int("ONEVISIT_SSE_MAX_STREAMS", 4),
+            metrics_allow=_env("ONEVISIT_METRICS_ALLOW", "127.0.0.1/32,::1/128") or "",
+            metrics_requests=_bool("ONEVISIT_METRICS_REQUESTS", True),
             log_level=(_env("ONEVISIT_LOG_LEVEL", "INFO") or "INFO").upper(),
             log_format=(_env("ONEVISIT_LOG_FORMAT", "auto") or "auto").lower(),
             admin_phone=_env("ONEVISIT_ADMIN_PHONE"),
@@ -250,6 +270,7 @@ class Settings:
             raise ConfigError(
                 "ONEVISIT_PUSH_MAX_ATTEMPTS and ONEVISIT_WORKER_BATCH_SIZE must be at least 1"
             )
+        parse_networks(self.metrics_allow, "ONEVISIT_METRICS_ALLOW")
         if self.log_format not in ("auto", "json", "console"):
             raise ConfigError("ONEVISIT_LOG_FORMAT must be auto, json or console")
         if not 0 <= self.refresh_grace_seconds <= 300:
@@ -280,3 +301,16 @@ def parse_rate(spec: str, name: str = "rate") -> tuple[int, int]:
     if count < 1 or seconds < 1:
         raise ConfigError(f"{name} must be positive, got {spec!r}")
     return count, seconds
+
+
+def parse_networks(spec: str, name: str = "networks") -> tuple[IPNetwork, ...]:
+    """'127.0.0.1/32, 10.0.0.0/8, ::1' (an address alone is its own /32 or /128)."""
+    networks = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {part!r} is not an address or a CIDR") from exc
+    return tuple(networks)

@@ -1,13 +1,88 @@
-"""The one MongoClient of a process (created unconnected, fork-safe) and access to its database."""
+"""The one MongoClient of a process (created unconnected, fork-safe), access to its database,
+and the count of the database commands a unit of work makes (a request, a bench probe)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 from pymongo.collection import Collection
 from pymongo.database import Database
+
+# Commands a driver issues on its own (topology monitoring, session clean-up), not for the work.
+_HOUSEKEEPING_COMMANDS = frozenset({"isMaster", "ismaster", "hello", "ping", "endSessions"})
+
+
+@dataclass
+class CommandTally:
+    """The database commands (round trips) made while it is the current tally; by_command
+    ("find applications": n) only when asked for (the bench's probes), the total always."""
+
+    total: int = 0
+    by_command: Counter[str] | None = None
+    writes: int = 0
+
+
+WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify", "commitTransaction"})
+_CURRENT_TALLY: ContextVar[CommandTally | None] = ContextVar("onevisit_tally", default=None)
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts into the tally of the thread's (or task's) current unit of work, if any. pymongo's
+    synchronous API calls `started` in the thread that issues the command, so a request
+    counts its own commands and nobody else's."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        tally = _CURRENT_TALLY.get()
+        if tally is None or event.command_name in _HOUSEKEEPING_COMMANDS:
+            return
+        tally.total += 1
+        if event.command_name in WRITE_COMMANDS:
+            tally.writes += 1
+        if tally.by_command is not None:
+            target = event.command.get(event.command_name)
+            tally.by_command[f"{event.command_name} {target}"] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COMMAND_COUNTER = CommandCounter()
+
+
+def start_tally(detailed: bool = False) -> CommandTally:
+    """Make a fresh tally current for this thread (the request hook: app/platform/metrics.py)."""
+    tally = CommandTally(by_command=Counter() if detailed else None)
+    _CURRENT_TALLY.set(tally)
+    return tally
+
+
+def current_tally() -> CommandTally | None:
+    return _CURRENT_TALLY.get()
+
+
+def stop_tally() -> None:
+    _CURRENT_TALLY.set(None)
+
+
+@contextlib.contextmanager
+def counting_commands(detailed: bool = True) -> Iterator[CommandTally]:
+    """The commands the block makes through the application's clients."""
+    previous = _CURRENT_TALLY.get()
+    tally = start_tally(detailed)
+    try:
+        yield tally
+    finally:
+        _CURRENT_TALLY.set(previous)
 
 
 class Mongo:
@@ -30,6 +105,7 @@ class Mongo:
                 socketTimeoutMS=max(timeout_ms * 6, 30000),
                 retryWrites=True,
                 appname="onevisit",
+                event_listeners=[COMMAND_COUNTER],
             )
             self._clients[key] = client
         app.extensions["mongo"] = (client, db_name)

@@ -207,9 +207,9 @@ def _by_type(pending: Iterable[Pending]) -> list[tuple[str, list[Pending]]]:
     return list(groups.items())
 
 
-def backlog(now: datetime | None = None) -> dict[str, Any]:
-    """How far the relay is behind: pending documents and the oldest entry's age, per
-    collection and overall (for /readyz and the worker's log)."""
+def backlog(now: datetime | None = None, count: bool = False) -> dict[str, Any]:
+    """How far the relay is behind: the oldest entry's age, per collection and overall (for
+    /readyz and the worker's log), and with COUNT the documents waiting (for /metrics)."""
     now = now or clock.now()
     per: dict[str, Any] = {}
     oldest: datetime | None = None
@@ -218,6 +218,8 @@ def backlog(now: datetime | None = None) -> dict[str, Any]:
         if first is None:
             continue
         per[name] = {"oldest_age_seconds": round((now - first).total_seconds(), 3)}
+        if count:
+            per[name]["documents"] = repo.waiting(name)
         oldest = first if oldest is None or first < oldest else oldest
     return {
         "oldest_age_seconds": round((now - oldest).total_seconds(), 3) if oldest else 0.0,

@@ -38,6 +38,11 @@ def oldest(name: str) -> datetime | None:
     return doc["outbox_since"] if doc else None
 
 
+def waiting(name: str) -> int:
+    """How many documents of NAME have entries queued (the same index range)."""
+    return collection(name).count_documents({"outbox_since": {"$gte": RELEASED}})
+
+
 def clear(name: str, docs: list[dict[str, Any]], session: ClientSession) -> None:
     """Remove the entries the relay read from DOCS. A document that queued more entries since
     (its `outbox_n` moved) loses only the entries read; the others stay for the next pass."""

@@ -1,7 +1,8 @@
 """`make fault`: kill the database under a write load and prove nothing is lost or doubled.
 
-1. Writers (separate processes) create records with Idempotency-Keys and retry each key until
-   it is acknowledged (503 / 409 "still being processed" / connection errors are retried).
+1. Writers (Locust users in their own process: FaultWriter below) create records with
+   Idempotency-Keys and retry each key until it is acknowledged (503 / 409 "still being
+   processed" / connection errors are retried).
 2. Meanwhile the database process gets SIGKILL, stays down for a while, and is restarted on
    the same data directory and port. gunicorn is never restarted.
 3. Afterwards: every acknowledged key exists exactly once, no key made two records, the API
@@ -15,17 +16,23 @@ department per key (POST /admin/departments), the foundation's creating POST.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import sys
 import threading
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from locust import task
 from pymongo import MongoClient
 
-from bench import load, report, seed
+from bench import locust_run, report, seed
+from bench.locustfile import CONTEXT, OUTPUTS, OneVisitUser
 from bench.service import DB_NAME, running_service
 
 WARM_SECONDS = float(os.environ.get("FAULT_WARM_SECONDS", "6"))
@@ -40,41 +47,52 @@ LOCK_SECONDS = "10"
 RETRIED = {0, 409, 502, 503, 504}
 
 
-def writer(client: load.Client, ctx: dict[str, Any], state: dict[str, Any]) -> None:
-    """One key, retried until acknowledged (or refused for good, or given up)."""
-    key = uuid.uuid4().hex
-    body = _body(ctx, key)
-    first = time.time()
-    while True:
-        started = time.time()
-        status, payload, headers = client.request(
-            "write",
-            "POST",
-            ctx["path"],
-            body,
-            token=ctx["token"],
-            headers={"Idempotency-Key": key},
-            expect=(200, 201),
-        )
-        envelope = (
-            isinstance(payload, dict)
-            and payload.get("code") == status
-            and bool(payload.get("request_id"))
-            and bool(payload.get("message"))
-        )
-        client.output(("attempt", started, status, time.time() - started, envelope))
-        if 200 <= status < 300:
-            client.output(("ack", key, payload.get("id") if isinstance(payload, dict) else None))
-            return
-        # 409 with Retry-After: the key's first request is still claimed; 409 without it:
-        # the retry ran the request again and hit the record the first one had created.
-        if status not in RETRIED or (status == 409 and "retry-after" not in headers):
-            client.output(("refused", key, status))
-            return
-        if time.time() - first > GIVE_UP_SECONDS:
-            client.output(("gave_up", key, status))
-            return
-        time.sleep(float(headers.get("retry-after", "0.5")) if status == 409 else 0.5)
+class FaultWriter(OneVisitUser):
+    """One key per iteration, retried until acknowledged (or refused for good, or given up)."""
+
+    @task
+    def write(self) -> None:
+        ctx = CONTEXT
+        key = uuid.uuid4().hex
+        body = _body(ctx, key)
+        first = time.time()
+        while True:
+            started = time.time()
+            headers = {"Idempotency-Key": key, "Authorization": f"Bearer {ctx['token']}"}
+            with self.client.request(
+                "POST", ctx["path"], json=body, headers=headers, name="write", catch_response=True
+            ) as response:
+                status = response.status_code
+                try:
+                    payload = response.json() if response.text else None
+                except ValueError:
+                    payload = None
+                retry_after = response.headers.get("retry-after") if response.headers else None
+                if 200 <= status < 300:
+                    response.success()
+                else:
+                    response.failure(f"{status}")
+            envelope = (
+                isinstance(payload, dict)
+                and payload.get("code") == status
+                and bool(payload.get("request_id"))
+                and bool(payload.get("message"))
+            )
+            OUTPUTS.append(("attempt", started, status, time.time() - started, envelope))
+            if 200 <= status < 300:
+                OUTPUTS.append(
+                    ("ack", key, payload.get("id") if isinstance(payload, dict) else None)
+                )
+                return
+            # 409 with Retry-After: the key's first request is still claimed; 409 without it:
+            # the retry ran the request again and hit the record the first one had created.
+            if status not in RETRIED or (status == 409 and retry_after is None):
+                OUTPUTS.append(("refused", key, status))
+                return
+            if time.time() - first > GIVE_UP_SECONDS:
+                OUTPUTS.append(("gave_up", key, status))
+                return
+            time.sleep(float(retry_after or "0.5") if status == 409 else 0.5)
 
 
 def _body(ctx: dict[str, Any], key: str) -> dict[str, Any]:
@@ -105,16 +123,23 @@ def race(url: str, requests: list[tuple[str, str, Any, str]]) -> Counter[int]:
     barrier = threading.Barrier(len(requests))
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
-    result = load.Result()
+    parts = urlsplit(url)
 
     def fire(method: str, path: str, body: Any, token: str) -> None:
-        client = load.Client(url, result, lock)
-        client._connect().connect()
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        connection.connect()
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         barrier.wait()
-        status, _, _ = client.request("race", method, path, body, token=token, expect=(200,))
+        try:
+            connection.request(method, path, body=json.dumps(body).encode(), headers=headers)
+            status = connection.getresponse().status
+        except (OSError, http.client.HTTPException):
+            status = 0
         with lock:
             statuses[status] += 1
-        client.close()
+        connection.close()
 
     threads = [threading.Thread(target=fire, args=request) for request in requests]
     for thread in threads:
@@ -149,11 +174,21 @@ def main() -> int:
         print(f"machine: {report.machine()}; load average: {report.load_average()}")
         print(f"write target: {target}; {WRITERS} writers with Idempotency-Keys")
 
-        outcome: dict[str, load.Result] = {}
+        outcome: dict[str, locust_run.Result] = {}
         duration = WARM_SECONDS + DOWN_SECONDS + AFTER_SECONDS
 
         def drive() -> None:
-            outcome["result"] = load.run("bench.fault:writer", service.url, ctx, WRITERS, duration)
+            # A writer still retrying its key when the time is up finishes it (up to the
+            # give-up time), as the writers always did.
+            outcome["result"] = locust_run.run(
+                "FaultWriter",
+                service.url,
+                ctx,
+                WRITERS,
+                duration,
+                Path(__file__),
+                stop_timeout=GIVE_UP_SECONDS + 10,
+            )
 
         driver = threading.Thread(target=drive)
         driver.start()

@@ -6,7 +6,7 @@ import math
 import os
 import platform
 
-from bench.load import Result, percentile
+from bench.locust_run import Result
 
 HEADER = (
     f"{'endpoint':<28}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -24,25 +24,20 @@ def header(title: str) -> None:
 def rows(result: Result, only: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Print one row per request name; return the figures for later ratios."""
     figures: dict[str, dict[str, float]] = {}
-    names = only or sorted(result.latencies)
-    elapsed = result.elapsed or float("nan")
-    for name in names:
-        values = result.latencies.get(name, [])
-        figure = {
-            "requests": len(values),
-            "rps": len(values) / elapsed if values else 0.0,
-            "p50": percentile(values, 0.50),
-            "p95": percentile(values, 0.95),
-            "p99": percentile(values, 0.99),
-            "errors": result.errors.get(name, 0),
+    for name in only or sorted(result.stats):
+        figure = result.stats.get(name) or {
+            "requests": 0,
+            "rps": 0.0,
+            "p50": math.nan,
+            "p95": math.nan,
+            "p99": math.nan,
+            "errors": 0,
         }
         figures[name] = figure
         print(
             f"{name:<28}{figure['requests']:>9}{figure['rps']:>9.1f}{figure['p50']:>9.1f}"
             f"{figure['p95']:>9.1f}{figure['p99']:>9.1f}{figure['errors']:>8}"
         )
-    if result.errors.get("(scenario crashed)"):
-        print(f"{'(scenario crashed)':<28}{'':>45}{result.errors['(scenario crashed)']:>8}")
     for sample in result.samples[:5]:
         print(f"    ! {sample}")
     return figures

@@ -1,5 +1,8 @@
 """`make bench`: throughput and latency per endpoint under a fixed concurrency, the overhead
-ratios against a bare Flask + pymongo app and raw pymongo, and full lifecycles per second.
+ratios against a bare Flask + pymongo app and raw pymongo, the cost of the metrics hook, and
+full lifecycles per second. The load comes from Locust (bench/locustfile.py, the scenarios an
+operator also runs against a deployment; bench/locust_floor.py, the floor), one user class per
+phase, headless in its own process (bench/locust_run.py).
 
 Everything runs on one machine: the database server, gunicorn and the load generator share
 its cores, so read the figures as relative ones. Settings (environment): BENCH_SECONDS per
@@ -12,78 +15,82 @@ import json
 import os
 import sys
 import time
-from collections import Counter
 from typing import Any
 
-from pymongo import monitoring
-
-from bench import load, report, seed
+from app.db import WRITE_COMMANDS, counting_commands
+from bench import locust_run, report, seed
+from bench.locust_run import FLOOR, LOCUSTFILE
 from bench.service import THREADS, WORKERS, Service, running_service
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "40"))
 
+# Scenario -> (Locust user class, the file that defines it).
+SCENARIOS = {
+    "login": "LoginUser",
+    "catalogue": "CatalogueUser",
+    "submit": "SubmitUser",
+    "get_application": "GetApplicationUser",
+    "list_mine": "ListMineUser",
+    "inbox": "InboxUser",
+    "accept": "AcceptUser",
+    "review": "ReviewUser",
+    "complete": "CompleteUser",
+    "feed": "FeedUser",
+    "stats": "StatsUser",
+    "me": "MeUser",
+    "departments": "DepartmentsUser",
+    "lifecycle": "LifecycleUser",
+}
+FLOOR_SCENARIOS = {
+    "baseline_get_application": "BaselineGetApplicationUser",
+    "baseline_submit": "BaselineSubmitUser",
+    "baseline_me": "BaselineMeUser",
+    "raw_get_application": "RawGetApplicationUser",
+    "raw_submit": "RawSubmitUser",
+    "raw_me": "RawMeUser",
+}
 
-class CommandCounter(monitoring.CommandListener):
-    """Counts the database commands an in-process request issues (registered before any client)."""
-
-    def __init__(self) -> None:
-        self.enabled = False
-        self.commands: Counter[str] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.enabled and event.command_name not in ("isMaster", "hello", "ping", "endSessions"):
-            target = event.command.get(event.command_name)
-            self.commands[f"{event.command_name} {target}"] += 1
-
-    def succeeded(self, event: Any) -> None:
-        pass
-
-    def failed(self, event: Any) -> None:
-        pass
-
-
-# The in-process app phases use to wait for the worker (kept out of ctx: ctx is pickled).
+# The in-process app phases use to wait for the worker (kept out of ctx: ctx is serialised).
 DRAIN_APP: list[Any] = []
-COUNTER = CommandCounter()
-monitoring.register(COUNTER)
+
+
+def run_scenario(
+    scenario: str, base_url: str, ctx: dict[str, Any], duration: float = SECONDS
+) -> locust_run.Result:
+    if scenario in FLOOR_SCENARIOS:
+        return locust_run.run(
+            FLOOR_SCENARIOS[scenario], base_url, ctx, CONCURRENCY, duration, FLOOR
+        )
+    return locust_run.run(SCENARIOS[scenario], base_url, ctx, CONCURRENCY, duration, LOCUSTFILE)
 
 
 def database_commands(app: Any, method: str, path: str, token: str, body: Any = None) -> str:
     """Which database commands one request makes: the cost our framework code adds."""
     client = app.test_client()
-    COUNTER.commands.clear()
-    COUNTER.enabled = True
-    try:
-        headers = {"Authorization": f"Bearer {token}"}
-        if method == "POST":
-            import uuid
+    headers = {"Authorization": f"Bearer {token}"}
+    if method == "POST":
+        import uuid
 
-            headers["Idempotency-Key"] = str(uuid.uuid4())
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    # The application's own command counter (app/db.py), the one /metrics reports.
+    with counting_commands() as tally:
         response = client.open(path, method=method, json=body, headers=headers)
-    finally:
-        COUNTER.enabled = False
-    commands = ", ".join(f"{n}x {c}" if n > 1 else c for c, n in COUNTER.commands.items())
+    assert tally.by_command is not None
+    commands = ", ".join(f"{n}x {c}" if n > 1 else c for c, n in tally.by_command.items())
     if response.status_code >= 400:  # a refused probe counts the wrong path: say so loudly
         commands += f"; PROBE FAILED: {response.get_json()}"
-    return f"{sum(COUNTER.commands.values())} ({commands}) -> {response.status_code}"
-
-
-WRITES = ("insert", "update", "delete", "findAndModify", "commitTransaction")
+    return f"{tally.total} ({commands}) -> {response.status_code}"
 
 
 def _count(run: Any) -> tuple[int, int]:
     """(database commands, durable writes) made while RUN runs in this process."""
-    COUNTER.commands.clear()
-    COUNTER.enabled = True
-    try:
+    with counting_commands() as tally:
         run()
-    finally:
-        COUNTER.enabled = False
-    total = sum(COUNTER.commands.values())
-    writes = sum(n for c, n in COUNTER.commands.items() if c.split(" ")[0] in WRITES)
-    return total, writes
+    assert tally.by_command is not None
+    writes = sum(n for c, n in tally.by_command.items() if c.split(" ")[0] in WRITE_COMMANDS)
+    return tally.total, writes
 
 
 def command_costs(app: Any, ctx: dict[str, Any], n: int = 50) -> list[tuple[str, float, ...]]:
@@ -175,10 +182,10 @@ def password_hash_ms() -> float:
 
 def phase(
     name: str, scenario: str, base_url: str, ctx: dict[str, Any], duration: float = SECONDS
-) -> load.Result:
+) -> locust_run.Result:
     if DRAIN_APP:
         drained(DRAIN_APP[0])
-    return load.run(scenario, base_url, ctx, CONCURRENCY, duration)
+    return run_scenario(scenario, base_url, ctx, duration)
 
 
 def drained(app: Any, limit: float = 120.0) -> float:
@@ -203,7 +210,8 @@ def main() -> int:
     print(f"argon2id password verification (one login's hashing): {password_hash_ms():.0f} ms")
     print(
         f"setup: gunicorn {WORKERS} gthread workers x {THREADS} threads; load generator: "
-        f"{CONCURRENCY} concurrent keep-alive clients in 2 processes; {SECONDS:.0f} s per phase; "
+        f"Locust, {CONCURRENCY} users (FastHttpUser, no wait) in one headless process; "
+        f"{SECONDS:.0f} s per phase; "
         "embedded SecantusDB "
         + (
             "with --sync-on-commit"
@@ -236,7 +244,7 @@ def main() -> int:
                 continue
             result = phase(label, scenario, service.url, ctx)
             figures.update(report.rows(result))
-            errors += sum(result.errors.values())
+            errors += result.errors
 
         if applications:
             errors += application_phases(service, ctx, figures)
@@ -260,12 +268,12 @@ def main() -> int:
                 continue
             result = phase(label, scenario, service.url, ctx)
             figures.update(report.rows(result))
-            errors += sum(result.errors.values())
+            errors += result.errors
         # Foundation endpoints, always measured (they carry the auth path every call pays).
         for label, scenario in [("GET /me", "me"), ("GET /departments", "departments")]:
             result = phase(label, scenario, service.url, ctx)
             figures.update(report.rows(result))
-            errors += sum(result.errors.values())
+            errors += result.errors
 
         errors += overhead(service, app, ctx, figures, applications)
 
@@ -285,10 +293,14 @@ def main() -> int:
             report.header("full lifecycles (submit -> accept -> reviews -> complete)")
             result = phase("lifecycle", "lifecycle", service.url, ctx)
             report.rows(result)
-            errors += sum(result.errors.values())
+            errors += result.errors
+            completed = result.succeeded("lifecycle: complete")
+            rate = result.stats.get("lifecycle: complete", {}).get("rps", 0.0)
+            share = completed / max(
+                1, result.stats.get("lifecycle: complete", {}).get("requests", 0)
+            )
             print(
-                f"lifecycles completed: {result.completed} in {result.elapsed:.1f} s = "
-                f"{result.completed / result.elapsed:.1f} lifecycles/s "
+                f"lifecycles completed: {completed} = {rate * share:.1f} lifecycles/s "
                 f"({CONCURRENCY} concurrent clients)"
             )
         else:
@@ -301,19 +313,15 @@ def main() -> int:
     return 1 if errors else 0
 
 
-def _split(items: list[Any], parts: int) -> list[list[Any]]:
-    return [items[n::parts] for n in range(parts)]
-
-
 def application_phases(service: Service, ctx: dict[str, Any], figures: dict[str, Any]) -> int:
     """submit, get, list mine, inbox, then accept -> review -> complete on what was submitted."""
     errors = 0
 
-    def measured(label: str, scenario: str) -> load.Result:
+    def measured(label: str, scenario: str) -> locust_run.Result:
         nonlocal errors
         result = phase(label, scenario, service.url, ctx)
         figures.update(report.rows(result))
-        errors += sum(result.errors.values())
+        errors += result.errors
         return result
 
     submitted = measured("submit", "submit").outputs
@@ -323,11 +331,11 @@ def application_phases(service: Service, ctx: dict[str, Any], figures: dict[str,
     measured("get", "get_application")
     measured("list mine", "list_mine")
     measured("staff inbox", "inbox")
-    ctx["work"] = _split([app_id for app_id, _ in submitted], CONCURRENCY)
+    ctx["work"] = [app_id for app_id, _ in submitted]
     accepted = measured("accept", "accept").outputs
-    ctx["work"] = _split(accepted, CONCURRENCY)
+    ctx["work"] = accepted
     reviewed = measured("review", "review").outputs
-    ctx["work"] = _split(reviewed, CONCURRENCY)
+    ctx["work"] = reviewed
     measured("complete", "complete")
     ctx.pop("work")
     return errors
@@ -375,17 +383,24 @@ def overhead(
         with app.app_context():
             commands = database_commands(app, method, path, probe_token, body)
         results = {}
-        for kind, scenario, url in (
+        runs = [
             ("OneVisit", ours, service.url),
             ("bare Flask", bare, service.baseline_url),
             ("raw pymongo", raw, service.url),
-        ):
-            result = load.run(scenario, url, ctx, CONCURRENCY, SECONDS)
-            name = next(iter(result.latencies), scenario)
+        ]
+        if method == "GET" and service.unmeasured_url:
+            # The same service without the metrics request hook: what the hook costs.
+            runs.insert(1, ("OneVisit without the metrics hook", ours, service.unmeasured_url))
+        for kind, scenario, url in runs:
+            result = run_scenario(scenario, url, ctx)
+            name = next(iter(result.stats), scenario)
+            if "without" in kind and name in result.stats:
+                result.stats[f"{name} (no metrics hook)"] = result.stats.pop(name)
+                name = f"{name} (no metrics hook)"
             row = report.rows(result, only=[name])[name]
             results[kind] = row
             figures[f"{label} [{kind}]"] = row
-            errors += sum(result.errors.values())
+            errors += result.errors
         summary.append((label, commands, results))
     print()
     for label, commands, results in summary:
@@ -400,6 +415,13 @@ def overhead(
             f"  p50 latency: OneVisit/bare = {report.ratio(ours['p50'], bare['p50'])}, "
             f"OneVisit/raw = {report.ratio(ours['p50'], raw['p50'])}"
         )
+        unhooked = results.get("OneVisit without the metrics hook")
+        if unhooked:
+            print(
+                f"  metrics hook: throughput with/without = "
+                f"{report.ratio(ours['rps'], unhooked['rps'])}, "
+                f"p50 with/without = {report.ratio(ours['p50'], unhooked['p50'])}"
+            )
     return errors
 
 

@@ -3,7 +3,10 @@ the HTTP login, and — once the applications endpoints exist — applications t
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import sys
 import urllib.request
 import uuid
 from typing import Any
@@ -142,22 +145,35 @@ def _marker_field(matter: dict[str, Any]) -> str | None:
     return None
 
 
-def choose_matter(service: Service) -> dict[str, Any] | None:
-    """A person-audience item with one co-department (submit, accept, two reviews, complete)."""
-    status, page = http_json(service.url + "/api/v1/matters?limit=100")
+def choose_matter(base_url: str, code: str | None = None) -> dict[str, Any] | None:
+    """CODE, else a person-audience item with one co-department (submit, accept, two reviews,
+    complete), else any person-audience item with a free-text field."""
+    if code:
+        status, matter = http_json(f"{base_url}/api/v1/matters/{code}")
+        return matter if status == 200 and _marker_field(matter) else None
+    status, page = http_json(base_url + "/api/v1/matters?limit=100")
     if status != 200:
         return None
     best = None
     for item in page["items"]:
         if "person" not in item.get("audience", []):
             continue
-        _, matter = http_json(f"{service.url}/api/v1/matters/{item['code']}")
+        _, matter = http_json(f"{base_url}/api/v1/matters/{item['code']}")
         if not isinstance(matter, dict) or _marker_field(matter) is None:
             continue
         if len(matter.get("co_departments") or []) == 1:
             return matter
         best = best or matter
     return best
+
+
+def staff_phones(matter: dict[str, Any]) -> dict[str, str]:
+    """The bench's staff account per department of MATTER, the lead's first (window, reviewer
+    and head), then a reviewer per co-department."""
+    departments = [matter["lead_department"]] + list(matter.get("co_departments") or [])
+    return {
+        d: ("16000000000" if n == 0 else f"160000000{n:02d}") for n, d in enumerate(departments)
+    }
 
 
 def staff_account(app: Any, phone: str, department: str, duties: list[str]) -> None:
@@ -178,21 +194,27 @@ def staff_account(app: Any, phone: str, department: str, duties: list[str]) -> N
             )
 
 
+def create_staff(app: Any, matter: dict[str, Any]) -> None:
+    for n, (department, phone) in enumerate(staff_phones(matter).items()):
+        staff_account(
+            app, phone, department, ["window", "reviewer", "head"] if n == 0 else ["reviewer"]
+        )
+
+
 def prepare_applications(service: Service, app: Any, ctx: dict[str, Any]) -> bool:
     """Staff for the chosen item's departments, one uploaded file per resident, and each
     resident's submission body. False when the catalogue or the endpoints are missing."""
-    matter = choose_matter(service)
+    matter = choose_matter(service.url)
     if matter is None:
         return False
     lead = matter["lead_department"]
-    departments = [lead] + list(matter.get("co_departments") or [])
-    staff_account(app, "16000000000", lead, ["window", "reviewer", "head"])
-    ctx["window_token"] = ctx["head_token"] = login(service, "16000000000")
+    staff = staff_phones(matter)
+    create_staff(app, matter)
+    ctx["window_token"] = ctx["head_token"] = login(service, staff[lead])
     ctx["reviewer_tokens"] = {lead: ctx["window_token"]}
-    for n, department in enumerate(departments[1:], start=1):
-        staff_account(app, f"160000000{n:02d}", department, ["reviewer"])
-        ctx["reviewer_tokens"][department] = login(service, f"160000000{n:02d}")
-    ctx["review_departments"] = departments
+    for department, phone in list(staff.items())[1:]:
+        ctx["reviewer_tokens"][department] = login(service, phone)
+    ctx["review_departments"] = list(staff)
     marker = _marker_field(matter)
     form = {f["key"]: form_value(f) for f in matter["form"] if f.get("required")}
     form[marker] = "Bench"
@@ -250,3 +272,61 @@ def supervisor_token(service: Service) -> str | None:
         return login(service, "13600000001", DEMO_PASSWORD)  # the Hangzhou supervisor
     except RuntimeError:
         return None
+
+
+# --- the accounts bench/locustfile.py needs on a deployment -----------------------------------
+
+
+def seed_accounts(app: Any, base_url: str, residents: int, matter_code: str | None) -> str:
+    """Residents 1590000NNNN and the staff of the chosen matter's departments, with PASSWORD;
+    existing accounts are left as they are. Returns the matter's code."""
+    from app.accounts import repository as users_repo
+    from app.accounts import service as accounts
+
+    matter = choose_matter(base_url.rstrip("/"), matter_code)
+    if matter is None:
+        raise SystemExit(f"no usable service item at {base_url} (BENCH_MATTER={matter_code})")
+    with app.app_context():
+        for n in range(residents):
+            phone = f"1590000{n:04d}"
+            if users_repo.find_by_phone(phone) is None:
+                accounts.register(
+                    {
+                        "phone": phone,
+                        "password": PASSWORD,
+                        "name": f"Bench resident {n}",
+                        "kind": "person",
+                    }
+                )
+    create_staff(app, matter)
+    return matter["code"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Create the accounts bench/locustfile.py signs in as, in the database this "
+        "environment (MONGO_URI, ONEVISIT_*) points at: run it with the deployment's settings."
+    )
+    parser.add_argument("what", choices=["accounts"])
+    parser.add_argument(
+        "--url", required=True, help="the deployment's base URL (reads its catalogue)"
+    )
+    parser.add_argument(
+        "--residents", type=int, default=int(os.environ.get("BENCH_RESIDENTS", "40"))
+    )
+    parser.add_argument(
+        "--matter", default=os.environ.get("BENCH_MATTER"), help="a service item code"
+    )
+    args = parser.parse_args(argv)
+    from app import create_app
+
+    code = seed_accounts(create_app(), args.url, args.residents, args.matter)
+    print(
+        f"{args.residents} residents (1590000NNNN) and the staff of {code} (16000000000, "
+        f"160000000NN) exist, password {PASSWORD}; run Locust with BENCH_MATTER={code}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

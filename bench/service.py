@@ -80,6 +80,8 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 
 def gunicorn(app_path: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    # Each gunicorn its own /metrics files (app/platform/gunicorn_conf.py).
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(log.parent / f"metrics-{port}")}
     command = [
         sys.executable,
         "-m",
@@ -122,6 +124,7 @@ class Service:
     env: dict[str, str]
     port: int = 0
     baseline_port: int = 0
+    unmeasured_port: int = 0
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -131,6 +134,11 @@ class Service:
     @property
     def baseline_url(self) -> str:
         return f"http://127.0.0.1:{self.baseline_port}"
+
+    @property
+    def unmeasured_url(self) -> str | None:
+        """The same service with the metrics request hook off (ONEVISIT_METRICS_REQUESTS)."""
+        return f"http://127.0.0.1:{self.unmeasured_port}" if self.unmeasured_port else None
 
     @property
     def mongo_uri(self) -> str:
@@ -167,9 +175,20 @@ class Service:
                     self.workdir / "baseline.log",
                 )
             )
+        if baseline:
+            self.unmeasured_port = free_port()
+            self.processes.append(
+                gunicorn(
+                    "wsgi:app",
+                    self.unmeasured_port,
+                    {**self.env, "ONEVISIT_METRICS_REQUESTS": "false"},
+                    self.workdir / "gunicorn-unmeasured.log",
+                )
+            )
         wait_http(self.url + "/readyz")
         if baseline:
             wait_http(self.baseline_url + "/healthz")
+            wait_http(f"{self.unmeasured_url}/readyz")
 
     def start_worker(self) -> None:
         """The background worker (outbox relay, sweeps), as production runs it beside the web

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -29,10 +30,12 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 
 def gunicorn(port: int, env: dict[str, str], workers: int = 1) -> subprocess.Popen[bytes]:
     command = gunicorn_command(port, workers)
+    # Each server its own metrics directory (one per gunicorn: app/platform/gunicorn_conf.py).
+    metrics_dir = {"PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="onevisit-metrics-")}
     return subprocess.Popen(
         command,
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, **metrics_dir, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

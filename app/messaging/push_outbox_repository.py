@@ -99,3 +99,8 @@ def purge_finished(before: datetime) -> int:
     for state, field in (("sent", "sent_at"), ("dead", "dead_at")):
         deleted += _coll().delete_many({"state": state, field: {"$lt": before}}).deleted_count
     return deleted
+
+
+def dead_letters() -> int:
+    """Rows dead-lettered and not yet purged by housekeeping (index `dead`)."""
+    return _coll().count_documents({"state": "dead"})

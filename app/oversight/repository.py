@@ -119,3 +119,8 @@ def newest_id(region: str, now: datetime) -> ObjectId | None:
         coll(), {"region_path": region}, limit=1, projection={"_id": 1}, windows=Windows(now)
     )
     return page.items[0]["_id"] if page.items else None
+
+
+def raised(event_type: str) -> int:
+    """Events of EVENT_TYPE ever raised (index type_notified's leading key)."""
+    return coll().count_documents({"type": event_type})

@@ -69,6 +69,20 @@ def _children_commands(port: str, workers: str, socket_path: Path) -> list[list[
     ]
 
 
+def _children_envs(env: dict[str, str], settings: Settings) -> list[dict[str, str]]:
+    """The front's, gunicorn's and the worker's environments: only gunicorn's workers keep
+    /metrics figures in multiprocess files (app/platform/metrics.py), in a directory of this
+    data directory emptied now, before any of them starts."""
+    from app.platform.metrics import prepare_multiprocess_dir
+
+    web = dict(env)
+    web.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", prepare_multiprocess_dir(settings.data_dir / "metrics")
+    )
+    others = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    return [others, web, others]
+
+
 def _die_with_parent() -> None:
     """In the child before exec: its own session (the terminal's Ctrl-C goes to the launcher
     only), and SIGTERM if the launcher itself dies (Linux), so nothing outlives it."""
@@ -134,8 +148,8 @@ def main() -> int:
         # gunicorn sees every client through the front, which states the client's address.
         env["ONEVISIT_TRUSTED_PROXIES"] = "1"
         commands = _children_commands(port, env.get("ONEVISIT_WORKERS", "2"), socket_path)
-        for command in commands:
-            children.append(subprocess.Popen(command, env=env, preexec_fn=_die_with_parent))
+        for command, child_env in zip(commands, _children_envs(env, settings), strict=True):
+            children.append(subprocess.Popen(command, env=child_env, preexec_fn=_die_with_parent))
         log.info("OneVisit is up", extra={"url": f"http://127.0.0.1:{port}/api/v1/docs"})
         while not stopping:
             if any(child.poll() is not None for child in children):

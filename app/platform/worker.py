@@ -63,6 +63,7 @@ class Worker:
         self.stop_event = threading.Event()
         self._last_housekeeping = -float("inf")
         self._last_heads = -float("inf")
+        self._last_status = -float("inf")
 
     # Each step is a function of (worker) -> counts; tests run them through run_once.
     def relay_outbox(self) -> dict[str, int]:
@@ -137,6 +138,7 @@ class Worker:
 
     def run_once(self, force_housekeeping: bool = True) -> PassReport:
         report = PassReport()
+        failed = False
         with self.app.app_context():
             steps: list[tuple[str, Callable[[], dict[str, int]]]] = [
                 ("relay", self.relay_outbox),
@@ -169,7 +171,24 @@ class Worker:
                     # One failing step (e.g. the database briefly away) must not stop the others
                     # or kill the process; the next pass retries.
                     log.exception("worker step failed", extra={"step": name})
+                    failed = True
+            if not failed and not self.stop_event.is_set():
+                self._record_pass(force_housekeeping)
         return report
+
+    def _record_pass(self, force: bool) -> None:
+        """The last successful pass, for /metrics (at most every RECORD_EVERY_SECONDS)."""
+        from app import clock
+        from app.platform import worker_status
+
+        now = time.monotonic()
+        if not force and now - self._last_status < worker_status.RECORD_EVERY_SECONDS:
+            return
+        try:
+            worker_status.record_pass(worker_status.worker_id(), clock.now())
+            self._last_status = now
+        except Exception:
+            log.exception("worker status not recorded")
 
     def run(self) -> None:
         log.info("worker started", extra={"provider": self.provider.name})
