@@ -74,6 +74,9 @@ class DomainRules:
     adult_age_years: int = 18
     # A presentation token of a wallet certificate lives this long.
     presentation_ttl_seconds: int = 300
+    # Staff are told of work arriving in their inbox at most once per this interval, one
+    # notification summarising what arrived since the last (app/messaging/work_notices.py).
+    work_digest_interval_seconds: int = 300
     # Appointments (app/appointments): book at least this many hours ahead, at most this many
     # working days out; cancel at least this many hours before the start; the reminder goes
     # out at this China-local hour of the day before.
@@ -99,6 +102,7 @@ class DomainRules:
             delegation_max_days=_int("ONEVISIT_DELEGATION_MAX_DAYS", 3 * 365),
             adult_age_years=_int("ONEVISIT_ADULT_AGE_YEARS", 18),
             presentation_ttl_seconds=_int("ONEVISIT_PRESENTATION_TTL_SECONDS", 300),
+            work_digest_interval_seconds=_int("ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS", 300),
             appointment_lead_hours=_int("ONEVISIT_APPOINTMENT_LEAD_HOURS", 24),
             appointment_horizon_working_days=_int("ONEVISIT_APPOINTMENT_HORIZON_WORKING_DAYS", 5),
             appointment_cancel_cutoff_hours=_int("ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS", 2),
@@ -276,6 +280,8 @@ class Settings:
         if not 0 <= self.refresh_grace_seconds <= 300:
             # Longer would keep a copied token replayable for longer than a retry needs.
             raise ConfigError("ONEVISIT_REFRESH_GRACE_SECONDS must be between 0 and 300")
+        if self.rules.work_digest_interval_seconds < 0:
+            raise ConfigError("ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS must be 0 or more")
         if self.production:
             missing = []
             if not self.mongo_uri:

@@ -24,7 +24,11 @@ class Me(MethodView):
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, changes):
-        """Change my name, ID number, enterprise data or password (needs current_password)"""
+        """Change my profile, password or staff notification settings
+
+        Name, ID number, enterprise data, password (needs current_password) and, for staff,
+        `staff_notifications`: which kinds of work reaching their inbox they are told of.
+        """
         return accounts.update_profile(current_user(), changes)
 
     @blp.auth("resident", "enterprise")

@@ -8,14 +8,33 @@ from schemas.base import Id, PageArgs, UTCDateTime
 
 
 class NotificationSubjectSchema(Schema):
-    kind = fields.String(metadata={"example": "application"})
+    kind = fields.String(
+        metadata={
+            "example": "application",
+            "description": "application, complaint, …; `inbox` for a staff work digest that "
+            "summarises several arrivals (then `counts`, no id)",
+        }
+    )
     id = fields.String(metadata={"example": "6650c1f0a1b2c3d4e5f60718"})
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "Staff work digest: how many of each kind arrived (acceptance, "
+            "review, supplement, complaint)",
+            "example": {"acceptance": 3, "review": 1},
+        },
+    )
 
 
 class NotificationSchema(Schema):
     id = Id(attribute="_id", dump_only=True)
     kind = fields.String(
-        required=True, metadata={"description": "What happened, e.g. status_changed, sla_warning"}
+        required=True,
+        metadata={
+            "description": "What happened, e.g. application.accept, sla_warning; staff_work: "
+            "work reached my inbox (a digest, at most one per interval)"
+        },
     )
     title = fields.String(required=True)
     body = fields.String()

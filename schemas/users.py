@@ -6,8 +6,34 @@ from marshmallow import ValidationError, fields, validate, validates
 
 from app.accounts.auth import DUTIES, ROLES
 from app.accounts.identity import is_resident_id, mask_phone, mask_resident_id
+from app.messaging.work_rules import KINDS, settings_of
 from schemas.auth import EnterpriseSchema, check_phone, phone_field
-from schemas.base import BaseSchema, Id, QuerySchema, StrictString, UTCDateTime
+from schemas.base import BaseSchema, Id, QuerySchema, StrictBoolean, StrictString, UTCDateTime
+
+
+class StaffNotificationsSchema(BaseSchema):
+    """Which kinds of work a staff member is told of (all on until turned off)."""
+
+    acceptance = StrictBoolean(
+        metadata={"description": "A new case in my window's acceptance queue"}
+    )
+    review = StrictBoolean(metadata={"description": "A review task opened for my department"})
+    supplement = StrictBoolean(
+        metadata={"description": "Materials handed back on a case I asked them of"}
+    )
+    complaint = StrictBoolean(
+        metadata={
+            "description": "A complaint filed with, assigned, transferred back or reopened "
+            "to my department"
+        }
+    )
+
+
+_STAFF_NOTIFICATIONS = (
+    "Staff only: which kinds of work reaching my inbox I am told of, in-app and by push. "
+    "What arrives is summarised in one notification (kind `staff_work`) at most once per "
+    "ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS (default 300)."
+)
 
 
 class UserSchema(BaseSchema):
@@ -30,6 +56,16 @@ class UserSchema(BaseSchema):
     duties = fields.List(fields.String(), dump_default=list)
     region = fields.String(allow_none=True)
     disabled = fields.Boolean(dump_only=True, metadata={"description": "Disabled by an admin"})
+    staff_notifications = fields.Function(
+        settings_of,
+        dump_only=True,
+        metadata={
+            "description": _STAFF_NOTIFICATIONS + " null for other roles.",
+            "type": "object",
+            "nullable": True,
+            "properties": {kind: {"type": "boolean"} for kind in KINDS},
+        },
+    )
     created_at = UTCDateTime(dump_only=True)
 
 
@@ -39,6 +75,14 @@ class ProfileUpdateSchema(BaseSchema):
     enterprise = fields.Nested(EnterpriseSchema)
     password = StrictString(strip=False, validate=validate.Length(max=128), load_only=True)
     current_password = StrictString(strip=False, validate=validate.Length(max=128), load_only=True)
+    staff_notifications = fields.Nested(
+        StaffNotificationsSchema,
+        metadata={
+            "description": _STAFF_NOTIFICATIONS
+            + ' Give only the kinds to change, e.g. {"acceptance": false}; others keep '
+            "their setting. Other roles get 422."
+        },
+    )
 
     @validates("id_number")
     def _id_number(self, value: str | None, **_: object) -> None:

@@ -152,6 +152,42 @@ def record_closure(
     )
 
 
+def staff_query(selector: dict[str, Any]) -> dict[str, Any]:
+    """The filter of the staff one audience selector of app.messaging.work_rules names (a
+    department's staff with a duty, a region's window staff, or one person). Indexes
+    department_role(_duty), region_role_duty, _id. Disabled accounts are left out by
+    staff_for, not here: an unindexed field in the filter makes the embedded server scan."""
+    query: dict[str, Any] = {"role": "staff"}
+    if "user" in selector:
+        query["_id"] = ObjectId(selector["user"])
+    elif "department" in selector:
+        query["department"] = selector["department"]
+    else:
+        query["region"] = selector["region"]
+    if selector.get("duties"):
+        query["duties"] = {"$in": list(selector["duties"])}
+    return query
+
+
+def staff_for(
+    selector: dict[str, Any], session: ClientSession | None = None
+) -> list[dict[str, Any]]:
+    """The enabled staff accounts SELECTOR names, with their notification settings."""
+    projection = {"_id": 1, "staff_notifications": 1, "disabled": 1}
+    found = _coll().find(staff_query(selector), projection, session=session)
+    return [doc for doc in found if not doc.get("disabled")]
+
+
+def notification_settings(
+    user_ids: list[ObjectId], session: ClientSession | None = None
+) -> dict[ObjectId, dict[str, Any]]:
+    """Each of USER_IDS' account as far as its notification settings go."""
+    found = _coll().find(
+        {"_id": {"$in": user_ids}}, {"role": 1, "staff_notifications": 1}, session=session
+    )
+    return {doc["_id"]: doc for doc in found}
+
+
 def record_no_show(
     user_id: ObjectId, appointment_id: ObjectId, at: Any, session: ClientSession
 ) -> None:

@@ -341,6 +341,17 @@ def update_profile(user: Principal, changes: dict[str, Any]) -> dict[str, Any]:
         _check_password(changes["password"], before["phone"])
         changes["password_hash"] = passwords.hash_password(changes.pop("password"))
     changes.pop("current_password", None)
+    if "staff_notifications" in changes:
+        if before.get("role") != "staff":
+            raise ValidationFailed(
+                "Only staff choose which work they are told of.",
+                errors={"staff_notifications": ["Not allowed for your role."]},
+            )
+        # The kinds given change; the others keep their setting.
+        changes["staff_notifications"] = {
+            **(before.get("staff_notifications") or {}),
+            **changes["staff_notifications"],
+        }
     if "enterprise" in changes and before.get("kind") != "enterprise":
         raise ValidationFailed(
             "Only enterprise accounts carry enterprise data.",

@@ -27,6 +27,7 @@ from app.catalogue import forms
 from app.catalogue import repository as matters_repo
 from app.catalogue.regions import ancestors
 from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
 from app.oversight import events, kpi
 from app.pagination import Page
@@ -374,6 +375,14 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
             *attachments.citation(cited, user.oid, CASE_KIND, doc["_id"]),
             *kpi.increment(doc["department"], doc["region"], now, applications_received=1),
             _tell_applicant(doc, "submit"),
+            *_tell_staff(
+                doc,
+                "acceptance",
+                [
+                    work_rules.department_staff(doc["department"], ["window"]),
+                    work_rules.region_window(doc["region"]),
+                ],
+            ),
         ],
     )
 
@@ -411,6 +420,14 @@ def _tell_applicant(doc: dict[str, Any], what: str, detail: str = "") -> dict[st
         body.format(no=doc["tracking_no"], matter=doc["matter"]["name"], detail=detail),
         subject={"kind": CASE_KIND, "id": str(doc["_id"]), "tracking_no": doc["tracking_no"]},
     )
+
+
+def _tell_staff(
+    doc: Mapping[str, Any], kind: str, audience: list[dict[str, Any]], actor: Any = None
+) -> list[dict[str, Any]]:
+    """The outbox entry telling the staff who must act that DOC reached their inbox."""
+    subject = {"kind": CASE_KIND, "id": str(doc["_id"]), "tracking_no": doc["tracking_no"]}
+    return work_notices.arrived(kind, audience, subject, actor)
 
 
 def _inbox_at(doc: Mapping[str, Any]) -> datetime | None:
@@ -515,9 +532,15 @@ def _fire(
 def accept(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     def change(case: dict[str, Any]) -> engine.Change:
         reviews = wf.open_reviews(wf.involved_departments(case))
+        deciders = [
+            work_rules.department_staff(task["department"], wf.DECIDING_DUTIES) for task in reviews
+        ]
         return engine.Change(
             set={"accepted_at": clock.now(), "reviews": reviews},
-            effects=lambda after: [_tell_applicant(after, "accept")],
+            effects=lambda after: [
+                _tell_applicant(after, "accept"),
+                *_tell_staff(after, "review", deciders, actor=user.id),
+            ],
         )
 
     return _fire(application_id, "accept", user, expected_version, change)
@@ -658,6 +681,9 @@ def supplement(
             "note": note,
         }
         cited = [m["attachment_id"] for m in cleaned if "attachment_id" in m]
+        # The staff member who asked for the materials is told they are back.
+        asker = (request.get("requested_by") or {}).get("id")
+        audience = [work_rules.person(asker)] if asker else []
         return engine.Change(
             set={"materials": list(by_key.values()), "supplement_request": None},
             push={"supplements": returned},
@@ -665,6 +691,7 @@ def supplement(
             effects=lambda after: [
                 *attachments.citation(cited, user.oid, CASE_KIND, after["_id"]),
                 _tell_applicant(after, "supplement"),
+                *_tell_staff(after, "supplement", audience),
             ],
         )
 

@@ -36,6 +36,7 @@ from app.complaints import categories, rules
 from app.complaints import repository as repo
 from app.complaints.rules import MACHINE, OWNER_ROLES
 from app.http.errors import Conflict, NotFound, ValidationFailed
+from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
 from app.oversight import events, kpi
 from app.pagination import Page
@@ -392,6 +393,7 @@ def submit(
                 related={"kind": CASE_KIND, "id": str(repeat[0]["_id"])},
             )
         )
+    effects += _tell_department(doc, doc["department"])
     return engine.create(
         CASE_KIND,
         doc,
@@ -502,6 +504,15 @@ def _tell_complainant(doc: dict[str, Any], title: str, body: str) -> list[dict[s
     ]
 
 
+def _tell_department(
+    doc: Mapping[str, Any], department: str, actor: Any = None
+) -> list[dict[str, Any]]:
+    """The outbox entry telling DEPARTMENT's staff that the complaint reached their inbox."""
+    subject = {"kind": CASE_KIND, "id": str(doc["_id"]), "tracking_no": doc["tracking_no"]}
+    audience = [work_rules.department_staff(department)]
+    return work_notices.arrived("complaint", audience, subject, actor)
+
+
 def assign(
     user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
 ) -> dict[str, Any]:
@@ -530,20 +541,6 @@ def assign(
                 "That department has refused this complaint already.",
                 errors={field: ["Refused it before; route it elsewhere."]},
             )
-        staff = users_repo.staff_of_department(target["_id"])
-
-        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
-            return [
-                notification(
-                    member["_id"],
-                    "complaint_assigned",
-                    f"Complaint {after['tracking_no']} assigned to you",
-                    after["title"],
-                    subject={"kind": CASE_KIND, "id": str(after["_id"])},
-                )
-                for member in staff
-            ]
-
         return engine.Change(
             set={
                 "department": target["_id"],
@@ -554,7 +551,7 @@ def assign(
             },
             note=f"to {target['_id']}",
             audit_detail={field: target["_id"]},
-            effects=effects,
+            effects=lambda after: _tell_department(after, target["_id"], user.id),
         )
 
     return _fire(complaint_id, "assign", user, version, change)
@@ -585,6 +582,8 @@ def refuse(user: Principal, complaint_id: str, reason: str, version: int | None)
             },
             note=reason,
             audit_detail={"department": doc["department"], "reason": reason},
+            # Back in the hotline's queue: its staff route it again.
+            effects=lambda after: _tell_department(after, doc["hotline"], user.id),
         )
 
     return _fire(complaint_id, "refuse", user, version, change)
@@ -725,6 +724,7 @@ def reopen(user: Principal, complaint_id: str, reason: str, version: int | None)
                     "complaint_reopened",
                     f"Complaint {after['tracking_no']} ({after['category_name']}) was reopened.",
                 ),
+                *_tell_department(after, after["department"], user.id),
             ]
 
         return engine.Change(

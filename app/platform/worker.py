@@ -1,11 +1,11 @@
 """The background worker (`flask --app wsgi worker`): the outbox relay (the side effects every
 command queued in its own write: audit records, KPI counters, notifications, events,
-certificates), push delivery, SLA sweeps, appointment reminders the day before, notifications
-for supervision events, closing unconfirmed complaint resolutions, the inbox heads, sealing
-the audit log's finished days, housekeeping, retention (closed complaints' contact data,
-DomainRules). Every step claims its work with compare-and-set writes or transactions, so any
-number of copies may run at once (docs/operations.md); each pass handles bounded batches;
-SIGTERM finishes the batch in hand and exits."""
+certificates), staff work digests, push delivery, SLA sweeps, appointment reminders the day
+before, notifications for supervision events, closing unconfirmed complaint resolutions, the
+inbox heads, sealing the audit log's finished days, housekeeping, retention (closed
+complaints' contact data, DomainRules). Every step claims its work with compare-and-set
+writes or transactions, so any number of copies may run at once (docs/operations.md); each
+pass handles bounded batches; SIGTERM finishes the batch in hand and exits."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ HEADS_EVERY_SECONDS = 60.0
 @dataclass
 class PassReport:
     relay: dict[str, int] = field(default_factory=dict)
+    digests: dict[str, int] = field(default_factory=dict)
     push: dict[str, int] = field(default_factory=dict)
     sweep: dict[str, int] = field(default_factory=dict)
     notify: dict[str, int] = field(default_factory=dict)
@@ -46,6 +47,7 @@ class PassReport:
             step.get("full")
             for step in (
                 self.relay,
+                self.digests,
                 self.push,
                 self.sweep,
                 self.notify,
@@ -70,6 +72,11 @@ class Worker:
         from app import outbox
 
         return outbox.relay(self.settings.worker_batch_size, self.stop_event.is_set)
+
+    def flush_digests(self) -> dict[str, int]:
+        from app.messaging import work_notices
+
+        return work_notices.flush_due(self.settings.worker_batch_size, self.stop_event.is_set)
 
     def deliver_push(self) -> dict[str, int]:
         from app.messaging import push_delivery
@@ -142,6 +149,8 @@ class Worker:
         with self.app.app_context():
             steps: list[tuple[str, Callable[[], dict[str, int]]]] = [
                 ("relay", self.relay_outbox),
+                # Staff digests due now become notifications, pushed in this same pass.
+                ("digests", self.flush_digests),
                 ("push", self.deliver_push),
                 ("sweep", self.sweep_sla),
                 ("reminders", self.remind_appointments),
