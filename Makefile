@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PORT
 
-.PHONY: install run test lint format bench bench-scale fault slow-clients clean openapi
+.PHONY: install clients run test lint format bench bench-scale fault slow-clients clean openapi
 
 install: $(STAMP)
 
@@ -19,10 +19,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[embedded,dev]"
 	touch $(STAMP)
 
+# The client contract tools (tests/contract): openapi-typescript, openapi-fetch, tsc and
+# Redocly CLI at the versions pinned in clients/typescript/package-lock.json.
+CLIENTS_STAMP := clients/typescript/node_modules/.installed
+
+clients: $(CLIENTS_STAMP)
+
+$(CLIENTS_STAMP): clients/typescript/package.json clients/typescript/package-lock.json
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CLIENTS_STAMP)
+
 run: install
 	$(BIN)/python -m app.platform.launcher
 
-test: install
+test: install clients
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -133,6 +133,8 @@ class Settings:
     signing_keys_file: str | None = None
     # Requests.
     max_body_bytes: int = 1024 * 1024
+    # How long shared caches and apps may keep a public catalogue read (Cache-Control max-age).
+    catalogue_max_age_seconds: int = 300
     max_upload_bytes: int = 10 * 1024 * 1024
     idempotency_ttl: int = 48 * 3600
     idempotency_lock_seconds: int = 60
@@ -213,6 +215,7 @@ class Settings:
             signing_keys=_env("ONEVISIT_SIGNING_KEYS"),
             signing_keys_file=_env("ONEVISIT_SIGNING_KEYS_FILE"),
             max_body_bytes=_int("ONEVISIT_MAX_BODY_BYTES", 1024 * 1024),
+            catalogue_max_age_seconds=_int("ONEVISIT_CATALOGUE_MAX_AGE_SECONDS", 300),
             max_upload_bytes=_int("ONEVISIT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             idempotency_ttl=_int("ONEVISIT_IDEMPOTENCY_TTL", 48 * 3600),
             idempotency_lock_seconds=_int("ONEVISIT_IDEMPOTENCY_LOCK_SECONDS", 60),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import fields, post_dump, validate
 
 from app import audit_repository as audit_repo
 from app import clock, privacy
@@ -15,7 +15,7 @@ from app.catalogue import directory
 from app.complaints import service as complaints
 from app.http.api import Blueprint
 from app.http.errors import NotFound
-from schemas.base import PageArgs, StrictString, UTCDateTime, page_of
+from schemas.base import PageArgs, ResponseSchema, StrictString, UTCDateTime, page_of
 from schemas.calendar import CalendarSchema
 from schemas.catalogue import DepartmentSchema
 from schemas.users import AdminUserCreateSchema, UserListArgs, UserSchema
@@ -29,7 +29,7 @@ class AuditArgs(PageArgs):
     action = StrictString(validate=validate.Length(max=64))
 
 
-class AuditEntrySchema(Schema):
+class AuditEntrySchema(ResponseSchema):
     id = fields.String(attribute="_id")
     at = UTCDateTime()
     action = fields.String()
@@ -57,6 +57,7 @@ class UserPageArgs(UserListArgs, PageArgs):
 
 @blp.route("/departments")
 class AdminDepartments(MethodView):
+    @blp.doc(operationId="createDepartment")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(DepartmentSchema)
@@ -69,6 +70,7 @@ class AdminDepartments(MethodView):
 
 @blp.route("/users")
 class AdminUsers(MethodView):
+    @blp.doc(operationId="createUser")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(AdminUserCreateSchema)
@@ -78,6 +80,7 @@ class AdminUsers(MethodView):
         """Create a staff, supervisor or admin account"""
         return accounts.create_user(data)
 
+    @blp.doc(operationId="listUsers")
     @blp.auth("admin")
     @blp.arguments(UserPageArgs, location="query")
     @blp.response(200, page_of(UserSchema))
@@ -88,7 +91,7 @@ class AdminUsers(MethodView):
         ).to_dict()
 
 
-class RetentionRuleSchema(Schema):
+class RetentionRuleSchema(ResponseSchema):
     name = fields.String(metadata={"description": "complaint_contact"})
     description = fields.String()
     after_days = fields.Integer(metadata={"description": "DomainRules days after closing"})
@@ -99,7 +102,7 @@ class RetentionRuleSchema(Schema):
     )
 
 
-class RetentionSchema(Schema):
+class RetentionSchema(ResponseSchema):
     rules = fields.List(fields.Nested(RetentionRuleSchema))
     checked_at = UTCDateTime()
 
@@ -139,6 +142,7 @@ class Retention(MethodView):
 
 @blp.route("/audit")
 class Audit(MethodView):
+    @blp.doc(operationId="listAuditEntries")
     @blp.auth("admin")
     @blp.arguments(AuditArgs, location="query")
     @blp.response(200, page_of(AuditEntrySchema))
@@ -156,6 +160,7 @@ class Audit(MethodView):
 
 @blp.route("/calendar/<int:year>")
 class AdminCalendar(MethodView):
+    @blp.doc(operationId="getCalendar")
     @blp.auth("admin")
     @blp.not_found
     @blp.response(200, CalendarSchema)
@@ -163,6 +168,7 @@ class AdminCalendar(MethodView):
         """A year's official holidays and adjusted working days, and where they come from"""
         return calendar.year_view(_year(year))
 
+    @blp.doc(operationId="replaceCalendar")
     @blp.auth("admin")
     @blp.not_found
     @blp.arguments(CalendarSchema)

@@ -52,6 +52,7 @@ def _one(doc: dict[str, Any], status: int = 200):
 
 @blp.route("")
 class Applications(MethodView):
+    @blp.doc(operationId="submitApplication")
     @blp.auth(*APPLICANTS)
     @blp.on_behalf()
     @blp.idempotent
@@ -63,6 +64,7 @@ class Applications(MethodView):
         your wallet), and the item's audience must match your account"""
         return _one(service.submit(acting.subject(), data), 201)
 
+    @blp.doc(operationId="listMyApplications")
     @blp.auth(*APPLICANTS)
     @blp.on_behalf()
     @blp.arguments(ApplicationListArgs, location="query")
@@ -75,6 +77,7 @@ class Applications(MethodView):
 
 @blp.route("/track/<string:tracking_no>")
 class ApplicationByTrackingNo(MethodView):
+    @blp.doc(operationId="trackApplication")
     @blp.auth(*READERS)
     @blp.on_behalf()
     @blp.not_found
@@ -86,6 +89,7 @@ class ApplicationByTrackingNo(MethodView):
 
 @blp.route("/<string:application_id>")
 class ApplicationById(MethodView):
+    @blp.doc(operationId="getApplication")
     @blp.auth(*READERS)
     @blp.on_behalf()
     @blp.not_found
@@ -98,6 +102,7 @@ class ApplicationById(MethodView):
 
 @blp.route("/<string:application_id>/withdraw")
 class Withdraw(MethodView):
+    @blp.doc(operationId="withdrawApplication")
     @blp.auth(*APPLICANTS)
     @blp.idempotent
     @blp.if_match
@@ -110,6 +115,7 @@ class Withdraw(MethodView):
 
 @blp.route("/<string:application_id>/supplements")
 class Supplements(MethodView):
+    @blp.doc(operationId="submitSupplement")
     @blp.auth(*APPLICANTS)
     @blp.on_behalf()
     @blp.idempotent
@@ -133,6 +139,7 @@ class Supplements(MethodView):
 
 @blp.route("/<string:application_id>/rating")
 class Rating(MethodView):
+    @blp.doc(operationId="rateApplication")
     @blp.auth(*APPLICANTS)
     @blp.on_behalf()
     @blp.idempotent
@@ -152,6 +159,7 @@ class Rating(MethodView):
 
 @blp.route("/<string:application_id>/accept")
 class Accept(MethodView):
+    @blp.doc(operationId="acceptApplication")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -165,6 +173,7 @@ class Accept(MethodView):
 
 @blp.route("/<string:application_id>/reject")
 class Reject(MethodView):
+    @blp.doc(operationId="rejectApplication")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -180,6 +189,7 @@ class Reject(MethodView):
 
 @blp.route("/<string:application_id>/request-supplement")
 class RequestSupplement(MethodView):
+    @blp.doc(operationId="requestSupplement")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -202,6 +212,7 @@ class RequestSupplement(MethodView):
 
 @blp.route("/<string:application_id>/reviews/<string:department_code>")
 class Review(MethodView):
+    @blp.doc(operationId="decideReview")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -224,6 +235,7 @@ class Review(MethodView):
 
 @blp.route("/<string:application_id>/complete")
 class Complete(MethodView):
+    @blp.doc(operationId="completeApplication")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -237,6 +249,7 @@ class Complete(MethodView):
 
 @blp.route("/<string:application_id>/visits")
 class Visits(MethodView):
+    @blp.doc(operationId="recordVisit")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -256,6 +269,7 @@ class Visits(MethodView):
 
 @blp.route("/<string:application_id>/materials/<string:key>/certificate")
 class CitedCertificate(MethodView):
+    @blp.doc(operationId="readCitedCertificate")
     @blp.auth("staff")
     @blp.not_found
     @blp.response(200, CertificateSchema)

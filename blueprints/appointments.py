@@ -53,6 +53,7 @@ def _page(page) -> dict[str, Any]:
 
 @blp.route("/admin/departments/<string:code>/opening-hours")
 class OpeningHours(MethodView):
+    @blp.doc(operationId="setOpeningHours")
     @blp.auth("admin")
     @blp.not_found
     @blp.arguments(OpeningHoursSchema)
@@ -64,6 +65,7 @@ class OpeningHours(MethodView):
 
 @blp.route("/departments/<string:code>/opening-hours")
 class PublicOpeningHours(MethodView):
+    @blp.doc(operationId="getOpeningHours")
     @blp.not_found
     @blp.response(200, OpeningHoursViewSchema)
     def get(self, code):
@@ -73,6 +75,7 @@ class PublicOpeningHours(MethodView):
 
 @blp.route("/departments/<string:code>/slots")
 class Slots(MethodView):
+    @blp.doc(operationId="listSlots")
     @blp.not_found
     @blp.arguments(SlotArgs, location="query")
     @blp.response(200, SlotPageSchema)
@@ -84,6 +87,7 @@ class Slots(MethodView):
 
 @blp.route("/appointments")
 class Appointments(MethodView):
+    @blp.doc(operationId="bookAppointment")
     @blp.auth(*rules.OWNER_ROLES)
     @blp.idempotent
     @blp.arguments(AppointmentCreateSchema)
@@ -98,6 +102,7 @@ class Appointments(MethodView):
 
 @blp.route("/appointments/<string:appointment_id>")
 class AppointmentById(MethodView):
+    @blp.doc(operationId="getAppointment")
     @blp.auth(*rules.OWNER_ROLES, "staff", "supervisor")
     @blp.not_found
     @blp.response(200, AppointmentSchema, headers=ETAG)
@@ -108,6 +113,7 @@ class AppointmentById(MethodView):
 
 @blp.route("/appointments/<string:appointment_id>/cancel")
 class Cancel(MethodView):
+    @blp.doc(operationId="cancelAppointment")
     @blp.auth(*rules.OWNER_ROLES)
     @blp.idempotent
     @blp.if_match
@@ -121,6 +127,7 @@ class Cancel(MethodView):
 
 @blp.route("/appointments/<string:appointment_id>/check-in")
 class CheckIn(MethodView):
+    @blp.doc(operationId="checkInAppointment")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -134,6 +141,7 @@ class CheckIn(MethodView):
 
 @blp.route("/appointments/<string:appointment_id>/no-show")
 class NoShow(MethodView):
+    @blp.doc(operationId="markAppointmentNoShow")
     @blp.auth("staff")
     @blp.idempotent
     @blp.if_match
@@ -147,6 +155,7 @@ class NoShow(MethodView):
 
 @blp.route("/me/appointments")
 class MyAppointments(MethodView):
+    @blp.doc(operationId="listMyAppointments")
     @blp.auth(*rules.OWNER_ROLES)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, page_of(AppointmentSchema))
@@ -157,6 +166,7 @@ class MyAppointments(MethodView):
 
 @blp.route("/staff/appointments")
 class DayList(MethodView):
+    @blp.doc(operationId="listStaffAppointments")
     @blp.auth("staff")
     @blp.arguments(DayListArgs, location="query")
     @blp.response(200, page_of(AppointmentSchema))

@@ -9,7 +9,7 @@ from marshmallow import fields
 from app.accounts.auth import current_user
 from app.http.api import Blueprint
 from app.wallet import attachments
-from schemas.base import BaseSchema, Id, UTCDateTime
+from schemas.base import BaseSchema, Id, ResponseSchema, UTCDateTime
 
 blp = Blueprint(
     "attachments",
@@ -19,7 +19,7 @@ blp = Blueprint(
 )
 
 
-class AttachmentSchema(BaseSchema):
+class AttachmentSchema(ResponseSchema):
     id = Id(attribute="_id", dump_only=True)
     filename = fields.String()
     content_type = fields.String(metadata={"enum": sorted(attachments.ALLOWED_TYPES)})
@@ -34,6 +34,7 @@ class UploadSchema(BaseSchema):
 
 @blp.route("")
 class Attachments(MethodView):
+    @blp.doc(operationId="uploadAttachment")
     @blp.auth()
     @blp.idempotent
     @Blueprint.accepts("multipart/form-data", max_bytes_setting="max_upload_bytes")
@@ -48,6 +49,7 @@ class Attachments(MethodView):
 
 @blp.route("/<string:attachment_id>")
 class AttachmentById(MethodView):
+    @blp.doc(operationId="downloadAttachment")
     @blp.auth()
     @blp.not_found
     @blp.response(200, description="The file's bytes", content_type="application/octet-stream")

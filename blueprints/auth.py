@@ -17,6 +17,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accoun
 
 @blp.route("/register")
 class Register(MethodView):
+    @blp.doc(operationId="registerAccount")
     @blp.idempotent
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema)
@@ -42,6 +43,7 @@ class Login(MethodView):
         "also share a window per phone and per address. An address the phone signed in from "
         "before is only slowed by its own failures. See Retry-After.",
     )
+    @blp.doc(operationId="login")
     def post(self, data):
         """Exchange phone and password for an access and a refresh token"""
         return accounts.login(data["phone"], data["password"], ratelimit.client_address())
@@ -58,6 +60,7 @@ class Refresh(MethodView):
         "presenting the token it just rotated, within ONEVISIT_REFRESH_GRACE_SECONDS and "
         "before the new pair's refresh token was used, gets that same pair again (200).",
     )
+    @blp.doc(operationId="refreshTokens")
     def post(self, data):
         """Rotate a refresh token: a new pair; a lost answer may be retried briefly, any
         other reuse revokes the whole family"""
@@ -70,6 +73,7 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @blp.doc(operationId="logout")
     @blp.auth()
     @blp.arguments(RefreshSchema)
     @blp.response(204)

@@ -20,6 +20,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Wallet(MethodView):
+    @blp.doc(operationId="listMyCertificates")
     @blp.auth()
     @blp.on_behalf(acting.WALLET)
     @blp.arguments(CertificateListArgs, location="query")
@@ -33,6 +34,7 @@ class Wallet(MethodView):
 
 @blp.route("/<string:certificate_id>")
 class CertificateById(MethodView):
+    @blp.doc(operationId="getMyCertificate")
     @blp.auth()
     @blp.on_behalf(acting.WALLET)
     @blp.not_found
@@ -44,6 +46,7 @@ class CertificateById(MethodView):
 
 @blp.route("/<string:certificate_id>/access-log")
 class CertificateAccessLog(MethodView):
+    @blp.doc(operationId="listCertificateAccessLog")
     @blp.auth()
     @blp.on_behalf(acting.WALLET)
     @blp.not_found

@@ -24,6 +24,7 @@ blp = Blueprint(
 
 @blp.route("/complaint-categories")
 class AdminCategories(MethodView):
+    @blp.doc(operationId="createComplaintCategory")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(CategoryCreateSchema)
@@ -37,6 +38,7 @@ class AdminCategories(MethodView):
 
 @blp.route("/complaint-categories/<string:code>")
 class AdminCategoryByCode(MethodView):
+    @blp.doc(operationId="replaceComplaintCategory")
     @blp.auth("admin")
     @blp.if_match
     @blp.not_found
@@ -51,6 +53,7 @@ class AdminCategoryByCode(MethodView):
 
 @blp.route("/open311/keys")
 class Open311Keys(MethodView):
+    @blp.doc(operationId="issueOpen311Key")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(Open311KeyCreateSchema)
@@ -63,6 +66,7 @@ class Open311Keys(MethodView):
 
 @blp.route("/open311/keys/<string:key_id>")
 class Open311KeyById(MethodView):
+    @blp.doc(operationId="revokeOpen311Key")
     @blp.auth("admin")
     @blp.not_found
     @blp.response(204)

@@ -10,7 +10,7 @@ from app.accounts.auth import current_user
 from app.complaints import categories
 from app.complaints import service as complaints
 from app.http.api import Blueprint, etag_for, if_match_version
-from schemas.base import page_of
+from schemas.base import CataloguePageArgs, page_of
 from schemas.cases import RatingSchema, ReasonSchema
 from schemas.complaints import (
     AssignSchema,
@@ -32,6 +32,12 @@ blp = Blueprint(
     description="Complaints, inquiries, suggestions and disputes (12345 / mediation)",
 )
 OWNERS = ("resident", "enterprise")
+CATEGORY_ETAG = {
+    "ETag": {
+        "description": 'The category\'s version, e.g. "v3"; its PUT takes it as If-Match',
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _one(doc: dict[str, Any], status: int = 200):
@@ -41,24 +47,31 @@ def _one(doc: dict[str, Any], status: int = 200):
 
 @blp.route("/complaint-categories")
 class Categories(MethodView):
+    @blp.doc(operationId="listComplaintCategories")
+    @blp.public_cache
+    @blp.arguments(CataloguePageArgs, location="query")
     @blp.response(200, CategoryListSchema)
-    def get(self):
-        """Complaint categories (a dozen or so; one page): time limit, default department,
-        questions"""
-        return {"items": categories.list_active(), "next_cursor": None}
+    def get(self, args):
+        """Complaint categories in code order (a dozen or so: one page unless `limit` asks
+        for less): time limit, default department, questions"""
+        return categories.page_active(args["limit"], args["cursor"]).to_dict()
 
 
 @blp.route("/complaint-categories/<string:code>")
 class CategoryByCode(MethodView):
+    @blp.doc(operationId="getComplaintCategory")
+    @blp.public_cache
     @blp.not_found
-    @blp.response(200, CategorySchema)
+    @blp.response(200, CategorySchema, headers=CATEGORY_ETAG)
     def get(self, code):
         """One complaint category with its questions"""
-        return categories.get(code)
+        category = categories.get(code)
+        return category, 200, {"ETag": etag_for(category["version"])}
 
 
 @blp.route("/complaints")
 class Complaints(MethodView):
+    @blp.doc(operationId="fileComplaint")
     @blp.auth(*OWNERS)
     @blp.idempotent
     @blp.arguments(ComplaintCreateSchema)
@@ -73,6 +86,7 @@ class Complaints(MethodView):
         publication = {"publish_text": data.pop("public")}
         return _one(complaints.submit(current_user(), data, open311=publication), 201)
 
+    @blp.doc(operationId="listComplaints")
     @blp.auth("resident", "enterprise", "staff", "supervisor")
     @blp.arguments(ComplaintListArgs, location="query")
     @blp.response(200, page_of(ComplaintSummarySchema))
@@ -87,6 +101,7 @@ class Complaints(MethodView):
 
 @blp.route("/complaints/<string:complaint_id>")
 class ComplaintById(MethodView):
+    @blp.doc(operationId="getComplaint")
     @blp.auth("resident", "enterprise", "staff", "supervisor")
     @blp.not_found
     @blp.response(200, ComplaintSchema)
@@ -95,9 +110,16 @@ class ComplaintById(MethodView):
         return _one(complaints.read(current_user(), complaint_id))
 
 
-def _action(path: str, summary: str, roles: tuple[str, ...], schema=None, status: int = 200):
-    """Register POST /complaints/{id}/<path> with the usual auth, Idempotency-Key, If-Match and
-    404 handling and documentation."""
+def _action(
+    path: str,
+    operation_id: str,
+    summary: str,
+    roles: tuple[str, ...],
+    schema=None,
+    status: int = 200,
+):
+    """Register POST /complaints/{id}/<path> (OPERATION_ID in the OpenAPI document) with the
+    usual auth, Idempotency-Key, If-Match and 404 handling and documentation."""
 
     def register(handler):
         def view_func(self, *args, **kwargs):
@@ -112,6 +134,7 @@ def _action(path: str, summary: str, roles: tuple[str, ...], schema=None, status
         decorated = blp.if_match(decorated)
         decorated = blp.idempotent(decorated)
         decorated = blp.auth(*roles)(decorated)
+        decorated = blp.doc(operationId=operation_id)(decorated)
         view_class = type(f"Complaint_{path}", (MethodView,), {"post": decorated})
         blp.route(f"/complaints/<string:complaint_id>/{path}")(view_class)
         return handler
@@ -121,6 +144,7 @@ def _action(path: str, summary: str, roles: tuple[str, ...], schema=None, status
 
 @_action(
     "assign",
+    "assignComplaint",
     "Route to a department or a mediation organisation (staff of the complaint's hotline)\n\n"
     "Body: `{department}` or `{mediation_org}` (a department of kind mediation).",
     ("staff",),
@@ -132,6 +156,7 @@ def _assign(data, complaint_id):
 
 @_action(
     "refuse",
+    "refuseComplaint",
     "Refuse an assignment that is not ours (staff of the assigned department)\n\n"
     "The complaint goes back to the hotline queue with the reason; the time it was held "
     "here is charged to nobody (due_at moves back by it).",
@@ -144,6 +169,7 @@ def _refuse(data, complaint_id):
 
 @_action(
     "take",
+    "takeComplaint",
     "Take the case as its mediator (staff of the assigned mediation organisation)",
     ("staff",),
 )
@@ -153,6 +179,7 @@ def _take(complaint_id):
 
 @_action(
     "sessions",
+    "recordMediationSession",
     "Record a mediation session with notes (the mediator; the first one takes the case)",
     ("staff",),
     SessionInSchema,
@@ -163,13 +190,20 @@ def _session(data, complaint_id):
     return _one(doc, 201)
 
 
-@_action("reply", "Reply to the complainant (assigned staff)", ("staff",), ReplySchema)
+@_action(
+    "reply",
+    "replyToComplaint",
+    "Reply to the complainant (assigned staff)",
+    ("staff",),
+    ReplySchema,
+)
 def _reply(data, complaint_id):
     return _one(complaints.reply(current_user(), complaint_id, data["message"], if_match_version()))
 
 
 @_action(
     "resolve",
+    "resolveComplaint",
     "Resolve it (assigned staff); disputes need an outcome\n\n"
     "`outcome: settled` may carry the `agreement` text (optional: an oral agreement is "
     "lawful); `not_settled` needs `referral` (e.g. court). The clock stops; an unconfirmed "
@@ -181,13 +215,19 @@ def _resolve(data, complaint_id):
     return _one(complaints.resolve(current_user(), complaint_id, data, if_match_version()))
 
 
-@_action("confirm", "Accept the resolution and close the complaint (complainant)", OWNERS)
+@_action(
+    "confirm",
+    "confirmComplaint",
+    "Accept the resolution and close the complaint (complainant)",
+    OWNERS,
+)
 def _confirm(complaint_id):
     return _one(complaints.confirm(current_user(), complaint_id, if_match_version()))
 
 
 @_action(
     "reopen",
+    "reopenComplaint",
     "Reopen within 15 days of the resolution, with a reason (complainant)\n\n"
     "Back to the department that resolved it, with a fresh time limit.",
     OWNERS,
@@ -199,6 +239,7 @@ def _reopen(data, complaint_id):
 
 @_action(
     "rating",
+    "rateComplaint",
     "Rate the handling once, after resolution (complainant); 1-2 is a bad rating",
     OWNERS,
     RatingSchema,

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.http.api import Blueprint
-from schemas.base import page_of
+from schemas.base import CataloguePageArgs, page_of
 from schemas.catalogue import DepartmentArgs, DepartmentSchema, RegionSchema
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Regions and departments")
@@ -15,14 +15,20 @@ blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Region
 
 @blp.route("/regions")
 class Regions(MethodView):
+    @blp.doc(operationId="listRegions")
+    @blp.public_cache
+    @blp.arguments(CataloguePageArgs, location="query")
     @blp.response(200, page_of(RegionSchema))
-    def get(self):
-        """All administrative regions served (a few dozen; one page)"""
-        return {"items": regions_repo.all_regions(), "next_cursor": None}
+    def get(self, args):
+        """All administrative regions served, in code order (a few dozen: one page unless
+        `limit` asks for less)"""
+        return regions_repo.page(args["limit"], args["cursor"]).to_dict()
 
 
 @blp.route("/departments")
 class Departments(MethodView):
+    @blp.doc(operationId="listDepartments")
+    @blp.public_cache
     @blp.arguments(DepartmentArgs, location="query")
     @blp.response(200, page_of(DepartmentSchema))
     def get(self, args):

@@ -19,6 +19,7 @@ class HealthSchema(Schema):
 
 @blp.route("/healthz")
 class Liveness(MethodView):
+    @blp.doc(operationId="getLiveness")
     @blp.response(200, HealthSchema)
     def get(self):
         """The process is up (no dependencies checked)"""
@@ -27,6 +28,7 @@ class Liveness(MethodView):
 
 @blp.route("/readyz")
 class Readiness(MethodView):
+    @blp.doc(operationId="getReadiness")
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="Not ready: see checks")
     def get(self):

@@ -30,6 +30,8 @@ ETAG = {
 
 @blp.route("/matters")
 class Matters(MethodView):
+    @blp.doc(operationId="listMatters")
+    @blp.public_cache
     @blp.arguments(MatterListArgs, location="query")
     @blp.response(200, page_of(MatterSummarySchema))
     def get(self, args):
@@ -47,6 +49,8 @@ class Matters(MethodView):
 
 @blp.route("/matters/<string:code>")
 class MatterByCode(MethodView):
+    @blp.doc(operationId="getMatter")
+    @blp.public_cache
     @blp.not_found
     @blp.arguments(MatterVersionArgs, location="query")
     @blp.response(200, MatterSchema, headers=ETAG)
@@ -58,6 +62,7 @@ class MatterByCode(MethodView):
 
 @blp.route("/admin/matters")
 class AdminMatters(MethodView):
+    @blp.doc(operationId="createMatter")
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(MatterDefinitionSchema)
@@ -71,6 +76,7 @@ class AdminMatters(MethodView):
 
 @blp.route("/admin/matters/<string:code>")
 class AdminMatterByCode(MethodView):
+    @blp.doc(operationId="updateMatter")
     @blp.auth("admin")
     @blp.if_match
     @blp.not_found

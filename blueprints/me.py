@@ -14,12 +14,14 @@ blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="My account
 
 @blp.route("")
 class Me(MethodView):
+    @blp.doc(operationId="getMyProfile")
     @blp.auth()
     @blp.response(200, UserSchema)
     def get(self):
         """My profile"""
         return accounts.profile(current_user())
 
+    @blp.doc(operationId="updateMyProfile")
     @blp.auth()
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, UserSchema)
@@ -43,6 +45,7 @@ class Me(MethodView):
 
 @blp.route("/devices")
 class Devices(MethodView):
+    @blp.doc(operationId="registerDevice")
     @blp.auth()
     @blp.arguments(DeviceSchema)
     @blp.response(204)
@@ -53,6 +56,7 @@ class Devices(MethodView):
 
 @blp.route("/devices/<string:token>")
 class DeviceByToken(MethodView):
+    @blp.doc(operationId="unregisterDevice")
     @blp.auth()
     @blp.not_found
     @blp.response(204)

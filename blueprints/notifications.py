@@ -25,6 +25,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Notifications(MethodView):
+    @blp.doc(operationId="listMyNotifications")
     @blp.auth()
     @blp.arguments(NotificationListArgs, location="query")
     @blp.response(200, page_of(NotificationSchema))
@@ -37,6 +38,7 @@ class Notifications(MethodView):
 
 @blp.route("/unread-count")
 class UnreadCount(MethodView):
+    @blp.doc(operationId="countUnreadNotifications")
     @blp.auth()
     @blp.response(200, UnreadCountSchema)
     def get(self):
@@ -46,6 +48,7 @@ class UnreadCount(MethodView):
 
 @blp.route("/<string:notification_id>/read")
 class ReadOne(MethodView):
+    @blp.doc(operationId="markNotificationRead")
     @blp.auth()
     @blp.not_found
     @blp.response(200, NotificationSchema)
@@ -56,6 +59,7 @@ class ReadOne(MethodView):
 
 @blp.route("/read-all")
 class ReadAll(MethodView):
+    @blp.doc(operationId="markAllNotificationsRead")
     @blp.auth()
     @blp.response(200, ReadAllSchema)
     def post(self):

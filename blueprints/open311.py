@@ -95,6 +95,14 @@ def _http_error(error: HTTPException) -> Response:
     return _errors(error.code or 500, error.description or "error")
 
 
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """GeoReport v2's own OpenAPI document (blueprints/open311_openapi.py)."""
+    from blueprints.open311_openapi import DOCUMENT
+
+    return Response(json.dumps(DOCUMENT), mimetype="application/json")
+
+
 @bp.get("/services.<fmt>")
 def services(fmt: str) -> Response:
     return render(_format(fmt), "services", open311.services())

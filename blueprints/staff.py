@@ -16,6 +16,7 @@ blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staf
 
 @blp.route("/inbox")
 class Inbox(MethodView):
+    @blp.doc(operationId="listStaffInbox")
     @blp.auth("staff")
     @blp.arguments(InboxArgs, location="query")
     @blp.response(200, page_of(InboxItemSchema))

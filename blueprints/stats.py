@@ -22,6 +22,7 @@ blp = Blueprint(
 
 @blp.route("/stats/overview")
 class Overview(MethodView):
+    @blp.doc(operationId="getStatsOverview")
     @blp.auth("supervisor")
     @blp.arguments(KpiOverviewArgs, location="query")
     @blp.response(200, KpiOverviewSchema)
@@ -32,6 +33,7 @@ class Overview(MethodView):
 
 @blp.route("/stats/departments")
 class Departments(MethodView):
+    @blp.doc(operationId="listDepartmentStats")
     @blp.auth("supervisor")
     @blp.arguments(KpiDepartmentsArgs, location="query")
     @blp.response(200, DepartmentRankingSchema)
@@ -42,6 +44,7 @@ class Departments(MethodView):
 
 @blp.route("/public/stats")
 class PublicStats(MethodView):
+    @blp.doc(operationId="getPublicStats")
     @blp.arguments(PublicKpiArgs, location="query")
     @blp.response(200, KpiOverviewSchema)
     def get(self, args):

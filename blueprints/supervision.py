@@ -34,6 +34,7 @@ def _single(event):
 
 @blp.route("/feed")
 class Feed(MethodView):
+    @blp.doc(operationId="listSupervisionFeed")
     @blp.auth("supervisor")
     @blp.arguments(SupervisionFeedArgs, location="query")
     @blp.response(200, page_of(EventSchema))
@@ -73,6 +74,7 @@ class Stream(MethodView):
         "event as in the feed. Comment lines (`: heartbeat`) keep the connection alive. The "
         "server ends a connection after a few minutes; reconnect with Last-Event-ID.",
     )
+    @blp.doc(operationId="streamSupervisionEvents")
     @blp.alt_response(503, description="Too many live streams on this server; see Retry-After")
     def get(self, args):
         """Live supervision events of my region (Server-Sent Events, resumable), optionally of
@@ -103,6 +105,7 @@ class Stream(MethodView):
 
 @blp.route("/events/<string:event_id>")
 class EventById(MethodView):
+    @blp.doc(operationId="getSupervisionEvent")
     @blp.auth("supervisor")
     @blp.not_found
     @blp.response(200, EventSchema)
@@ -113,6 +116,7 @@ class EventById(MethodView):
 
 @blp.route("/events/<string:event_id>/ack")
 class Acknowledge(MethodView):
+    @blp.doc(operationId="acknowledgeSupervisionEvent")
     @blp.auth("supervisor")
     @blp.idempotent
     @blp.if_match
@@ -125,6 +129,7 @@ class Acknowledge(MethodView):
 
 @blp.route("/events/<string:event_id>/notes")
 class Notes(MethodView):
+    @blp.doc(operationId="addSupervisionNote")
     @blp.auth("supervisor")
     @blp.idempotent
     @blp.if_match
@@ -138,6 +143,7 @@ class Notes(MethodView):
 
 @blp.route("/events/<string:event_id>/close")
 class Close(MethodView):
+    @blp.doc(operationId="closeSupervisionEvent")
     @blp.auth("supervisor")
     @blp.idempotent
     @blp.if_match
@@ -151,6 +157,7 @@ class Close(MethodView):
 
 @blp.route("/reports")
 class Reports(MethodView):
+    @blp.doc(operationId="reportProblem")
     @blp.auth()
     @blp.idempotent
     @blp.arguments(PublicReportSchema)

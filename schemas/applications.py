@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.applications.rules import STATES
 from schemas.base import (
     BaseSchema,
     Id,
     PageArgs,
+    ResponseSchema,
     StrictString,
     UTCDateTime,
 )
@@ -20,6 +21,13 @@ from schemas.cases import TimelineEntrySchema
 
 
 class MaterialRefSchema(BaseSchema):
+    """A required material: the key and exactly one source, an attachment or a certificate."""
+
+    # Documented as one of two named shapes (app.http.openapi), one typed class each.
+    openapi_one_of = {
+        "AttachmentMaterialRef": ("attachment_id",),
+        "WalletMaterialRef": ("certificate_id",),
+    }
     key = StrictString(required=True, validate=validate.Length(min=1, max=64))
     attachment_id = Id(metadata={"description": "An attachment you uploaded"})
     certificate_id = Id(
@@ -87,18 +95,18 @@ class ApplicationListArgs(PageArgs):
 # ------------------------------------------------------------------ responses
 
 
-class MatterRefSchema(Schema):
+class MatterRefSchema(ResponseSchema):
     code = fields.String()
     version = fields.Integer()
     name = fields.String()
 
 
-class EnterpriseViewSchema(Schema):
+class EnterpriseViewSchema(ResponseSchema):
     name = fields.String()
     credit_code = fields.String(metadata={"description": "Masked"})
 
 
-class ApplicantSchema(Schema):
+class ApplicantSchema(ResponseSchema):
     id = Id()
     kind = fields.String(metadata={"enum": ["person", "enterprise"]})
     name = fields.String(metadata={"description": "Masked, e.g. 张**"})
@@ -109,47 +117,48 @@ class ApplicantSchema(Schema):
     enterprise = fields.Nested(EnterpriseViewSchema, allow_none=True)
 
 
-class CitedMaterialSchema(Schema):
+class CitedMaterialSchema(ResponseSchema):
     key = fields.String()
     name = fields.String(allow_none=True)
-    attachment_id = Id()
-    certificate_id = Id()
-    certificate_type = fields.String()
+    # One source per material: an attachment, or a wallet certificate and its type.
+    attachment_id = Id(metadata={"optional": True})
+    certificate_id = Id(metadata={"optional": True})
+    certificate_type = fields.String(metadata={"optional": True})
 
 
-class ReviewSchema(Schema):
+class ReviewSchema(ResponseSchema):
     department = fields.String()
     status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
     opinion = fields.String(allow_none=True)
     decided_at = UTCDateTime(allow_none=True)
 
 
-class SupplementRequestViewSchema(Schema):
+class SupplementRequestViewSchema(ResponseSchema):
     materials = fields.List(fields.String())
     reason = fields.String()
     department = fields.String()
     requested_at = UTCDateTime()
 
 
-class StaffRefSchema(Schema):
+class StaffRefSchema(ResponseSchema):
     id = fields.String()
     name = fields.String()
     department = fields.String(allow_none=True)
 
 
-class VisitViewSchema(Schema):
+class VisitViewSchema(ResponseSchema):
     at = UTCDateTime()
     purpose = fields.String()
     staff = fields.Nested(StaffRefSchema)
 
 
-class RatingViewSchema(Schema):
+class RatingViewSchema(ResponseSchema):
     score = fields.Integer()
     comment = fields.String(allow_none=True)
     at = UTCDateTime()
 
 
-class ApplicationSchema(Schema):
+class ApplicationSchema(ResponseSchema):
     id = Id(attribute="_id")
     tracking_no = fields.String(metadata={"example": "ZJ20261126000123"})
     status = fields.String(metadata={"enum": list(STATES)})
@@ -177,7 +186,7 @@ class ApplicationSchema(Schema):
     version = fields.Integer()
 
 
-class ApplicationSummarySchema(Schema):
+class ApplicationSummarySchema(ResponseSchema):
     """One line of 'my applications'."""
 
     id = Id(attribute="_id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.accounts.identity import is_credit_code, is_mainland_mobile, is_resident_id
-from schemas.base import BaseSchema, StrictString
+from schemas.base import BaseSchema, ResponseSchema, StrictString
 
 PHONE = {"example": "13800000001", "description": "Mainland mobile number"}
 
@@ -68,7 +68,7 @@ class RefreshSchema(BaseSchema):
     refresh_token = StrictString(required=True, validate=validate.Length(min=1, max=256))
 
 
-class TokenPairSchema(BaseSchema):
+class TokenPairSchema(ResponseSchema):
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from flask import current_app, has_app_context
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate
 
 from app import clock
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -18,6 +19,36 @@ class BaseSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+
+class ResponseSchema(Schema):
+    """Response bodies: every field is always sent, so the OpenAPI document lists every field
+    as required (app.http.openapi). A nullable field with nothing to say is sent as null; a
+    field that may be left out says so with `metadata={"optional": True}`. Tests fail on a
+    response that leaves out a field it promises (a 500 in testing, so no suite can miss it)."""
+
+    openapi_response = True
+
+    @post_dump
+    def send_every_field(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        for name, field in self.dump_fields.items():
+            key = field.data_key or name
+            if key in data or field.metadata.get("optional"):
+                continue
+            if field.allow_none:
+                data[key] = None
+            elif has_app_context() and current_app.testing:
+                raise AssertionError(f"{type(self).__name__}.{key} is required but was not sent")
+        return data
+
+
+def required_in_response(schema: Schema) -> list[str]:
+    """The response fields the OpenAPI document lists as required (see ResponseSchema)."""
+    return [
+        field.data_key or name
+        for name, field in schema.dump_fields.items()
+        if not field.metadata.get("optional")
+    ]
 
 
 class QuerySchema(Schema):
@@ -119,6 +150,16 @@ class PageArgs(QuerySchema):
     )
 
 
+class CataloguePageArgs(PageArgs):
+    """Short catalogue lists (regions, categories): the whole list is one page by default."""
+
+    limit = fields.Integer(
+        load_default=MAX_LIMIT,
+        validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": f"Page size, at most {MAX_LIMIT} (the default)"},
+    )
+
+
 _pages: dict[str, type[Schema]] = {}
 
 
@@ -128,7 +169,7 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     if name not in _pages:
         _pages[name] = type(
             name,
-            (Schema,),
+            (ResponseSchema,),
             {
                 "items": fields.List(fields.Nested(item_schema), required=True),
                 "next_cursor": fields.String(allow_none=True, required=True),

@@ -1,9 +1,9 @@
 """Pieces every kind of case shares (applications, complaints): a reason, a rating, and the
 entries of the append-only timeline that app.cases.workflow writes."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from schemas.base import BaseSchema, StrictInteger, StrictString, UTCDateTime
+from schemas.base import BaseSchema, ResponseSchema, StrictInteger, StrictString, UTCDateTime
 
 
 class ReasonSchema(BaseSchema):
@@ -15,21 +15,22 @@ class RatingSchema(BaseSchema):
     comment = StrictString(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class ActorSchema(Schema):
+class ActorSchema(ResponseSchema):
     id = fields.String(allow_none=True)
     role = fields.String()
     name = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
 
 
-class TimelineEntrySchema(Schema):
+class TimelineEntrySchema(ResponseSchema):
     at = UTCDateTime()
     actor = fields.Nested(ActorSchema)
     on_behalf_of = fields.Nested(
         ActorSchema,
         metadata={
             "description": "When the actor acted for someone else (a delegation, or a "
-            "guardian for a dependant): that person, the case's applicant"
+            "guardian for a dependant): that person, the case's applicant",
+            "optional": True,
         },
     )
     action = fields.String()

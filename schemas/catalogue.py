@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from schemas.base import BaseSchema, QuerySchema, StrictString
+from schemas.base import BaseSchema, QuerySchema, ResponseSchema, StrictString
 
 DEPARTMENT_KINDS = ("government", "hotline", "mediation")
 
 
-class RegionSchema(BaseSchema):
+class RegionSchema(ResponseSchema):
     code = fields.String(attribute="_id", required=True, metadata={"example": "330100"})
     name = fields.String(required=True)
-    name_zh = fields.String()
+    name_zh = fields.String(metadata={"optional": True})
     parent = fields.String(allow_none=True)
     level = fields.String(metadata={"enum": ["province", "city", "county"]})
 

@@ -6,16 +6,16 @@ from marshmallow import fields, validate
 
 from app.wallet.certificates import CERTIFICATE_TYPES
 from app.wallet.presentations import REASONS
-from schemas.base import BaseSchema, Id, PageArgs, StrictString, UTCDateTime
+from schemas.base import Id, PageArgs, ResponseSchema, StrictString, UTCDateTime
 
 
-class CertificateSourceSchema(BaseSchema):
+class CertificateSourceSchema(ResponseSchema):
     kind = fields.String(required=True, metadata={"example": "application"})
     id = Id(required=True)
     tracking_no = fields.String(required=True)
 
 
-class CertificateSchema(BaseSchema):
+class CertificateSchema(ResponseSchema):
     id = Id(attribute="_id", required=True)
     type = fields.String(required=True, metadata={"enum": list(CERTIFICATE_TYPES)})
     number = fields.String(required=True, metadata={"example": "ZJC20261126000042"})
@@ -38,25 +38,25 @@ class CertificateListArgs(PageArgs):
     type = StrictString(validate=validate.OneOf(CERTIFICATE_TYPES))
 
 
-class CertificateReaderSchema(BaseSchema):
+class CertificateReaderSchema(ResponseSchema):
     name = fields.String(required=True)
     department = fields.String(allow_none=True, required=True)
     department_name = fields.String(allow_none=True, required=True)
 
 
-class CertificateCaseSchema(BaseSchema):
+class CertificateCaseSchema(ResponseSchema):
     kind = fields.String(required=True, metadata={"example": "application"})
     id = Id(required=True)
     tracking_no = fields.String(required=True)
 
 
-class VerificationOutcomeSchema(BaseSchema):
+class VerificationOutcomeSchema(ResponseSchema):
     id = fields.String(required=True, metadata={"description": "The presentation (token jti)"})
     valid = fields.Boolean(required=True)
     reason = fields.String(allow_none=True, required=True)
 
 
-class CertificateAccessSchema(BaseSchema):
+class CertificateAccessSchema(ResponseSchema):
     kind = fields.String(
         dump_default="case_read",
         metadata={
@@ -71,11 +71,14 @@ class CertificateAccessSchema(BaseSchema):
     presentation = fields.Nested(
         VerificationOutcomeSchema,
         allow_none=True,
-        metadata={"description": "For a verification: which presentation, and its outcome"},
+        metadata={
+            "description": "For a verification: which presentation, and its outcome",
+            "optional": True,
+        },
     )
 
 
-class PresentationSchema(BaseSchema):
+class PresentationSchema(ResponseSchema):
     id = fields.String(attribute="_id", required=True)
     token = fields.String(
         required=True,
@@ -91,11 +94,11 @@ class PresentationSchema(BaseSchema):
     expires_at = UTCDateTime(required=True)
 
 
-class VerifiedHolderSchema(BaseSchema):
+class VerifiedHolderSchema(ResponseSchema):
     name = fields.String(allow_none=True, required=True, metadata={"description": "Masked"})
 
 
-class VerificationSchema(BaseSchema):
+class VerificationSchema(ResponseSchema):
     valid = fields.Boolean(required=True)
     reason = fields.String(
         allow_none=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.complaints.rules import STATES
 from schemas.base import (
@@ -10,6 +10,7 @@ from schemas.base import (
     Id,
     PageArgs,
     QuerySchema,
+    ResponseSchema,
     StrictBoolean,
     StrictInteger,
     StrictNumber,
@@ -46,15 +47,21 @@ class QuestionSchema(BaseSchema):
     )
 
 
-class QuestionOutSchema(Schema):
+class QuestionOutSchema(ResponseSchema):
     code = fields.String()
     datatype = fields.String(metadata={"enum": list(QUESTION_TYPES)})
     required = fields.Boolean()
     description = fields.String()
-    datatype_description = fields.String()
+    datatype_description = fields.String(metadata={"optional": True})
     # A plain dict has a .values method: read the key, never the attribute.
     values = fields.Function(
-        lambda q: q.get("values"), metadata={"type": "array", "items": {"type": "object"}}
+        lambda q: q.get("values"),
+        allow_none=True,
+        metadata={
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/QuestionValue"},
+            "description": "The choices of a singlevaluelist or multivaluelist; null otherwise",
+        },
     )
 
 
@@ -80,7 +87,7 @@ class CategoryCreateSchema(CategoryBodySchema):
     code = StrictString(required=True, validate=CODE, metadata={"example": "noise"})
 
 
-class CategorySchema(Schema):
+class CategorySchema(ResponseSchema):
     code = fields.String(attribute="_id")
     name = fields.String()
     name_zh = fields.String(allow_none=True)
@@ -99,7 +106,7 @@ class CategorySchema(Schema):
     updated_at = UTCDateTime()
 
 
-class CategoryListSchema(Schema):
+class CategoryListSchema(ResponseSchema):
     items = fields.List(fields.Nested(CategorySchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
 
@@ -173,11 +180,15 @@ class ReplySchema(BaseSchema):
 class ResolveSchema(BaseSchema):
     resolution = StrictString(required=True, validate=validate.Length(min=1, max=5000))
     outcome = StrictString(
-        validate=validate.OneOf(OUTCOMES), metadata={"description": "Required for disputes"}
+        validate=validate.OneOf(OUTCOMES),
+        metadata={"description": "Required for disputes", "x-enum-name": "DisputeOutcome"},
     )
     agreement = StrictString(
         validate=validate.Length(min=1, max=10000),
-        metadata={"description": "The agreement text; required when outcome is settled"},
+        metadata={
+            "description": "The agreement text of a settled dispute; optional (an oral "
+            "agreement is lawful)"
+        },
     )
     referral = StrictString(
         validate=validate.Length(min=1, max=1000),
@@ -195,51 +206,51 @@ class SessionInSchema(BaseSchema):
     )
 
 
-class ActorRefSchema(Schema):
+class ActorRefSchema(ResponseSchema):
     id = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
 
 
-class LocationSchema(Schema):
+class LocationSchema(ResponseSchema):
     lat = fields.Float(allow_none=True)
     lng = fields.Float(allow_none=True)
     address = fields.String(allow_none=True)
 
 
-class PartySchema(Schema):
+class PartySchema(ResponseSchema):
     name = fields.String()
     role = fields.String()
     contact = fields.String(allow_none=True)
 
 
-class ContactSchema(Schema):
+class ContactSchema(ResponseSchema):
     first_name = fields.String(allow_none=True)
     last_name = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
 
 
-class ComplainantSchema(Schema):
+class ComplainantSchema(ResponseSchema):
     id = Id()
     name = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
 
 
-class RefusalSchema(Schema):
+class RefusalSchema(ResponseSchema):
     department = fields.String()
     reason = fields.String()
     at = UTCDateTime()
     by = fields.Nested(ActorRefSchema)
 
 
-class ReplyOutSchema(Schema):
+class ReplyOutSchema(ResponseSchema):
     at = UTCDateTime()
     by = fields.Nested(ActorRefSchema)
     message = fields.String()
 
 
-class SessionSchema(Schema):
+class SessionSchema(ResponseSchema):
     id = Id()
     held_at = UTCDateTime()
     notes = fields.String()
@@ -248,24 +259,24 @@ class SessionSchema(Schema):
     recorded_at = UTCDateTime()
 
 
-class ReopenSchema(Schema):
+class ReopenSchema(ResponseSchema):
     at = UTCDateTime()
     reason = fields.String()
 
 
-class RatingOutSchema(Schema):
+class RatingOutSchema(ResponseSchema):
     score = fields.Integer()
     comment = fields.String(allow_none=True)
     at = UTCDateTime()
 
 
-class RepeatRefSchema(Schema):
+class RepeatRefSchema(ResponseSchema):
     id = Id()
     tracking_no = fields.String()
     created_at = UTCDateTime()
 
 
-class ComplaintSchema(Schema):
+class ComplaintSchema(ResponseSchema):
     id = Id(attribute="_id")
     tracking_no = fields.String()
     kind = fields.String(metadata={"enum": list(KINDS)})
@@ -302,7 +313,8 @@ class ComplaintSchema(Schema):
     repeat_of = Id(allow_none=True)
     repeat_of_tracking_no = fields.String(allow_none=True)
     repeat_reason = fields.String(
-        allow_none=True, metadata={"enum": ["same_complainant", "nearby", None]}
+        allow_none=True,
+        metadata={"enum": ["same_complainant", "nearby", None], "x-enum-name": "RepeatReason"},
     )
     repeats = fields.List(
         fields.Nested(RepeatRefSchema),
@@ -319,11 +331,16 @@ class ComplaintSchema(Schema):
     sessions = fields.List(fields.Nested(SessionSchema))
     resolution = fields.String(allow_none=True)
     resolved_at = UTCDateTime(allow_none=True)
-    outcome = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
+    outcome = fields.String(
+        allow_none=True, metadata={"enum": [*OUTCOMES, None], "x-enum-name": "DisputeOutcome"}
+    )
     agreement = fields.String(allow_none=True)
     referral = fields.String(allow_none=True)
     closed_at = UTCDateTime(allow_none=True)
-    close_reason = fields.String(allow_none=True, metadata={"enum": ["confirmed", "auto", None]})
+    close_reason = fields.String(
+        allow_none=True,
+        metadata={"enum": ["confirmed", "auto", None], "x-enum-name": "CloseReason"},
+    )
     reopens = fields.List(fields.Nested(ReopenSchema))
     rating = fields.Nested(RatingOutSchema, allow_none=True)
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
@@ -332,7 +349,7 @@ class ComplaintSchema(Schema):
     updated_at = UTCDateTime()
 
 
-class ComplaintSummarySchema(Schema):
+class ComplaintSummarySchema(ResponseSchema):
     id = Id(attribute="_id")
     tracking_no = fields.String()
     kind = fields.String()
@@ -355,7 +372,7 @@ class Open311KeyCreateSchema(BaseSchema):
     name = StrictString(required=True, validate=validate.Length(min=1, max=100))
 
 
-class Open311KeySchema(Schema):
+class Open311KeySchema(ResponseSchema):
     id = Id(attribute="_id")
     name = fields.String()
     api_key = fields.String(metadata={"description": "Shown once, at creation"})

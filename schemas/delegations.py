@@ -6,7 +6,7 @@ from marshmallow import fields, validate, validates
 
 from app.accounts.identity import mask_phone, mask_resident_id
 from schemas.auth import check_phone, phone_field
-from schemas.base import BaseSchema, Id, StrictString, UTCDateTime
+from schemas.base import BaseSchema, Id, ResponseSchema, StrictString, UTCDateTime
 
 SCOPES = ["apply", "apply_and_wallet"]
 
@@ -37,12 +37,12 @@ class DelegationCreateSchema(BaseSchema):
         check_phone(value)
 
 
-class GrantorSchema(BaseSchema):
+class GrantorSchema(ResponseSchema):
     id = Id(required=True, metadata={"description": "Send it as On-Behalf-Of"})
     name = fields.String(allow_none=True, required=True, metadata={"description": "Masked"})
 
 
-class DelegationSchema(BaseSchema):
+class DelegationSchema(ResponseSchema):
     id = Id(attribute="_id", required=True)
     direction = fields.String(
         required=True,
@@ -71,7 +71,7 @@ class DependantCreateSchema(BaseSchema):
     )
 
 
-class DependantSchema(BaseSchema):
+class DependantSchema(ResponseSchema):
     id = Id(
         attribute="_id",
         required=True,
@@ -87,5 +87,5 @@ class DependantSchema(BaseSchema):
     created_at = UTCDateTime(required=True)
 
 
-class DependantListSchema(BaseSchema):
+class DependantListSchema(ResponseSchema):
     items = fields.List(fields.Nested(DependantSchema), required=True)

@@ -20,6 +20,7 @@ from schemas.base import (
     BaseSchema,
     PageArgs,
     QuerySchema,
+    ResponseSchema,
     StrictBoolean,
     StrictInteger,
     StrictString,
@@ -175,7 +176,10 @@ class MatterDefinitionSchema(BaseSchema):
         required=True,
         allow_none=True,
         validate=validate.OneOf(CERTIFICATE_TYPES),
-        metadata={"description": "Certificate type put in the applicant's wallet on completion"},
+        metadata={
+            "description": "Certificate type put in the applicant's wallet on completion",
+            "x-enum-name": "CertificateType",
+        },
     )
 
     @validates_schema(skip_on_field_errors=True)
@@ -208,7 +212,7 @@ class MatterSchema(MatterDefinitionSchema):
     created_at = UTCDateTime(required=True)
 
 
-class MatterSummarySchema(BaseSchema):
+class MatterSummarySchema(ResponseSchema):
     code = fields.String(required=True)
     version = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -220,7 +224,11 @@ class MatterSummarySchema(BaseSchema):
     time_limit = fields.Nested(TimeLimitSchema, required=True)
     max_visits = fields.Integer(required=True)
     fee = StrictNumeric(required=True)
-    issues_certificate = fields.String(allow_none=True, required=True)
+    issues_certificate = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"enum": [*CERTIFICATE_TYPES, None], "x-enum-name": "CertificateType"},
+    )
 
 
 class MatterListArgs(PageArgs):

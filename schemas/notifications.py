@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from schemas.base import Id, PageArgs, UTCDateTime
+from schemas.base import Id, PageArgs, ResponseSchema, UTCDateTime
 
 
-class NotificationSubjectSchema(Schema):
+class NotificationSubjectSchema(ResponseSchema):
     kind = fields.String(
         metadata={
             "example": "application",
@@ -15,7 +15,7 @@ class NotificationSubjectSchema(Schema):
             "summarises several arrivals (then `counts`, no id)",
         }
     )
-    id = fields.String(metadata={"example": "6650c1f0a1b2c3d4e5f60718"})
+    id = fields.String(metadata={"example": "6650c1f0a1b2c3d4e5f60718", "optional": True})
     counts = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(),
@@ -23,11 +23,12 @@ class NotificationSubjectSchema(Schema):
             "description": "Staff work digest: how many of each kind arrived (acceptance, "
             "review, supplement, complaint)",
             "example": {"acceptance": 3, "review": 1},
+            "optional": True,
         },
     )
 
 
-class NotificationSchema(Schema):
+class NotificationSchema(ResponseSchema):
     id = Id(attribute="_id", dump_only=True)
     kind = fields.String(
         required=True,
@@ -50,11 +51,11 @@ class NotificationListArgs(PageArgs):
     )
 
 
-class UnreadCountSchema(Schema):
+class UnreadCountSchema(ResponseSchema):
     unread = fields.Integer(required=True, metadata={"example": 3})
 
 
-class ReadAllSchema(Schema):
+class ReadAllSchema(ResponseSchema):
     marked = fields.Integer(
         required=True, metadata={"description": "How many notifications were newly marked read"}
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.cases.inbox import KINDS
 from schemas.applications import ApplicantSchema, MatterRefSchema, ReviewSchema
-from schemas.base import Id, PageArgs, UTCDateTime
+from schemas.base import Id, PageArgs, ResponseSchema, UTCDateTime
 
 
 class InboxArgs(PageArgs):
@@ -23,10 +23,13 @@ class InboxArgs(PageArgs):
     )
 
 
-class InboxItemSchema(Schema):
+class InboxItemSchema(ResponseSchema):
     kind = fields.String(metadata={"enum": ["application", "complaint"]})
     complaint_kind = fields.String(
-        metadata={"description": "Complaints only: complaint, inquiry, suggestion or dispute"}
+        metadata={
+            "description": "Complaints only: complaint, inquiry, suggestion or dispute",
+            "optional": True,
+        }
     )
     id = Id(attribute="_id")
     tracking_no = fields.String()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from schemas.base import QuerySchema, StrictString
+from schemas.base import QuerySchema, ResponseSchema, StrictString
 
 NULL_RATE = "Fraction 0..1; null when there was nothing to rate."
 
@@ -15,7 +15,7 @@ def _rate(doc: str) -> fields.Float:
     )
 
 
-class KpiSchema(Schema):
+class KpiSchema(ResponseSchema):
     applications_received = fields.Integer(metadata={"description": "Applications submitted"})
     applications_completed = fields.Integer()
     online_rate = _rate("Completed with 0 visits / completed")
@@ -62,7 +62,7 @@ class DepartmentKpiSchema(KpiSchema):
     name = fields.String(required=True)
 
 
-class DepartmentRankingSchema(Schema):
+class DepartmentRankingSchema(ResponseSchema):
     region = fields.String()
     from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()

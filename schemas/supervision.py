@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import fields, post_dump, validate
 
 from app import privacy
 from app.oversight.event_rules import EVENT_STATES
 from app.oversight.events import SEVERITY
-from schemas.base import BaseSchema, Id, PageArgs, QuerySchema, StrictString, UTCDateTime
+from schemas.base import (
+    BaseSchema,
+    Id,
+    PageArgs,
+    QuerySchema,
+    ResponseSchema,
+    StrictString,
+    UTCDateTime,
+)
 
 EVENT_TYPES = tuple(SEVERITY)
 
 
-class EventSubjectSchema(Schema):
+class EventSubjectSchema(ResponseSchema):
     kind = fields.String(
         required=True,
         metadata={"enum": ["application", "complaint", "department", "region"]},
@@ -21,19 +29,19 @@ class EventSubjectSchema(Schema):
     tracking_no = fields.String(allow_none=True)
 
 
-class PersonRefSchema(Schema):
+class PersonRefSchema(ResponseSchema):
     id = fields.String()
     name = fields.String()
     role = fields.String()
 
 
-class EventNoteSchema(Schema):
+class EventNoteSchema(ResponseSchema):
     at = UTCDateTime(required=True)
     author = fields.Nested(PersonRefSchema, required=True)
     note = fields.String(required=True)
 
 
-class EventSchema(Schema):
+class EventSchema(ResponseSchema):
     id = Id(attribute="_id", dump_only=True)
     type = fields.String(required=True, metadata={"enum": list(EVENT_TYPES)})
     severity = fields.String(required=True, metadata={"enum": ["low", "medium", "high"]})

@@ -8,7 +8,15 @@ from app.accounts.auth import DUTIES, ROLES
 from app.accounts.identity import is_resident_id, mask_phone, mask_resident_id
 from app.messaging.work_rules import KINDS, settings_of
 from schemas.auth import EnterpriseSchema, check_phone, phone_field
-from schemas.base import BaseSchema, Id, QuerySchema, StrictBoolean, StrictString, UTCDateTime
+from schemas.base import (
+    BaseSchema,
+    Id,
+    QuerySchema,
+    ResponseSchema,
+    StrictBoolean,
+    StrictString,
+    UTCDateTime,
+)
 
 
 class StaffNotificationsSchema(BaseSchema):
@@ -36,7 +44,7 @@ _STAFF_NOTIFICATIONS = (
 )
 
 
-class UserSchema(BaseSchema):
+class UserSchema(ResponseSchema):
     id = Id(attribute="_id", dump_only=True)
     phone = fields.Function(
         lambda u: mask_phone(u.get("phone")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.db import collection
+from app.pagination import Page, paginate
 
 
 def _coll():
@@ -21,6 +22,11 @@ def get(code: str) -> dict[str, Any] | None:
 
 def all_regions() -> list[dict[str, Any]]:
     return list(_coll().find({}).sort("_id", 1))
+
+
+def page(limit: int, cursor: str | None) -> Page:
+    """Regions in code order, a page at a time."""
+    return paginate(_coll(), {}, descending=False, limit=limit, cursor=cursor)
 
 
 def count() -> int:

@@ -12,6 +12,7 @@ from app import audit, clock
 from app.catalogue import departments_repository as departments_repo
 from app.complaints import categories_repository as repo
 from app.http.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from app.pagination import Page
 
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
 
@@ -33,6 +34,10 @@ def get(code: str) -> dict[str, Any]:
 
 def list_active() -> list[dict[str, Any]]:
     return repo.all_categories(active_only=True)
+
+
+def page_active(limit: int, cursor: str | None) -> Page:
+    return repo.page_active(limit, cursor)
 
 
 def _validated(data: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from app import outbox, store
 from app.db import collection
+from app.pagination import Page, paginate
 
 
 def _coll():
@@ -26,6 +27,11 @@ def get(code: str) -> dict[str, Any] | None:
 def all_categories(active_only: bool = True) -> list[dict[str, Any]]:
     query: dict[str, Any] = {"active": True} if active_only else {}
     return list(_coll().find(query).sort("_id", 1))
+
+
+def page_active(limit: int, cursor: str | None) -> Page:
+    """Active categories in code order, a page at a time."""
+    return paginate(_coll(), {"active": True}, descending=False, limit=limit, cursor=cursor)
 
 
 def replace(

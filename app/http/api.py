@@ -3,6 +3,7 @@ enforce and document auth, idempotency, ETags and accepted media types in one pl
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from copy import deepcopy
@@ -10,13 +11,14 @@ from functools import wraps
 from typing import Any
 
 import flask_smorest
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from app.accounts import auth
 from app.http import idempotency
 from app.http.errors import PreconditionFailed, UnsupportedMediaType, handle_http_exception
-from schemas.errors import ErrorSchema
+from app.http.openapi import ContractPlugin
+from schemas.errors import FIELD_ERRORS, ErrorSchema
 
 JSON_TYPES = ("application/json",)
 _ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
@@ -29,7 +31,10 @@ class Api(flask_smorest.Api):
         return handle_http_exception(error)
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        spec_kwargs = {**(spec_kwargs or {})}
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ContractPlugin()]
         super().init_app(app, spec_kwargs=spec_kwargs)
+        self.spec.components.schema("FieldErrors", FIELD_ERRORS)
         self.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
@@ -170,6 +175,57 @@ class Blueprint(flask_smorest.Blueprint):
         _add_doc(func, responses={404: "No such record, or not visible to the caller"})
         return func
 
+    def public_cache(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A public catalogue read: `Cache-Control: public, max-age` (Settings
+        catalogue_max_age_seconds) with an ETag (the record's version when the view sends
+        one, else a digest of the body), and 304 to a matching If-None-Match. A signed-in
+        caller still gets the ETag and 304, but app.privacy's no-store."""
+
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            response: Response = make_response(func(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+            etag = response.headers.get("ETag")
+            if etag is None:
+                etag = '"' + hashlib.sha256(response.get_data()).hexdigest()[:32] + '"'
+                response.headers["ETag"] = etag
+            if "Authorization" not in request.headers:
+                max_age = current_app.extensions["settings"].catalogue_max_age_seconds
+                response.headers["Cache-Control"] = f"public, max-age={max_age}"
+            if etag in _tags(request.headers.get("If-None-Match")):
+                response.status_code = 304
+                response.set_data(b"")
+                response.headers.pop("Content-Type", None)
+            return response
+
+        _add_doc(
+            wrapper,
+            manual={
+                # Not "parameters": flask-smorest's manual doc would replace the query
+                # parameters of @blp.arguments; app.http.openapi appends these instead.
+                "x-more-parameters": [
+                    {
+                        "in": "header",
+                        "name": "If-None-Match",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "An ETag of this resource from an earlier answer; "
+                        "304 if it is still current.",
+                    }
+                ],
+                "responses": {
+                    "304": {
+                        "description": "Not modified: the copy named by If-None-Match is current",
+                        "headers": {"ETag": CACHE_HEADERS["ETag"]},
+                    }
+                },
+                "x-cache": "public",
+            },
+        )
+        wrapper._public_cache = True  # type: ignore[attr-defined]
+        return wrapper
+
     @staticmethod
     def accepts(*media_types: str, max_bytes_setting: str | None = None) -> Callable[..., Any]:
         """Declare request media types other than JSON (multipart uploads, Open311 forms) and,
@@ -181,6 +237,25 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+
+CACHE_HEADERS = {
+    "ETag": {
+        "description": "The version of this answer; send it as If-None-Match to revalidate",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`public, max-age=N` for an anonymous read, `no-store` when signed in",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def _tags(header: str | None) -> set[str]:
+    """The ETags an If-None-Match names, weak or strong alike (RFC 9110 weak comparison)."""
+    if not header:
+        return set()
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
 
 
 def _view_handler() -> Callable[..., Any] | None:

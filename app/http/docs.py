@@ -16,7 +16,7 @@ INFO = {
         "`Idempotency-Key`; state changes accept `If-Match`."
     ),
     "contact": {"name": "OneVisit maintainers"},
-    "license": {"name": "Apache-2.0"},
+    "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
 }
 
 

@@ -106,3 +106,28 @@ def test_demo_categories_seed_into_an_empty_database(app, db):
         assert len(complaint_categories.list_active()) == len(load("complaint_categories.json"))
     dispute = db.complaint_categories.find_one({"_id": "neighbour_dispute"})
     assert dispute["default_department"] == "MED-330100" and dispute["time_limit_days"] == 5
+
+
+def test_categories_are_paged_with_limit_and_cursor(world, anon):
+    first = ok(anon.get("/api/v1/complaint-categories?limit=1"))
+    assert [c["code"] for c in first["items"]] == ["neighbour_dispute"]
+    assert first["next_cursor"]
+    second = ok(anon.get(f"/api/v1/complaint-categories?limit=1&cursor={first['next_cursor']}"))
+    assert [c["code"] for c in second["items"]] == ["noise"]
+    assert second["next_cursor"] is None
+    assert_envelope(anon.get("/api/v1/complaint-categories?limit=0"), 422)
+
+
+def test_a_question_without_choices_is_sent_with_values_null(world, anon):
+    noise = ok(anon.get("/api/v1/complaint-categories/noise"))
+    assert all("values" in q for q in noise["questions"])
+    schema = anon.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["QuestionOut"]
+    assert schema["properties"]["values"]["type"] == ["array", "null"]
+
+
+def test_a_category_sends_its_version_as_etag_for_if_match_and_revalidation(world, anon):
+    first = anon.get("/api/v1/complaint-categories/noise")
+    assert first.headers["ETag"] == '"v1"'
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    cached = anon.get("/api/v1/complaint-categories/noise", headers={"If-None-Match": '"v1"'})
+    assert cached.status_code == 304
