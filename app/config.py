@@ -66,6 +66,14 @@ class DomainRules:
     complaint_default_days: int = 4
     notification_retention_days: int = 180
     orphan_attachment_hours: int = 24
+    # Personal data (issue 16): a closed complaint's contact data are anonymised this many
+    # days after it closed, by the worker.
+    complaint_contact_retention_days: int = 365
+    # Delegation: the longest a grant may run, and who counts as a minor (GB 11643 birth date).
+    delegation_max_days: int = 3 * 365
+    adult_age_years: int = 18
+    # A presentation token of a wallet certificate lives this long.
+    presentation_ttl_seconds: int = 300
     # Staff are told of work arriving in their inbox at most once per this interval, one
     # notification summarising what arrived since the last (app/messaging/work_notices.py).
     work_digest_interval_seconds: int = 300
@@ -90,6 +98,10 @@ class DomainRules:
             complaint_default_days=_int("ONEVISIT_COMPLAINT_DEFAULT_DAYS", 4),
             notification_retention_days=_int("ONEVISIT_NOTIFICATION_RETENTION_DAYS", 180),
             orphan_attachment_hours=_int("ONEVISIT_ORPHAN_ATTACHMENT_HOURS", 24),
+            complaint_contact_retention_days=_int("ONEVISIT_COMPLAINT_CONTACT_RETENTION_DAYS", 365),
+            delegation_max_days=_int("ONEVISIT_DELEGATION_MAX_DAYS", 3 * 365),
+            adult_age_years=_int("ONEVISIT_ADULT_AGE_YEARS", 18),
+            presentation_ttl_seconds=_int("ONEVISIT_PRESENTATION_TTL_SECONDS", 300),
             work_digest_interval_seconds=_int("ONEVISIT_WORK_DIGEST_INTERVAL_SECONDS", 300),
             appointment_lead_hours=_int("ONEVISIT_APPOINTMENT_LEAD_HOURS", 24),
             appointment_horizon_working_days=_int("ONEVISIT_APPOINTMENT_HORIZON_WORKING_DAYS", 5),
@@ -127,6 +139,9 @@ class Settings:
     idempotency_ttl: int = 48 * 3600
     idempotency_lock_seconds: int = 60
     trusted_proxies: int = 0
+    # The address verifiers reach this API at (presentation QR codes link to it); unset: the
+    # address the holder's request came in on.
+    public_url: str | None = None
     # Rate limits: "count/seconds".
     # Login throttling (app/accounts/login_throttle.py): the phone and address windows count
     # failures from addresses the phone never signed in from; the pair backs off on its own.
@@ -142,6 +157,8 @@ class Settings:
     register_limit_address: str = "10/3600"
     report_limit_user: str = "10/3600"
     open311_limit_key: str = "600/3600"
+    # GET /verify/{token}: anyone may call it, so it is limited per client address.
+    verify_limit_address: str = "120/60"
     # Background worker and push delivery (docs/operations.md).
     worker_interval_seconds: float = 2.0
     worker_batch_size: int = 100
@@ -203,6 +220,7 @@ class Settings:
             idempotency_ttl=_int("ONEVISIT_IDEMPOTENCY_TTL", 48 * 3600),
             idempotency_lock_seconds=_int("ONEVISIT_IDEMPOTENCY_LOCK_SECONDS", 60),
             trusted_proxies=_int("ONEVISIT_TRUSTED_PROXIES", 0),
+            public_url=_env("ONEVISIT_PUBLIC_URL", None),
             login_limit_phone=_env("ONEVISIT_LOGIN_LIMIT_PHONE", "20/300"),
             login_limit_address=_env("ONEVISIT_LOGIN_LIMIT_ADDRESS", "30/300"),
             login_free_failures=_int("ONEVISIT_LOGIN_FREE_FAILURES", 3),
@@ -214,6 +232,7 @@ class Settings:
             register_limit_address=_env("ONEVISIT_REGISTER_LIMIT_ADDRESS", "10/3600"),
             report_limit_user=_env("ONEVISIT_REPORT_LIMIT_USER", "10/3600"),
             open311_limit_key=_env("ONEVISIT_OPEN311_LIMIT_KEY", "600/3600"),
+            verify_limit_address=_env("ONEVISIT_VERIFY_LIMIT_ADDRESS", "120/60"),
             worker_interval_seconds=_float("ONEVISIT_WORKER_INTERVAL_SECONDS", 2.0),
             worker_batch_size=_int("ONEVISIT_WORKER_BATCH_SIZE", 100),
             outbox_lag_warn_seconds=_float("ONEVISIT_OUTBOX_LAG_WARN_SECONDS", 30.0),

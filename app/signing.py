@@ -55,6 +55,23 @@ class KeySet:
             return False
         return True
 
+    def public_jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The public half of every key, as a JWK Set (RFC 8037 OKP/Ed25519), for offline
+        verification of what the set signed (GET /.well-known/jwks.json)."""
+        from jwt.algorithms import OKPAlgorithm
+
+        items = []
+        for key in self.keys:
+            jwk = OKPAlgorithm.to_jwk(key.public, as_dict=True)
+            items.append({**jwk, "kid": key.kid, "use": "sig", "alg": "EdDSA"})
+        return {"keys": items}
+
+
+def rotate(keys: KeySet) -> KeySet:
+    """A new signing key first; every previous key stays in the set and keeps verifying what
+    it signed (presentation tokens while they live, the audit log's digests for good)."""
+    return KeySet([new_key(), *keys.keys])
+
 
 def new_key() -> Ed25519Key:
     kid = clock.now().strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)

@@ -12,6 +12,7 @@ from app.accounts import service as accounts
 from app.accounts.auth import current_user
 from app.cases import calendar
 from app.catalogue import directory
+from app.complaints import service as complaints
 from app.http.api import Blueprint
 from schemas.base import PageArgs, ResponseSchema, StrictString, UTCDateTime, page_of
 from schemas.calendar import CalendarSchema
@@ -87,6 +88,58 @@ class AdminUsers(MethodView):
         return users_repo.page(
             args.get("role"), args.get("department"), args["limit"], args["cursor"]
         ).to_dict()
+
+
+class RetentionRuleSchema(ResponseSchema):
+    name = fields.String(metadata={"description": "complaint_contact"})
+    description = fields.String()
+    after_days = fields.Integer(metadata={"description": "DomainRules days after closing"})
+    due = fields.Integer(metadata={"description": "Records past their retention, not yet erased"})
+    erased = fields.Integer(metadata={"description": "Records erased so far"})
+    next_due_at = UTCDateTime(
+        allow_none=True, metadata={"description": "When the next record not yet due falls due"}
+    )
+
+
+class RetentionSchema(ResponseSchema):
+    rules = fields.List(fields.Nested(RetentionRuleSchema))
+    checked_at = UTCDateTime()
+
+
+@blp.route("/users/<string:user_id>/disable")
+class DisableUser(MethodView):
+    @blp.doc(operationId="disableUser")
+    @blp.auth("admin")
+    @blp.not_found
+    @blp.response(200, UserSchema)
+    @blp.alt_response(409, description="An admin may not disable their own account")
+    def post(self, user_id):
+        """Disable an account: its access and refresh tokens stop working at once (every
+        request reads the user); its refresh tokens are revoked. Audited. Idempotent."""
+        return accounts.set_disabled(current_user(), user_id, True)
+
+
+@blp.route("/users/<string:user_id>/enable")
+class EnableUser(MethodView):
+    @blp.doc(operationId="enableUser")
+    @blp.auth("admin")
+    @blp.not_found
+    @blp.response(200, UserSchema)
+    def post(self, user_id):
+        """Enable a disabled account again (the user signs in anew: the refresh tokens revoked
+        at disabling stay revoked). Audited. Idempotent."""
+        return accounts.set_disabled(current_user(), user_id, False)
+
+
+@blp.route("/retention")
+class Retention(MethodView):
+    @blp.doc(operationId="getRetentionReport")
+    @blp.auth("admin")
+    @blp.response(200, RetentionSchema)
+    def get(self):
+        """What the retention rules (DomainRules) make due: the worker anonymises closed
+        complaints' contact data after complaint_contact_retention_days (default 365)"""
+        return complaints.retention_report(clock.now())
 
 
 @blp.route("/audit")

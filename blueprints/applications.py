@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from app.accounts import acting
 from app.accounts.auth import current_user
 from app.applications import rules as wf
 from app.applications import service
@@ -79,6 +80,7 @@ class Applications(MethodView):
         {"tracking_no": "$response.body#/tracking_no"}, "applications.ApplicationByTrackingNo"
     )
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.idempotent
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema, headers=ETAG)
@@ -86,16 +88,17 @@ class Applications(MethodView):
         """Submit an application: the form is checked against the service item, required
         materials must be cited (your attachment, or a certificate of the required type from
         your wallet), and the item's audience must match your account"""
-        return _one(service.submit(current_user(), data), 201)
+        return _one(service.submit(acting.subject(), data), 201)
 
     @blp.doc(operationId="listMyApplications")
     @blp.links(_FIRST_ITEM, *APPLICATION_LINKS, status=200)
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.arguments(ApplicationListArgs, location="query")
     @blp.response(200, page_of(ApplicationSummarySchema))
     def get(self, args):
         """My applications, newest first"""
-        page = service.list_own(current_user(), args["status"], args["limit"], args["cursor"])
+        page = service.list_own(acting.subject(), args["status"], args["limit"], args["cursor"])
         return page.to_dict()
 
 
@@ -103,23 +106,25 @@ class Applications(MethodView):
 class ApplicationByTrackingNo(MethodView):
     @blp.doc(operationId="trackApplication")
     @blp.auth(*READERS)
+    @blp.on_behalf()
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
     def get(self, tracking_no):
         """Find an application by its tracking number (owner, involved staff, supervisor)"""
-        return _one(service.track(current_user(), tracking_no))
+        return _one(service.track(acting.subject(), tracking_no))
 
 
 @blp.route("/<string:application_id>")
 class ApplicationById(MethodView):
     @blp.doc(operationId="getApplication")
     @blp.auth(*READERS)
+    @blp.on_behalf()
     @blp.not_found
     @blp.response(200, ApplicationSchema, headers=ETAG)
     def get(self, application_id):
         """One application with its timeline, reviews, clock and visits (owner, involved
         staff, supervisor of the region)"""
-        return _one(service.get(current_user(), application_id))
+        return _one(service.get(acting.subject(), application_id))
 
 
 @blp.route("/<string:application_id>/withdraw")
@@ -139,6 +144,7 @@ class Withdraw(MethodView):
 class Supplements(MethodView):
     @blp.doc(operationId="submitSupplement")
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.idempotent
     @blp.if_match
     @blp.not_found
@@ -149,7 +155,11 @@ class Supplements(MethodView):
         its due time extended by the pause"""
         return _one(
             service.supplement(
-                current_user(), application_id, data["materials"], data["note"], if_match_version()
+                acting.subject(),
+                application_id,
+                data["materials"],
+                data["note"],
+                if_match_version(),
             )
         )
 
@@ -158,6 +168,7 @@ class Supplements(MethodView):
 class Rating(MethodView):
     @blp.doc(operationId="rateApplication")
     @blp.auth(*APPLICANTS)
+    @blp.on_behalf()
     @blp.idempotent
     @blp.if_match
     @blp.not_found
@@ -167,7 +178,7 @@ class Rating(MethodView):
         """Rate the service once, after the application reached a final state"""
         return _one(
             service.rate(
-                current_user(), application_id, data["score"], data["comment"], if_match_version()
+                acting.subject(), application_id, data["score"], data["comment"], if_match_version()
             ),
             201,
         )

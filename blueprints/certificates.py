@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.accounts.auth import current_user
+from app.accounts import acting
 from app.http.api import Blueprint
 from app.wallet import certificates
 from schemas.base import PageArgs, page_of
@@ -28,12 +28,13 @@ class Wallet(MethodView):
         status=200,
     )
     @blp.auth()
+    @blp.on_behalf(acting.WALLET)
     @blp.arguments(CertificateListArgs, location="query")
     @blp.response(200, page_of(CertificateSchema))
     def get(self, args):
         """My certificates, newest first"""
         return certificates.wallet(
-            current_user(), args.get("type"), args["limit"], args["cursor"]
+            acting.subject(), args.get("type"), args["limit"], args["cursor"]
         ).to_dict()
 
 
@@ -41,22 +42,24 @@ class Wallet(MethodView):
 class CertificateById(MethodView):
     @blp.doc(operationId="getMyCertificate")
     @blp.auth()
+    @blp.on_behalf(acting.WALLET)
     @blp.not_found
     @blp.response(200, CertificateSchema)
     def get(self, certificate_id):
         """One of my certificates (another holder's id answers 404)"""
-        return certificates.get_own(current_user(), certificate_id)
+        return certificates.get_own(acting.subject(), certificate_id)
 
 
 @blp.route("/<string:certificate_id>/access-log")
 class CertificateAccessLog(MethodView):
     @blp.doc(operationId="listCertificateAccessLog")
     @blp.auth()
+    @blp.on_behalf(acting.WALLET)
     @blp.not_found
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, page_of(CertificateAccessSchema))
     def get(self, page, certificate_id):
         """Who read this certificate of mine, when, and for which case, newest first"""
         return certificates.access_log(
-            current_user(), certificate_id, page["limit"], page["cursor"]
+            acting.subject(), certificate_id, page["limit"], page["cursor"]
         ).to_dict()

@@ -40,13 +40,14 @@ class Readiness(MethodView):
 @blp.route("/metrics")
 class Metrics(MethodView):
     @blp.doc(
+        operationId="getMetrics",
         responses={
             200: {
                 "description": "Prometheus text exposition format 0.0.4",
                 "content": {"text/plain": {"schema": {"type": "string"}}},
             },
             403: {"description": "The caller's address is not in ONEVISIT_METRICS_ALLOW"},
-        }
+        },
     )
     def get(self):
         """Operator metrics for Prometheus: requests by route template, method and status,

@@ -34,6 +34,16 @@ class Me(MethodView):
         """
         return accounts.update_profile(current_user(), changes)
 
+    @blp.doc(operationId="closeMyAccount")
+    @blp.auth("resident", "enterprise")
+    @blp.response(204)
+    def delete(self):
+        """Close my account (PIPL): the account and every token end at once; my applications,
+        complaints and certificates are kept as the law requires with my name, phone and ID
+        number anonymised (by the worker, within its relay lag); my notifications, delegations
+        and dependants are removed. Audited."""
+        accounts.close_account(current_user())
+
 
 @blp.route("/devices")
 class Devices(MethodView):

@@ -25,6 +25,14 @@ class ActorSchema(ResponseSchema):
 class TimelineEntrySchema(ResponseSchema):
     at = UTCDateTime()
     actor = fields.Nested(ActorSchema)
+    on_behalf_of = fields.Nested(
+        ActorSchema,
+        metadata={
+            "description": "When the actor acted for someone else (a delegation, or a "
+            "guardian for a dependant): that person, the case's applicant",
+            "optional": True,
+        },
+    )
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)

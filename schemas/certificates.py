@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.wallet.certificates import CERTIFICATE_TYPES
+from app.wallet.presentations import REASONS
 from schemas.base import (
     Id,
     LocalizedName,
@@ -56,7 +57,72 @@ class CertificateCaseSchema(ResponseSchema):
     tracking_no = fields.String(required=True)
 
 
+class VerificationOutcomeSchema(ResponseSchema):
+    id = fields.String(required=True, metadata={"description": "The presentation (token jti)"})
+    valid = fields.Boolean(required=True)
+    reason = fields.String(allow_none=True, required=True)
+
+
 class CertificateAccessSchema(ResponseSchema):
+    kind = fields.String(
+        dump_default="case_read",
+        metadata={
+            "enum": ["case_read", "verification"],
+            "description": "case_read: staff read it through a case; verification: someone "
+            "verified a presentation of it (GET /verify/{token})",
+        },
+    )
     at = UTCDateTime(required=True)
     reader = fields.Nested(CertificateReaderSchema, required=True)
-    case = fields.Nested(CertificateCaseSchema, required=True)
+    case = fields.Nested(CertificateCaseSchema, allow_none=True, required=True)
+    presentation = fields.Nested(
+        VerificationOutcomeSchema,
+        allow_none=True,
+        metadata={
+            "description": "For a verification: which presentation, and its outcome",
+            "optional": True,
+        },
+    )
+
+
+class PresentationSchema(ResponseSchema):
+    id = fields.String(attribute="_id", required=True)
+    token = fields.String(
+        required=True,
+        metadata={
+            "description": "JWS (compact JWT, EdDSA/Ed25519); the header's kid names "
+            "the key in /.well-known/jwks.json"
+        },
+    )
+    qr_payload = fields.String(
+        required=True,
+        metadata={"description": "What the QR code holds: the verification URL of the token"},
+    )
+    expires_at = UTCDateTime(required=True)
+
+
+class VerifiedHolderSchema(ResponseSchema):
+    name = fields.String(allow_none=True, required=True, metadata={"description": "Masked"})
+
+
+class VerificationSchema(ResponseSchema):
+    valid = fields.Boolean(required=True)
+    reason = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"enum": list(REASONS), "description": "Why it is not valid (null if valid)"},
+    )
+    certificate_id = fields.String(allow_none=True, required=True)
+    type = fields.String(allow_none=True, required=True)
+    number = fields.String(allow_none=True, required=True)
+    issuer = fields.String(allow_none=True, required=True, metadata={"description": "Name"})
+    issuer_code = fields.String(allow_none=True, required=True)
+    issued_at = fields.String(allow_none=True, required=True)
+    valid_until = fields.String(allow_none=True, required=True)
+    holder = fields.Nested(VerifiedHolderSchema, required=True)
+    revoked = fields.Boolean(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Revoked now (null when the token itself did not verify)"},
+    )
+    expires_at = fields.String(allow_none=True, required=True)

@@ -67,14 +67,15 @@ class UserSchema(ResponseSchema):
     department = fields.String(allow_none=True)
     duties = fields.List(fields.String(), dump_default=list)
     region = fields.String(allow_none=True)
+    disabled = fields.Boolean(dump_only=True, metadata={"description": "Disabled by an admin"})
     staff_notifications = fields.Function(
         settings_of,
         dump_only=True,
         metadata={
             "description": _STAFF_NOTIFICATIONS + " null for other roles.",
-            "type": "object",
-            "nullable": True,
+            "type": ["object", "null"],
             "properties": {kind: {"type": "boolean"} for kind in KINDS},
+            "required": list(KINDS),
         },
     )
     created_at = UTCDateTime(dump_only=True)

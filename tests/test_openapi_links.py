@@ -21,10 +21,24 @@ def _resolve_ref(spec: dict[str, Any], ref: str) -> tuple[str, str]:
     return path.replace("~1", "/").replace("~0", "~"), method
 
 
+def _by_operation_id(spec: dict[str, Any], operation_id: str) -> tuple[str, str]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                return path, method
+    raise AssertionError(f"no operation {operation_id}")
+
+
+def _target(spec: dict[str, Any], link: dict[str, Any]) -> tuple[str, str]:
+    if "operationId" in link:
+        return _by_operation_id(spec, link["operationId"])
+    return _resolve_ref(spec, link["operationRef"])
+
+
 def _targets(spec, path, method, status) -> dict[str, tuple[str, str]]:
     found = {}
     for name, link in spec["paths"][path][method]["responses"][status]["links"].items():
-        found[name] = _resolve_ref(spec, link["operationRef"])
+        found[name] = _target(spec, link)
     return found
 
 
@@ -73,7 +87,7 @@ def test_every_link_names_an_operation_of_the_document_and_its_parameters(client
             for response in operation.get("responses", {}).values():
                 for link in response.get("links", {}).values():
                     count += 1
-                    path, method = _resolve_ref(spec, link["operationRef"])
+                    path, method = _target(spec, link)
                     shared = spec["paths"][path].get("parameters", [])
                     target = spec["paths"][path][method]
                     names = {p["name"] for p in [*shared, *target.get("parameters", [])]}

@@ -119,6 +119,7 @@ def test_holder_sees_who_read_the_certificate_when_and_for_which_case(app, users
         "2026-11-27T02:01:00.000Z",
     ]
     assert body["items"][0] == {
+        "kind": "case_read",
         "at": "2026-11-27T02:02:00.000Z",
         "reader": {
             "name": "Wang Fang",

@@ -31,10 +31,18 @@ class Principal:
     region_path: tuple[str, ...] = ()
     kind: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Acting for someone else (app/accounts/acting.py): this Principal is the person acted
+    # for, AGENT the signed-in person acting; MATTERS the service items a grant limits it to.
+    agent: Principal | None = field(default=None, compare=False)
+    matters: tuple[str, ...] | None = None
 
     @property
     def oid(self) -> ObjectId:
         return ObjectId(self.id)
+
+    def may_handle_matter(self, code: str | None) -> bool:
+        """False when a delegation limits this acting to other service items."""
+        return self.matters is None or code in self.matters
 
     def has_duty(self, duty: str) -> bool:
         return duty in self.duties

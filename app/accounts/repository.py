@@ -129,6 +129,29 @@ def count() -> int:
     return _coll().estimated_document_count()
 
 
+def delete(user_id: ObjectId, session: ClientSession) -> bool:
+    """Remove an account (DELETE /me): its sign-in, profile and devices go with it."""
+    return _coll().delete_one({"_id": user_id}, session=session).deleted_count == 1
+
+
+outbox.carried_by("account_closures")
+
+
+def record_closure(
+    user_id: ObjectId, at: Any, entries: list[dict[str, Any]], session: ClientSession
+) -> None:
+    """The record that USER_ID closed their account, carrying the entries that anonymise
+    their cases and audit the closure (an upsert: a retried closure records once)."""
+    store.update(
+        collection("account_closures"),
+        {"_id": user_id},
+        {"$setOnInsert": {"closed_at": at}},
+        entries,
+        session,
+        upsert=True,
+    )
+
+
 def staff_query(selector: dict[str, Any]) -> dict[str, Any]:
     """The filter of the staff one audience selector of app.messaging.work_rules names (a
     department's staff with a duty, a region's window staff, or one person). Indexes

@@ -13,7 +13,7 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from app import audit, clock, store
-from app.accounts import login_throttle, passwords, tokens
+from app.accounts import erasure, login_throttle, passwords, tokens
 from app.accounts import refresh_tokens_repository as refresh_repo
 from app.accounts import repository as users_repo
 from app.accounts.auth import DUTIES, Principal, current_user_document
@@ -383,6 +383,58 @@ def register_device(user: Principal, platform: str, token: str) -> None:
 def remove_device(user: Principal, token: str) -> None:
     if not users_repo.remove_device(user.oid, token):
         raise NotFound("No such device token on your account.")
+
+
+def set_disabled(admin: Principal, user_id: str, disabled: bool) -> dict[str, Any]:
+    """Disable (or enable again) an account. Authentication reads the user on every request
+    and a refresh checks it too, so a disabled user's live access tokens stop at once; their
+    refresh tokens are revoked in the same transaction (enabling does not revive them)."""
+    target = user_by_id(user_id)
+    if target is None:
+        raise NotFound("No such user.")
+    if target["_id"] == admin.oid:
+        raise Conflict("An admin may not disable their own account.")
+    entry = audit.entry(
+        "user.disable" if disabled else "user.enable",
+        "user",
+        target["_id"],
+        before={"disabled": bool(target.get("disabled"))},
+        after={"disabled": disabled},
+    )
+
+    def work(session: Any) -> dict[str, Any] | None:
+        updated = users_repo.update(target["_id"], {"disabled": disabled}, [entry], session)
+        if disabled:
+            refresh_repo.revoke_user(target["_id"], session)
+        return updated
+
+    return store.in_transaction(work) or target
+
+
+def close_account(user: Principal) -> None:
+    """DELETE /me: the account, its devices and every token end now (one transaction with
+    the closure record); the closure's outbox entry anonymises the cases the law keeps and
+    removes the rest (app/accounts/erasure.py). The audit record names no personal data."""
+    doc = profile(user)
+    now = clock.now()
+    entries = [
+        audit.entry(
+            "user.close",
+            "user",
+            user.id,
+            before={"role": doc["role"], "kind": doc.get("kind")},
+            detail={"closed_at": clock.iso(now)},
+        ),
+        erasure.entry(user.oid, doc.get("phone")),
+    ]
+
+    def work(session: Any) -> None:
+        users_repo.delete(user.oid, session)
+        refresh_repo.revoke_user(user.oid, session)
+        users_repo.record_closure(user.oid, now, entries, session)
+
+    store.in_transaction(work)
+    log.info("account closed", extra={"user_id": user.id})
 
 
 def user_by_id(user_id: str) -> dict[str, Any] | None:

@@ -101,6 +101,29 @@ def inbox_page(
     return Page(merged, next_cursor)
 
 
+def anonymise_applicant(
+    applicant_id: ObjectId, label: str, at: datetime, session: ClientSession
+) -> int:
+    """A closed account's cases, kept as the law requires: the applicant snapshot loses its
+    name, phone and ID number, and the timeline entries they made their name (index
+    applicant_newest on applicant_id)."""
+    result = coll().update_many(
+        {"applicant_id": applicant_id},
+        {
+            "$set": {
+                "applicant.name": label,
+                "applicant.phone": None,
+                "applicant.id_number": None,
+                "applicant.erased_at": at,
+                "timeline.$[mine].actor.name": label,
+            }
+        },
+        array_filters=[{"mine.actor.id": str(applicant_id)}],
+        session=session,
+    )
+    return result.modified_count
+
+
 def add_visit_once(
     application_id: ObjectId,
     appointment_id: ObjectId,

@@ -131,7 +131,12 @@ def involved_departments(case: Mapping[str, Any]) -> list[str]:
 
 
 def is_owner(actor: Principal, case: Mapping[str, Any]) -> bool:
-    return actor.role in APPLICANT_ROLES and str(case["applicant_id"]) == actor.id
+    """The applicant (or someone acting for them whose grant covers the case's item)."""
+    return (
+        actor.role in APPLICANT_ROLES
+        and str(case["applicant_id"]) == actor.id
+        and (actor.matters is None or actor.may_handle_matter(case["matter"]["code"]))
+    )
 
 
 def is_window_of_region(actor: Principal, case: Mapping[str, Any]) -> bool:

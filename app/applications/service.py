@@ -66,7 +66,10 @@ def list_own(user: Principal, status: str | None, limit: int, cursor: str | None
     """My applications, newest first, each with `overdue` computed."""
     page = repo.page_for_applicant(user.oid, status, limit, cursor)
     now = clock.now()
-    return Page([{**doc, "overdue": wf.overdue(doc, now)} for doc in page.items], page.next_cursor)
+    # A grantee limited to some service items sees only those (filtered on the page read by
+    # the applicant index, so a page may hold fewer items; next_cursor still moves on).
+    items = [doc for doc in page.items if wf.is_owner(user, doc)]
+    return Page([{**doc, "overdue": wf.overdue(doc, now)} for doc in items], page.next_cursor)
 
 
 def _staff_may_read_files(user: Principal, case_id: ObjectId) -> bool:
@@ -97,10 +100,11 @@ def read_certificate(user: Principal, application_id: str, key: str) -> dict[str
 def masked_applicant(applicant: dict[str, Any], applicant_id: ObjectId) -> dict[str, Any]:
     privacy.mark()
     enterprise = applicant.get("enterprise")
+    erased = applicant.get("erased_at") is not None  # a closed account: nothing left to mask
     return {
         "id": applicant_id,
         "kind": applicant["kind"],
-        "name": mask_name(applicant.get("name")),
+        "name": applicant.get("name") if erased else mask_name(applicant.get("name")),
         "phone": mask_phone(applicant.get("phone")) or None,
         "id_number": mask_resident_id(applicant.get("id_number")) or None,
         "enterprise": (
@@ -322,6 +326,8 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """Validate everything, report every problem at once, then file the case."""
     if user.role not in wf.APPLICANT_ROLES:
         raise Forbidden("Only residents and enterprises submit applications.")
+    if not user.may_handle_matter(data["matter_code"]):
+        raise Forbidden("Your delegation does not cover this service item.")
     matter = matters_repo.get_current(data["matter_code"])
     if matter is None:
         raise ValidationFailed(

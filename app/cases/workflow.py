@@ -82,11 +82,15 @@ def timeline_entry(
     note: str | None = None,
     at: Any = None,
 ) -> dict[str, Any]:
-    return {
+    # Someone acting for another (app/accounts/acting.py): the entry names who acted, and
+    # for whom.
+    agent = actor.agent if actor is not None else None
+    who = agent if agent is not None else actor
+    entry = {
         "at": at or clock.now(),
         "actor": (
-            {"id": actor.id, "role": actor.role, "name": actor.name, "department": actor.department}
-            if actor
+            {"id": who.id, "role": who.role, "name": who.name, "department": who.department}
+            if who
             else {"id": None, "role": "system"}
         ),
         "action": action,
@@ -94,6 +98,9 @@ def timeline_entry(
         "to_status": to_status,
         "note": note,
     }
+    if agent is not None and actor is not None:
+        entry["on_behalf_of"] = {"id": actor.id, "role": actor.role, "name": actor.name}
+    return entry
 
 
 def states_reachable(machine: Machine, start: str) -> set[str]:

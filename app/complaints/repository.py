@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
 from app import store
@@ -165,3 +166,69 @@ def open311_query(
 
 def open311_requests(query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     return list(coll().find(query).sort("created_at", -1).limit(limit))
+
+
+def anonymise_complainant(
+    complainant_id: ObjectId, label: str, at: datetime, session: ClientSession
+) -> int:
+    """A closed account's complaints, kept: contact data gone, their timeline name replaced."""
+    result = coll().update_many(
+        {"complainant_id": complainant_id},
+        {
+            "$set": {
+                "contact": None,
+                "complainant_erased_at": at,
+                "timeline.$[mine].actor.name": label,
+            }
+        },
+        array_filters=[{"mine.actor.id": str(complainant_id)}],
+        session=session,
+    )
+    return result.modified_count
+
+
+def _retention_query(cutoff: datetime) -> dict[str, Any]:
+    # Index retention_due (contact_erased_at, status, closed_at) covers the whole filter.
+    return {"contact_erased_at": None, "status": "closed", "closed_at": {"$lt": cutoff}}
+
+
+def retention_due(cutoff: datetime, batch: int) -> list[dict[str, Any]]:
+    """Closed complaints whose contact data are past their retention, not yet erased."""
+    return list(coll().find(_retention_query(cutoff), {"parties": 1}).limit(batch))
+
+
+def retention_due_count(cutoff: datetime) -> int:
+    return coll().count_documents(_retention_query(cutoff))
+
+
+def retention_next(cutoff: datetime) -> datetime | None:
+    """When the next closed complaint (closed at or after CUTOFF) falls due: its closed_at."""
+    found = (
+        coll()
+        .find(
+            {"contact_erased_at": None, "status": "closed", "closed_at": {"$gte": cutoff}},
+            {"closed_at": 1},
+        )
+        .sort("closed_at", 1)
+        .limit(1)
+    )
+    for doc in found:
+        return doc["closed_at"]
+    return None
+
+
+def retention_erased_count() -> int:
+    return coll().count_documents({"contact_erased_at": {"$ne": None}})
+
+
+def erase_contact(
+    complaint_id: ObjectId, parties: list[dict[str, Any]], at: datetime, entries: list[dict]
+) -> bool:
+    """Erase one complaint's contact data, its audit record queued in the same write; a
+    compare-and-set on contact_erased_at, so two workers erase (and audit) it once."""
+    return store.update(
+        coll(),
+        {"_id": complaint_id, "contact_erased_at": None},
+        {"$set": {"contact": None, "parties": parties, "contact_erased_at": at}},
+        entries,
+    )

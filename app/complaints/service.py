@@ -821,6 +821,58 @@ def auto_close_due(now: datetime, batch: int = 200) -> int:
     return closed
 
 
+# ----------------------------------------------------------------------------- retention
+
+ERASED = "[erased]"
+
+
+def _retention_cutoff(now: datetime) -> datetime:
+    return now - timedelta(days=rules_().complaint_contact_retention_days)
+
+
+def erase_expired_contacts(now: datetime, batch: int = 200) -> int:
+    """The worker's retention step: anonymise the contact data (Open311 contact, parties'
+    names and phone numbers) of complaints closed more than DomainRules
+    complaint_contact_retention_days ago. Each erasure is one compare-and-set write with its
+    audit record; at most BATCH per call. Returns how many."""
+    days = rules_().complaint_contact_retention_days
+    erased = 0
+    for doc in repo.retention_due(_retention_cutoff(now), batch):
+        parties = [{**p, "name": ERASED, "contact": None} for p in doc.get("parties") or []]
+        entry = audit.entry(
+            "complaint.contact_erased",
+            "complaint",
+            doc["_id"],
+            detail={"retention_days": days, "parties": len(parties)},
+        )
+        if repo.erase_contact(doc["_id"], parties, now, [entry]):
+            erased += 1
+    if erased:
+        log.info("closed complaints' contact data erased", extra={"count": erased})
+    return erased
+
+
+def retention_report(now: datetime) -> dict[str, Any]:
+    """GET /admin/retention: each retention rule, what is due now and when the next falls due."""
+    days = rules_().complaint_contact_retention_days
+    cutoff = _retention_cutoff(now)
+    following = repo.retention_next(cutoff)
+    return {
+        "rules": [
+            {
+                "name": "complaint_contact",
+                "description": "Contact data of closed complaints (Open311 contact, parties' "
+                "names and phone numbers) are anonymised this many days after closing.",
+                "after_days": days,
+                "due": repo.retention_due_count(cutoff),
+                "erased": repo.retention_erased_count(),
+                "next_due_at": following + timedelta(days=days) if following else None,
+            }
+        ],
+        "checked_at": now,
+    }
+
+
 # ----------------------------------------------------------------------------- presentation
 
 

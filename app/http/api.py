@@ -106,6 +106,28 @@ class Blueprint(flask_smorest.Blueprint):
         )
         return wrapper
 
+    @staticmethod
+    def on_behalf(need: str = "apply") -> Callable[..., Any]:
+        """Honour `On-Behalf-Of` (app/accounts/acting.py, the one resolution point): the view
+        reads the person it acts for with acting.subject(). Goes right after auth."""
+        from app.accounts import acting
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                acting.resolve(auth.current_user(), need)
+                return func(*args, **kwargs)
+
+            _add_doc(
+                wrapper,
+                responses={403: f"{acting.HEADER} names someone you hold no live grant from"},
+                # Appended by app.http.openapi: "parameters" would replace the query's.
+                manual={"x-more-parameters": [acting.HEADER_DOC]},
+            )
+            return wrapper
+
+        return decorator
+
     def idempotent(self, func: Callable[..., Any]) -> Callable[..., Any]:
         wrapped = idempotency.idempotent(func)
         _add_doc(
@@ -119,7 +141,11 @@ class Blueprint(flask_smorest.Blueprint):
                         "in": "header",
                         "name": "Idempotency-Key",
                         "required": False,
-                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+                        "schema": {
+                            "type": "string",
+                            "maxLength": 128,
+                            "pattern": "^[A-Za-z0-9._:-]{1,128}$",
+                        },
                         "description": "Client-generated unique key (a UUID). A retry with "
                         "the same key and body is answered with what the first request made "
                         "(its record or case as it is now, same status, header "
@@ -210,7 +236,7 @@ class Blueprint(flask_smorest.Blueprint):
                         "in": "header",
                         "name": "If-None-Match",
                         "required": False,
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "maxLength": 1024},
                         "description": "An ETag of this resource from an earlier answer; "
                         "304 if it is still current.",
                     }

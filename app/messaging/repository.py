@@ -51,3 +51,8 @@ def mark_all_read(user_id: ObjectId, at: datetime) -> int:
         .update_many({"user_id": user_id, "read_at": None}, {"$set": {"read_at": at}})
         .modified_count
     )
+
+
+def delete_for_user(user_id: ObjectId, session: ClientSession) -> int:
+    """A closed account's inbox: removed (nothing requires keeping it)."""
+    return _coll().delete_many({"user_id": user_id}, session=session).deleted_count

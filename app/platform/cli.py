@@ -117,6 +117,37 @@ def keys_rotate(path: str | None, overlap_seconds: int | None) -> None:
     )
 
 
+@keys_cli.command("rotate-signing")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Ed25519 key-set file (default: ONEVISIT_SIGNING_KEYS_FILE or the dev file).",
+)
+def keys_rotate_signing(path: str | None) -> None:
+    """Put a new Ed25519 signing key first (presentations, audit digests); the older keys stay
+    in the set and published, so what they signed keeps verifying. Restart to load it."""
+    from app import signing
+
+    settings = current_app.extensions["settings"]
+    if settings.signing_keys and not path:
+        click.echo(
+            "keys come from ONEVISIT_SIGNING_KEYS; rotate them in your secret store or pass --file",
+            err=True,
+        )
+        sys.exit(2)
+    target = Path(path or settings.signing_keys_file or signing.dev_keys_file(settings))
+    rotated = signing.rotate(signing.parse(target.read_text(), str(target)))
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(signing.serialize(rotated.keys))
+    tmp.chmod(0o600)
+    tmp.replace(target)
+    click.echo(
+        json.dumps({"signing_kid": rotated.keys[0].kid, "verifying": [k.kid for k in rotated.keys]})
+    )
+
+
 @complaints_cli.command("auto-close")
 @click.option("--batch", type=int, default=500, show_default=True, help="At most this many.")
 def complaints_auto_close(batch: int) -> None:

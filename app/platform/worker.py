@@ -2,10 +2,10 @@
 command queued in its own write: audit records, KPI counters, notifications, events,
 certificates), staff work digests, push delivery, SLA sweeps, appointment reminders the day
 before, notifications for supervision events, closing unconfirmed complaint resolutions, the
-inbox heads, sealing the audit log's finished days, housekeeping. Every step claims its work
-with compare-and-set writes or transactions, so any number of copies may run at once
-(docs/operations.md); each pass handles bounded batches; SIGTERM finishes the batch in hand
-and exits."""
+inbox heads, sealing the audit log's finished days, housekeeping, retention (closed
+complaints' contact data, DomainRules). Every step claims its work with compare-and-set
+writes or transactions, so any number of copies may run at once (docs/operations.md); each
+pass handles bounded batches; SIGTERM finishes the batch in hand and exits."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class PassReport:
     reminders: dict[str, int] = field(default_factory=dict)
     heads: dict[str, int] = field(default_factory=dict)
     audit_seal: dict[str, int] = field(default_factory=dict)
+    retention: dict[str, int] = field(default_factory=dict)
     housekeeping: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -123,6 +124,14 @@ class Worker:
 
         return {"sealed": audit.seal_days()}
 
+    def apply_retention(self) -> dict[str, int]:
+        from app import clock
+        from app.complaints import service as complaints
+
+        limit = self.settings.worker_batch_size
+        erased = complaints.erase_expired_contacts(clock.now(), limit)
+        return {"complaint_contacts_erased": erased, "full": int(erased >= limit)}
+
     def housekeeping(self) -> dict[str, int]:
         from app.messaging import push_delivery
         from app.wallet import attachments
@@ -157,6 +166,7 @@ class Worker:
             if force_housekeeping or now - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS:
                 steps.append(("audit_seal", self.seal_audit))
                 steps.append(("housekeeping", self.housekeeping))
+                steps.append(("retention", self.apply_retention))
                 self._last_housekeeping = now
             for name, step in steps:
                 if self.stop_event.is_set():

@@ -139,6 +139,7 @@ def read_through_case(
         raise NotFound("No such certificate.")
     read = {
         "_id": ObjectId(),
+        "kind": "case_read",
         "certificate_id": certificate["_id"],
         "holder_id": certificate["holder_id"],
         "at": clock.now(),

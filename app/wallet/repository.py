@@ -77,3 +77,17 @@ def access_page(certificate_id: ObjectId, limit: int, cursor: str | None) -> Pag
         limit=limit,
         cursor=cursor,
     )
+
+
+def anonymise_holder(holder_id: ObjectId, label: str, at: Any, session: ClientSession) -> int:
+    """A closed account's certificates stay as the record of what was issued, without the
+    holder's name."""
+    result = collection("certificates").update_many(
+        {"holder_id": holder_id},
+        {"$set": {"holder_name": label, "holder_erased_at": at}},
+        session=session,
+    )
+    return result.modified_count
+
+
+outbox.carried_by("presentations")
