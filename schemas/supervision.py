@@ -52,7 +52,8 @@ class EventSchema(ResponseSchema):
     description = fields.String(
         metadata={
             "description": "public_report only: what the reporter wrote, with phone and ID "
-            "numbers redacted"
+            "numbers redacted",
+            "optional": True,
         }
     )
     state = fields.String(required=True, metadata={"enum": list(EVENT_STATES)})

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from app import clock
+from app import clock, i18n
 from app.complaints import service as complaints_service
 from app.oversight import sla_sweep
 from app.platform.worker import Worker
@@ -343,7 +343,8 @@ def test_the_people_who_must_act_are_notified(world, db):
     Worker(world["amr"].client.application).run_once(force_housekeeping=False)
     # The department's staff are told by the worker, in their batched work summary.
     told = list(db.notifications.find({"user_id": amr.user["_id"]}))
-    assert [(n["kind"], n["body"]) for n in told] == [("staff_work", "部门收到投诉 1 件。")]
+    read = [(n["kind"], i18n.render(n["body"], n["params"], "zh-CN")) for n in told]
+    assert read == [("staff_work", "部门收到投诉 1 件。")]
     ok(act(amr, created, "reply", {"message": "On our way."}))
     ok(act(amr, created, "resolve", {"resolution": "Done."}))
     notes = list(db.notifications.find({"user_id": resident.user["_id"]}).sort("_id", 1))

@@ -178,4 +178,5 @@ def test_cache_control_no_store_on_personal_responses_and_not_on_the_public_cata
         anon.post("/api/v1/auth/login", json={"phone": "13500000000", "password": "x" * 10}),
     ):
         assert response.headers["Cache-Control"] == "no-store"
-    assert "Cache-Control" not in anon.get("/api/v1/matters").headers
+    # The public catalogue may be kept by shared caches (app/http/api.py public_cache).
+    assert anon.get("/api/v1/matters").headers["Cache-Control"].startswith("public")
