@@ -59,7 +59,17 @@ class AttachmentById(MethodView):
     @blp.doc(operationId="downloadAttachment")
     @blp.auth()
     @blp.not_found
-    @blp.response(200, description="The file's bytes", content_type="application/octet-stream")
+    @blp.response(
+        200,
+        description="The file's bytes",
+        content_type="application/octet-stream",
+        headers={
+            "ETag": {
+                "description": "The SHA-256 of the file's bytes (a file never changes)",
+                "schema": {"type": "string"},
+            }
+        },
+    )
     def get(self, attachment_id):
         """Download a file: its owner, or staff of a case that cites it"""
         doc = attachments.readable(current_user(), attachment_id)

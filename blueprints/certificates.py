@@ -44,6 +44,7 @@ class CertificateById(MethodView):
     @blp.auth()
     @blp.on_behalf(acting.WALLET)
     @blp.not_found
+    @blp.etag
     @blp.response(200, CertificateSchema)
     def get(self, certificate_id):
         """One of my certificates (another holder's id answers 404)"""

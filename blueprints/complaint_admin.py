@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.complaints import categories, open311
-from app.http.api import Blueprint, etag_for, if_match_version
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from schemas.complaints import (
     CategoryBodySchema,
     CategoryCreateSchema,
@@ -33,7 +33,7 @@ class AdminCategories(MethodView):
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(CategoryCreateSchema)
-    @blp.response(201, CategorySchema)
+    @blp.response(201, CategorySchema, headers=VERSION_ETAG)
     @blp.alt_response(409, description="A category with this code exists already")
     def post(self, data):
         """Create a complaint category (also an Open311 service)"""
@@ -48,7 +48,7 @@ class AdminCategoryByCode(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(CategoryBodySchema)
-    @blp.response(200, CategorySchema)
+    @blp.response(200, CategorySchema, headers=VERSION_ETAG)
     def put(self, data, code):
         """Replace a category's definition (name, time limit, default department, questions);
         complaints filed earlier keep the time limit they were filed under"""

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from app.accounts.auth import current_user
 from app.complaints import categories
 from app.complaints import service as complaints
-from app.http.api import Blueprint, etag_for, if_match_version
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from schemas.base import CataloguePageArgs, page_of
 from schemas.cases import RatingSchema, ReasonSchema
 from schemas.complaints import (
@@ -96,7 +96,7 @@ class Complaints(MethodView):
     @blp.auth(*OWNERS)
     @blp.idempotent
     @blp.arguments(ComplaintCreateSchema)
-    @blp.response(201, ComplaintSchema)
+    @blp.response(201, ComplaintSchema, headers=VERSION_ETAG)
     def post(self, data):
         """File a complaint, inquiry, suggestion or dispute; repeats are detected on arrival
 
@@ -126,7 +126,7 @@ class ComplaintById(MethodView):
     @blp.doc(operationId="getComplaint")
     @blp.auth("resident", "enterprise", "staff", "supervisor")
     @blp.not_found
-    @blp.response(200, ComplaintSchema)
+    @blp.response(200, ComplaintSchema, headers=VERSION_ETAG)
     def get(self, complaint_id):
         """One complaint with its timeline (404 for anyone who may not see it)"""
         return _one(complaints.read(current_user(), complaint_id))
@@ -149,7 +149,7 @@ def _action(
 
         view_func.__doc__ = summary
         view_func.__name__ = "post"
-        decorated = blp.response(status, ComplaintSchema)(view_func)
+        decorated = blp.response(status, ComplaintSchema, headers=VERSION_ETAG)(view_func)
         if schema is not None:
             decorated = blp.arguments(schema)(decorated)
         decorated = blp.not_found(decorated)

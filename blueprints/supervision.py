@@ -7,7 +7,7 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from app.accounts.auth import current_user
-from app.http.api import Blueprint, etag_for, if_match_version
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from app.oversight import stream as stream_service
 from app.oversight import supervision as service
 from schemas.base import page_of
@@ -125,7 +125,7 @@ class EventById(MethodView):
     @blp.doc(operationId="getSupervisionEvent")
     @blp.auth("supervisor")
     @blp.not_found
-    @blp.response(200, EventSchema)
+    @blp.response(200, EventSchema, headers=VERSION_ETAG)
     def get(self, event_id):
         """One event (with its ETag for If-Match)"""
         return _single(service.get_event(current_user(), event_id))
@@ -138,7 +138,7 @@ class Acknowledge(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.response(200, EventSchema)
+    @blp.response(200, EventSchema, headers=VERSION_ETAG)
     def post(self, event_id):
         """Acknowledge an open event (open → acknowledged)"""
         return _single(service.acknowledge(current_user(), event_id, if_match_version()))
@@ -152,7 +152,7 @@ class Notes(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(EventNoteBodySchema)
-    @blp.response(200, EventSchema)
+    @blp.response(200, EventSchema, headers=VERSION_ETAG)
     def post(self, data, event_id):
         """Add a follow-up note (author and time recorded) to an open or acknowledged event"""
         return _single(service.add_note(current_user(), event_id, data["note"], if_match_version()))
@@ -166,7 +166,7 @@ class Close(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(EventCloseSchema)
-    @blp.response(200, EventSchema)
+    @blp.response(200, EventSchema, headers=VERSION_ETAG)
     def post(self, data, event_id):
         """Close an acknowledged event with its finding (acknowledged → closed)"""
         return _single(service.close(current_user(), event_id, data["finding"], if_match_version()))

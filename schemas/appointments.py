@@ -1,12 +1,13 @@
 """Appointments: opening hours, slots, bookings and the staff day list."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from schemas.base import (
     BaseSchema,
     Id,
     PageArgs,
     QuerySchema,
+    ResponseSchema,
     StrictInteger,
     StrictString,
     UTCDateTime,
@@ -50,7 +51,7 @@ class OpeningHoursSchema(BaseSchema):
     )
 
 
-class OpeningHoursViewSchema(Schema):
+class OpeningHoursViewSchema(ResponseSchema):
     department = fields.String()
     slot_minutes = fields.Integer(allow_none=True)
     capacity = fields.Integer(allow_none=True)
@@ -73,14 +74,14 @@ class SlotArgs(QuerySchema):
     )
 
 
-class SlotSchema(Schema):
+class SlotSchema(ResponseSchema):
     start = UTCDateTime()
     end = UTCDateTime()
     capacity = fields.Integer()
     available = fields.Integer(metadata={"description": "Places still free"})
 
 
-class SlotPageSchema(Schema):
+class SlotPageSchema(ResponseSchema):
     items = fields.List(fields.Nested(SlotSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
 
@@ -99,13 +100,13 @@ class AppointmentCreateSchema(BaseSchema):
     purpose = StrictString(required=True, validate=validate.Length(min=1, max=500))
 
 
-class CaseLinkSchema(Schema):
+class CaseLinkSchema(ResponseSchema):
     kind = fields.String(metadata={"description": "application or complaint"})
     id = fields.String()
     tracking_no = fields.String()
 
 
-class AppointmentSchema(Schema):
+class AppointmentSchema(ResponseSchema):
     id = fields.String(attribute="_id")
     department = fields.String()
     start = UTCDateTime()

@@ -206,8 +206,11 @@ class MatterUpdateSchema(MatterDefinitionSchema):
     )
 
 
-class MatterSchema(MatterDefinitionSchema):
-    """A service item as the catalogue shows it: one version of its definition."""
+class MatterSchema(MatterDefinitionSchema, ResponseSchema):
+    """A service item as the catalogue shows it: one version of its definition (a response:
+    every field listed as required; a missing description is sent as null)."""
+
+    description = StrictString(allow_none=True)
 
     version = fields.Integer(required=True)
     current = fields.Boolean(

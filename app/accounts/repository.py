@@ -57,9 +57,22 @@ def update(
     changes: dict[str, Any],
     entries: list[dict[str, Any]],
     session: ClientSession | None = None,
+    expected_version: int | None = None,
 ) -> dict[str, Any] | None:
+    """A profile change: bumps the profile's version (its ETag; accounts no change has touched
+    yet are version 0). With EXPECTED_VERSION a compare-and-set: None when it is not current."""
     changes = {**changes, "updated_at": clock.now()}
-    store.update(_coll(), {"_id": user_id}, {"$set": changes}, entries, session)
+    filter_: dict[str, Any] = {"_id": user_id}
+    if expected_version:
+        filter_["version"] = expected_version
+    elif expected_version == 0:
+        filter_["$or"] = [{"version": 0}, {"version": {"$exists": False}}]
+    update_ = {"$set": changes, "$inc": {"version": 1}}
+    if (
+        not store.update(_coll(), filter_, update_, entries, session)
+        and expected_version is not None
+    ):
+        return None
     return _coll().find_one({"_id": user_id}, session=session)
 
 

@@ -21,7 +21,13 @@ from app.accounts.identity import password_problems
 from app.catalogue import departments_repository as departments_repo
 from app.catalogue import regions_repository as regions_repo
 from app.catalogue.regions import ancestors
-from app.http.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.http.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    Unauthorized,
+    ValidationFailed,
+)
 
 log = logging.getLogger("onevisit.accounts")
 PROFILE_FIELDS = ("name", "id_number", "enterprise")
@@ -329,8 +335,18 @@ def profile(user: Principal) -> dict[str, Any]:
     return doc
 
 
-def update_profile(user: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+def _profile_changed() -> PreconditionFailed:
+    return PreconditionFailed("Your profile changed since you read it; reload and retry.")
+
+
+def update_profile(
+    user: Principal, changes: dict[str, Any], expected_version: int | None = None
+) -> dict[str, Any]:
+    """Apply CHANGES to the caller's profile; with EXPECTED_VERSION (If-Match) only if the
+    profile is still at that version (412 otherwise)."""
     before = profile(user)
+    if expected_version is not None and expected_version != before.get("version", 0):
+        raise _profile_changed()
     if "password" in changes:
         current = changes.pop("current_password", None)
         if not current or not passwords.verify_password(before.get("password_hash"), current):
@@ -365,11 +381,16 @@ def update_profile(user: Principal, changes: dict[str, Any]) -> dict[str, Any]:
         after={k: v for k, v in changes.items() if k != "password_hash"},
     )
     if "password_hash" not in changes:
-        return users_repo.update(user.oid, changes, [entry]) or before
+        updated = users_repo.update(user.oid, changes, [entry], expected_version=expected_version)
+        if updated is None:
+            raise _profile_changed()
+        return updated
 
     def change_password(session: Any) -> dict[str, Any] | None:
         # A new password ends every session: the change and the revocation land together.
-        updated = users_repo.update(user.oid, changes, [entry], session)
+        updated = users_repo.update(user.oid, changes, [entry], session, expected_version)
+        if updated is None:
+            raise _profile_changed()
         refresh_repo.revoke_user(user.oid, session)
         return updated
 

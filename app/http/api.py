@@ -211,46 +211,25 @@ class Blueprint(flask_smorest.Blueprint):
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             response: Response = make_response(func(*args, **kwargs))
-            if response.status_code != 200:
-                return response
-            etag = response.headers.get("ETag")
-            if etag is None:
-                etag = '"' + hashlib.sha256(response.get_data()).hexdigest()[:32] + '"'
-                response.headers["ETag"] = etag
-            if "Authorization" not in request.headers:
+            if response.status_code == 200 and "Authorization" not in request.headers:
                 max_age = current_app.extensions["settings"].catalogue_max_age_seconds
                 response.headers["Cache-Control"] = f"public, max-age={max_age}"
-            if etag in _tags(request.headers.get("If-None-Match")):
-                response.status_code = 304
-                response.set_data(b"")
-                response.headers.pop("Content-Type", None)
-            return response
+            return _revalidate(response)
 
-        _add_doc(
-            wrapper,
-            manual={
-                # Not "parameters": flask-smorest's manual doc would replace the query
-                # parameters of @blp.arguments; app.http.openapi appends these instead.
-                "x-more-parameters": [
-                    {
-                        "in": "header",
-                        "name": "If-None-Match",
-                        "required": False,
-                        "schema": {"type": "string", "maxLength": 1024},
-                        "description": "An ETag of this resource from an earlier answer; "
-                        "304 if it is still current.",
-                    }
-                ],
-                "responses": {
-                    "304": {
-                        "description": "Not modified: the copy named by If-None-Match is current",
-                        "headers": {"ETag": CACHE_HEADERS["ETag"]},
-                    }
-                },
-                "x-cache": "public",
-            },
-        )
+        _add_doc(wrapper, manual=_conditional_doc("public"))
         wrapper._public_cache = True  # type: ignore[attr-defined]
+        return wrapper
+
+    def etag(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A single resource of the caller's own (never publicly cached): an ETag (the record's
+        version when the view sends one, else a digest of the body) and 304 to a matching
+        If-None-Match, both declared in the document."""
+
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return _revalidate(make_response(func(*args, **kwargs)))
+
+        _add_doc(wrapper, manual=_conditional_doc("private"))
         return wrapper
 
     @staticmethod
@@ -276,6 +255,55 @@ CACHE_HEADERS = {
         "schema": {"type": "string"},
     },
 }
+
+
+VERSION_ETAG = {
+    "ETag": {
+        "description": 'The version of this record, e.g. "v3"; send it back as If-Match '
+        "(412 when it is no longer current)",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _revalidate(response: Response) -> Response:
+    """A 200 gets an ETag (a digest of its body unless the view named a version) and turns
+    into 304 when If-None-Match names it."""
+    if response.status_code != 200:
+        return response
+    etag = response.headers.get("ETag")
+    if etag is None:
+        etag = '"' + hashlib.sha256(response.get_data()).hexdigest()[:32] + '"'
+        response.headers["ETag"] = etag
+    if etag in _tags(request.headers.get("If-None-Match")):
+        response.status_code = 304
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+    return response
+
+
+def _conditional_doc(cache: str) -> dict[str, Any]:
+    return {
+        # Not "parameters": flask-smorest's manual doc would replace the query
+        # parameters of @blp.arguments; app.http.openapi appends these instead.
+        "x-more-parameters": [
+            {
+                "in": "header",
+                "name": "If-None-Match",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 1024},
+                "description": "An ETag of this resource from an earlier answer; "
+                "304 if it is still current.",
+            }
+        ],
+        "responses": {
+            "304": {
+                "description": "Not modified: the copy named by If-None-Match is current",
+                "headers": {"ETag": CACHE_HEADERS["ETag"]},
+            }
+        },
+        "x-cache": cache,
+    }
 
 
 def _tags(header: str | None) -> set[str]:

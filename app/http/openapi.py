@@ -105,13 +105,16 @@ def _complete_responses(operation: dict[str, Any]) -> None:
     operation["responses"] = dict(sorted(responses.items()))
 
 
-def _cacheable(operation: dict[str, Any]) -> None:
+def _cacheable(operation: dict[str, Any], cache: str) -> None:
+    """2xx answers of @blp.public_cache ("public") and @blp.etag ("private") views declare
+    their ETag, the public ones also their Cache-Control."""
     from app.http.api import CACHE_HEADERS
 
+    names = CACHE_HEADERS if cache == "public" else {"ETag": CACHE_HEADERS["ETag"]}
     for code, response in operation.get("responses", {}).items():
         if str(code).startswith("2") and isinstance(response, dict):
             headers = response.setdefault("headers", {})
-            for name, header in CACHE_HEADERS.items():
+            for name, header in names.items():
                 headers.setdefault(name, header)
 
 
@@ -218,7 +221,7 @@ class ContractPlugin(BasePlugin):
             operation.setdefault("parameters", []).extend(operation.pop("x-more-parameters", []))
             if not operation["parameters"]:
                 del operation["parameters"]
-            if operation.pop("x-cache", None):
-                _cacheable(operation)
+            if cache := operation.pop("x-cache", None):
+                _cacheable(operation, cache)
             _complete_responses(operation)
             _describe(operation)
