@@ -147,7 +147,10 @@ def figures(
     """One role's figures from its schemathesis JSON report. Service failures (a check that
     failed on an answer of ours) are kept apart from tool errors (schemathesis or hypothesis
     failing inside itself, a report missing, the budget exceeded); either fails the role."""
-    data = json.loads(report.read_text()) if report.exists() else {}
+    try:  # a role stopped (budget) or crashed leaves no report, or an empty one
+        data = json.loads(report.read_text())
+    except (OSError, ValueError):
+        data = {}
     cases = data.get("test_cases", {})
     by_check: Counter[str] = Counter()
     for group in data.get("failures", []):

@@ -70,6 +70,9 @@ def test_tool_errors_are_reported_apart_and_still_fail(tmp_path: Path) -> None:
 def test_a_missing_report_or_an_exceeded_budget_is_a_tool_error(tmp_path: Path) -> None:
     missing = figures("supervisor", tmp_path / "none.json", 1, 2, 7)
     assert missing["tool_errors"] == {"no report (exit code 2)": 1}
+    (tmp_path / "empty.json").write_text("")  # what a role stopped mid-run leaves
+    empty = figures("admin", tmp_path / "empty.json", 1, -15, 7)
+    assert empty["status"] == "tool error" and empty["cases"] is None
     late = figures("staff-head", _report(tmp_path), 1800, -15, 7, over_budget=True)
     assert late["status"] == "tool error"
     assert late["tool_errors"] == {"time budget exceeded": 1}
