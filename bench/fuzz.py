@@ -43,7 +43,12 @@ DEFAULT_SEED = 20261202
 DEFAULT_EXAMPLES = 25
 DEFAULT_BUDGET = 3000  # seconds per role; staff-head took longer than 50 min at load 15-20
 PHASES = "examples,coverage,fuzzing,stateful"
-STREAM_LIFETIME_SECONDS = 3
+REQUEST_TIMEOUT = 30  # seconds schemathesis waits for one answer
+# Settings of the fuzzed stack beyond bench/service.py's: a supervisor's event stream stays
+# open up to its lifetime (300 s), and schemathesis waited each one out to its request timeout
+# (30 s a case, most of the supervisor's time); a short lifetime ends each stream with the
+# events it had, as it does at 300 s.
+STACK_SETTINGS = {"ONEVISIT_SSE_MAX_LIFETIME_SECONDS": "3"}
 FUZZ_PASSWORD = "Fuzz-password-2026"
 # role name -> demo account (app/seed) or an account created here: staff with ONE duty each,
 # so every duty's operations are reached by a caller holding exactly that duty.
@@ -129,7 +134,7 @@ def command(
         "--suppress-health-check",
         "all",
         "--request-timeout",
-        "30",
+        str(REQUEST_TIMEOUT),
         "--report",
         "json",
         "--report-json-path",
@@ -262,10 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: list[dict[str, Any]] = []
     with running_service(keep=args.keep) as service:
-        # A supervisor's event stream stays open up to its lifetime (300 s); schemathesis would
-        # wait each one out to its request timeout (30 s a case, most of the supervisor's
-        # time). A short lifetime ends each stream with the events it had, as it does at 300 s.
-        service.env["ONEVISIT_SSE_MAX_LIFETIME_SECONDS"] = str(STREAM_LIFETIME_SECONDS)
+        service.env.update(STACK_SETTINGS)
         service.start_web(baseline=False)
         service.start_worker()
         env = dict(service.env, SCHEMATHESIS_HOOKS="bench.fuzz_checks")

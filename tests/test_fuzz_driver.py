@@ -8,7 +8,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench.fuzz import command, figures, run_role, summary, verdict
+from app.config import Settings
+from bench.fuzz import (
+    REQUEST_TIMEOUT,
+    STACK_SETTINGS,
+    command,
+    figures,
+    run_role,
+    summary,
+    verdict,
+)
 
 
 def _report(tmp_path: Path, **data: object) -> Path:
@@ -97,3 +106,10 @@ def test_a_role_over_its_budget_is_stopped(tmp_path: Path) -> None:
     code, over = run_role([sys.executable, "-c", "print('done')"], {}, tmp_path / "log", 30)
     assert (code, over) == (0, False)
     assert (tmp_path / "log").read_text() == "done\n"
+
+
+def test_the_fuzzed_stacks_streams_end_well_before_the_request_timeout(monkeypatch) -> None:
+    for name, value in STACK_SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    lifetime = Settings.from_env().sse_max_lifetime_seconds
+    assert lifetime + Settings.from_env().sse_settle_seconds < REQUEST_TIMEOUT / 2
