@@ -96,6 +96,24 @@ def active_for(key: str) -> dict[str, Any] | None:
     return coll().find_one({"active_key": key})
 
 
+def anonymise_owner(owner_id: ObjectId, label: str, at: datetime, session: ClientSession) -> int:
+    """A closed account's appointments, kept with the visits they record: the owner's name and
+    the name on the timeline entries they made become LABEL (index `owner` on owner_id)."""
+    result = coll().update_many(
+        {"owner_id": owner_id},
+        {
+            "$set": {
+                "owner.name": label,
+                "owner.erased_at": at,
+                "timeline.$[mine].actor.name": label,
+            }
+        },
+        array_filters=[{"mine.actor.id": str(owner_id)}],
+        session=session,
+    )
+    return result.modified_count
+
+
 def by_idempotency_key(key: str) -> dict[str, Any] | None:
     return coll().find_one({"idempotency_key": key})
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from app import clock
+from app import clock, i18n
 from app.accounts.auth import Principal
 from app.cases import engine
 from app.http.errors import Conflict
@@ -278,7 +278,7 @@ def test_request_supplement_pauses_the_clock_and_supplements_resume_it(world, db
     assert stored["warn_at"] is None and stored["overdue_at"] is None
     assert stored["inbox_keys"] == []
     note = db.notifications.find_one({"kind": "application.request_supplement"})
-    assert "articles" in note["body"]
+    assert "articles" in i18n.render(note["body"], note["params"], "en")
     # Reviews wait while the applicant owes materials.
     assert_envelope(world.act("si", case, "reviews/SI-330100", {"decision": "approve"}), 409)
 

@@ -8,9 +8,10 @@ import pytest
 from bson import ObjectId
 
 from app import clock
+from app.accounts.erasure import ERASED_NAME
 from tests.appointments.conftest import cst
 from tests.cases.test_unit_of_work import crash
-from tests.conftest import assert_envelope
+from tests.conftest import assert_envelope, drain
 
 APPTS = "/api/v1/appointments"
 SLOTS = "/api/v1/departments/AMR-330100/slots"
@@ -191,3 +192,16 @@ def test_a_booking_that_dies_at_its_appointment_takes_no_place_and_its_retry_tak
     assert again.status_code == 201, again.get_json()
     assert db.appointment_slots.find_one({"_id": slot_id})["booked"] == 1
     assert db.appointments.count_documents({}) == 1
+
+
+def test_a_closed_accounts_appointments_keep_the_visit_without_the_name(world, app, db):
+    booked = book(world.applicant, cst(9, 30, 9)).get_json()
+    name = world.applicant.user["name"]
+    assert db.appointments.find_one({"_id": ObjectId(booked["id"])})["owner"]["name"] == name
+    assert world.applicant.delete("/api/v1/me").status_code == 204
+    drain(app)
+    stored = db.appointments.find_one({"_id": ObjectId(booked["id"])})
+    assert stored["owner"]["name"] == ERASED_NAME
+    assert stored["timeline"][0]["actor"]["name"] == ERASED_NAME
+    assert name not in str(stored)
+    assert stored["start"] and stored["status"] == "booked"
