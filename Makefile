@@ -83,8 +83,15 @@ fault: $(BENCH_INSTALL)
 # failure. ~25 examples per operation (FUZZ_EXAMPLES). Several minutes: docs/benchmarks.md.
 FUZZ_EXAMPLES ?= 25
 FUZZ_SEED ?= 20261202
+# FUZZ_JOBS: roles run side by side (processes); FUZZ_WORKERS: schemathesis threads per role
+# (1: two race CPython's AST counter inside hypothesis); FUZZ_BUDGET: seconds per role.
+FUZZ_JOBS ?= 1
+FUZZ_WORKERS ?= 1
+FUZZ_BUDGET ?= 3000
 fuzz: install
-	$(BIN)/python -m bench.fuzz --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) $(if $(FUZZ_ROLES),--roles $(FUZZ_ROLES))
+	$(BIN)/python -m bench.fuzz --examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) \
+		--jobs $(FUZZ_JOBS) --workers $(FUZZ_WORKERS) --budget $(FUZZ_BUDGET) \
+		$(if $(FUZZ_ROLES),--roles $(FUZZ_ROLES)) $(if $(FUZZ_KEEP),--keep)
 
 # 500 idle or trickling connections against a running `make run` (on $$PORT); prints the
 # latency of /healthz and a login meanwhile (docs/operations.md, "Slow clients").

@@ -71,3 +71,23 @@ def test_the_document_declares_caching_on_public_reads(client):
         assert "304" in op["responses"], path
         assert {"ETag", "Cache-Control"} <= set(op["responses"]["200"]["headers"]), path
         assert any(p["name"] == "If-None-Match" for p in op["parameters"]), path
+
+
+def test_an_if_none_match_beyond_its_documented_bound_is_refused(app, client):
+    # make fuzz (negative_data_rejection): the document bounds If-None-Match, so an overlong
+    # one is invalid data; answering 200 to it "accepted a schema-violating request".
+    _regions(app)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    (param,) = [
+        p
+        for p in spec["paths"]["/api/v1/regions"]["get"]["parameters"]
+        if p["name"] == "If-None-Match"
+    ]
+    bound = param["schema"]["maxLength"]
+    etag = client.get("/api/v1/regions").headers["ETag"]
+    padded = etag + "," + " " * (bound - len(etag) - 1)
+    assert client.get("/api/v1/regions", headers={"If-None-Match": padded}).status_code == 304
+    long = client.get("/api/v1/regions", headers={"If-None-Match": "Y" * (bound + 1)})
+    assert assert_envelope(long, 400)["errors"] == {
+        "If-None-Match": [f"At most {bound} characters."]
+    }

@@ -413,7 +413,9 @@ def set_disabled(admin: Principal, user_id: str, disabled: bool) -> dict[str, An
     target = user_by_id(user_id)
     if target is None:
         raise NotFound("No such user.")
-    if target["_id"] == admin.oid:
+    if disabled and target["_id"] == admin.oid:
+        # Only disabling oneself is refused; enabling one's own (enabled) account is the
+        # idempotent no-op every other enabled account gets.
         raise Conflict("An admin may not disable their own account.")
     entry = audit.entry(
         "user.disable" if disabled else "user.enable",

@@ -64,6 +64,15 @@ def test_only_admins_disable_and_unknown_or_own_ids_are_refused(users, db):
     assert not db.users.find_one({"_id": ObjectId(other.id)})["disabled"]
 
 
+def test_an_admin_enabling_their_own_account_is_the_idempotent_no_op(users, db):
+    # make fuzz (documented_status_code): enable answered the disable rule's 409, which
+    # its responses do not list; only disabling oneself is refused.
+    admin = users.admin()
+    enabled = admin.post(f"/api/v1/admin/users/{admin.id}/enable")
+    assert enabled.status_code == 200 and enabled.get_json()["disabled"] is False
+    assert admin.get("/api/v1/me").status_code == 200
+
+
 @pytest.fixture
 def world(app, db, users):
     return build_world(app, db, users)
