@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from app import clock, outbox
+from app import clock, i18n, outbox
 from app.oversight import event_notifications, sla_sweep
 from app.oversight.events import event_entry
 from app.platform.worker import Worker
@@ -243,4 +243,4 @@ def test_events_raised_by_requests_are_notified_once_by_the_worker(app, users, d
     assert db.supervision_events.count_documents({"notified_at": None}) == 2  # not for heads
     (note,) = db.notifications.find({"user_id": ObjectId(head.id)})
     assert note["subject"] == {"kind": "application", "id": str(rated["_id"])}
-    assert rated["tracking_no"] in note["title"]
+    assert rated["tracking_no"] in i18n.render(note["title"], note.get("params"), "en")

@@ -29,7 +29,7 @@ import jwt
 from bson import ObjectId
 from flask import current_app, has_request_context, request
 
-from app import audit, clock, store
+from app import audit, clock, i18n, store
 from app.accounts.auth import Principal
 from app.accounts.identity import mask_name
 from app.db import collection
@@ -97,7 +97,8 @@ def create(holder: Principal, certificate_id: str) -> dict[str, Any]:
             "type": certificate["type"],
             "number": certificate["number"],
             "issuer": certificate["issuer"],
-            "issuer_name": certificate["issuer_name"],
+            # The official (zh-CN) name: a verifier reads the token offline, with no language.
+            "issuer_name": i18n.localized(certificate["issuer_name"], i18n.DEFAULT_LANGUAGE),
             "issued_at": clock.iso(certificate["issued_at"]),
             "valid_until": (
                 clock.iso(certificate["valid_until"]) if certificate.get("valid_until") else None
@@ -144,7 +145,7 @@ def _answer(claims: dict[str, Any]) -> dict[str, Any]:
         "certificate_id": claims.get("sub"),
         "type": cert.get("type"),
         "number": cert.get("number"),
-        "issuer": cert.get("issuer_name"),
+        "issuer": i18n.localized(cert.get("issuer_name")),
         "issuer_code": cert.get("issuer"),
         "issued_at": cert.get("issued_at"),
         "valid_until": cert.get("valid_until"),
