@@ -13,7 +13,7 @@ def test_current_version_and_any_exact_version_are_readable(db):
     v2 = store_matter(db, version=2, current=True, name="New name")
     assert matters_repo.get_current("ZJ-COMPANY-SETUP")["_id"] == v2["_id"]
     assert matters_repo.get_version("ZJ-COMPANY-SETUP", 1)["_id"] == v1["_id"]
-    assert matters_repo.get_version("ZJ-COMPANY-SETUP", 2)["name"] == "New name"
+    assert matters_repo.get_version("ZJ-COMPANY-SETUP", 2)["name"]["en"] == "New name"
 
 
 def test_unknown_code_or_version_reads_as_none(db):
@@ -30,7 +30,7 @@ def test_database_refuses_a_second_current_version_of_one_code(db):
 
 def test_replace_current_leaves_exactly_one_current_version(db):
     v1 = store_matter(db)
-    v2 = {**v1, "_id": ObjectId(), "version": 2, "name": "Renamed"}
+    v2 = {**v1, "_id": ObjectId(), "version": 2, "name": {"zh-CN": "改名", "en": "Renamed"}}
     assert matters_repo.replace_current(v1, v2, []) is True
     assert [d["version"] for d in db.matters.find({"current": True})] == [2]
     assert db.matters.find_one({"_id": v1["_id"]})["current"] is False
