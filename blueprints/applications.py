@@ -11,7 +11,7 @@ from app.accounts.auth import current_user
 from app.applications import rules as wf
 from app.applications import service
 from app.cases.workflow import describe
-from app.http.api import Blueprint, etag_for, if_match_version
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from schemas.applications import (
     ApplicationCreateSchema,
     ApplicationListArgs,
@@ -36,12 +36,6 @@ blp = Blueprint(
     + "\n".join(f"- {line}" for line in describe(wf.MACHINE)),
 )
 
-ETAG = {
-    "ETag": {
-        "description": 'The version of the case, e.g. "v3"; send it back as If-Match',
-        "schema": {"type": "string"},
-    }
-}
 APPLICANTS = wf.APPLICANT_ROLES
 READERS = ("resident", "enterprise", "staff", "supervisor")
 
@@ -83,7 +77,7 @@ class Applications(MethodView):
     @blp.on_behalf()
     @blp.idempotent
     @blp.arguments(ApplicationCreateSchema)
-    @blp.response(201, ApplicationSchema, headers=ETAG)
+    @blp.response(201, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data):
         """Submit an application: the form is checked against the service item, required
         materials must be cited (your attachment, or a certificate of the required type from
@@ -108,7 +102,7 @@ class ApplicationByTrackingNo(MethodView):
     @blp.auth(*READERS)
     @blp.on_behalf()
     @blp.not_found
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def get(self, tracking_no):
         """Find an application by its tracking number (owner, involved staff, supervisor)"""
         return _one(service.track(acting.subject(), tracking_no))
@@ -120,7 +114,7 @@ class ApplicationById(MethodView):
     @blp.auth(*READERS)
     @blp.on_behalf()
     @blp.not_found
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def get(self, application_id):
         """One application with its timeline, reviews, clock and visits (owner, involved
         staff, supervisor of the region)"""
@@ -134,7 +128,7 @@ class Withdraw(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, application_id):
         """Withdraw my application (only before acceptance)"""
         return _one(service.withdraw(current_user(), application_id, if_match_version()))
@@ -149,7 +143,7 @@ class Supplements(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(SupplementSchema)
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
         """Hand in the requested materials; the case returns to review and the clock resumes,
         its due time extended by the pause"""
@@ -173,7 +167,7 @@ class Rating(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(RatingSchema)
-    @blp.response(201, ApplicationSchema, headers=ETAG)
+    @blp.response(201, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
         """Rate the service once, after the application reached a final state"""
         return _one(
@@ -191,7 +185,7 @@ class Accept(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, application_id):
         """Accept at the one window (the lead department, or window staff of the case's
         region): starts the clock and opens one review task per involved department"""
@@ -206,7 +200,7 @@ class Reject(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(ReasonSchema)
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
         """Refuse at acceptance, with a reason"""
         return _one(
@@ -222,7 +216,7 @@ class RequestSupplement(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(SupplementRequestSchema)
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
         """Ask the applicant for materials (a department whose review is pending); the clock
         pauses"""
@@ -245,7 +239,7 @@ class Review(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(ReviewDecisionSchema)
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id, department_code):
         """Decide my department's review task: all approve → approved, any reject → rejected"""
         return _one(
@@ -267,7 +261,7 @@ class Complete(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.response(200, ApplicationSchema, headers=ETAG)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, application_id):
         """Complete an approved case (lead department): issues the item's certificate into
         the applicant's wallet"""
@@ -282,7 +276,7 @@ class Visits(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(VisitSchema)
-    @blp.response(201, ApplicationSchema, headers=ETAG)
+    @blp.response(201, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
         """Record a physical visit of the applicant (involved staff); more visits than the
         item allows raise an extra_visit supervision event"""

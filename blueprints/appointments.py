@@ -10,7 +10,7 @@ from flask.views import MethodView
 from app.accounts.auth import current_user
 from app.appointments import rules, service
 from app.cases.workflow import describe
-from app.http.api import Blueprint, etag_for, if_match_version
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from schemas.appointments import (
     AppointmentCreateSchema,
     AppointmentSchema,
@@ -34,13 +34,6 @@ blp = Blueprint(
     "active appointment per person per case (409). A reminder is sent the day before. "
     "Transitions:\n\n" + "\n".join(f"- {line}" for line in describe(rules.MACHINE)),
 )
-
-ETAG = {
-    "ETag": {
-        "description": 'The version of the appointment, e.g. "v2"; send it back as If-Match',
-        "schema": {"type": "string"},
-    }
-}
 
 
 def _one(doc: dict[str, Any], status: int = 200):
@@ -101,7 +94,7 @@ class Appointments(MethodView):
     @blp.auth(*rules.OWNER_ROLES)
     @blp.idempotent
     @blp.arguments(AppointmentCreateSchema)
-    @blp.response(201, AppointmentSchema, headers=ETAG)
+    @blp.response(201, AppointmentSchema, headers=VERSION_ETAG)
     @blp.alt_response(
         409, description="The slot is full, or you hold an active appointment for this case already"
     )
@@ -115,7 +108,7 @@ class AppointmentById(MethodView):
     @blp.doc(operationId="getAppointment")
     @blp.auth(*rules.OWNER_ROLES, "staff", "supervisor")
     @blp.not_found
-    @blp.response(200, AppointmentSchema, headers=ETAG)
+    @blp.response(200, AppointmentSchema, headers=VERSION_ETAG)
     def get(self, appointment_id):
         """One appointment (the person who booked, the department's staff, supervisors)"""
         return _one(service.get(current_user(), appointment_id))
@@ -128,7 +121,7 @@ class Cancel(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.response(200, AppointmentSchema, headers=ETAG)
+    @blp.response(200, AppointmentSchema, headers=VERSION_ETAG)
     def post(self, appointment_id):
         """Cancel my appointment, at least `ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS` (2)
         hours before it starts (409 later); the place goes back to the slot"""
@@ -142,7 +135,7 @@ class CheckIn(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.response(200, AppointmentSchema, headers=ETAG)
+    @blp.response(200, AppointmentSchema, headers=VERSION_ETAG)
     def post(self, appointment_id):
         """Receive the person (any time before the slot ends); the visit is recorded on the
         application the appointment is for"""
@@ -156,7 +149,7 @@ class NoShow(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.response(200, AppointmentSchema, headers=ETAG)
+    @blp.response(200, AppointmentSchema, headers=VERSION_ETAG)
     def post(self, appointment_id):
         """Record that nobody came (only once the slot has started: 409 before); it goes on
         the person's record"""

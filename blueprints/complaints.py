@@ -32,12 +32,6 @@ blp = Blueprint(
     description="Complaints, inquiries, suggestions and disputes (12345 / mediation)",
 )
 OWNERS = ("resident", "enterprise")
-CATEGORY_ETAG = {
-    "ETag": {
-        "description": 'The category\'s version, e.g. "v3"; its PUT takes it as If-Match',
-        "schema": {"type": "string"},
-    }
-}
 
 
 def _one(doc: dict[str, Any], status: int = 200):
@@ -62,7 +56,7 @@ class CategoryByCode(MethodView):
     @blp.doc(operationId="getComplaintCategory")
     @blp.public_cache
     @blp.not_found
-    @blp.response(200, CategorySchema, headers=CATEGORY_ETAG)
+    @blp.response(200, CategorySchema, headers=VERSION_ETAG)
     def get(self, code):
         """One complaint category with its questions"""
         category = categories.get(code)

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from app.accounts.auth import current_user
 from app.catalogue import service as catalogue
-from app.http.api import Blueprint, etag_for, if_match_version
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from schemas.base import page_of
 from schemas.matters import (
     MatterDefinitionSchema,
@@ -20,12 +20,6 @@ from schemas.matters import (
 blp = Blueprint(
     "matters", __name__, url_prefix="/api/v1", description="Service items (the catalogue)"
 )
-ETAG = {
-    "ETag": {
-        "description": 'The version of the service item, e.g. "v3"; PUT takes it as If-Match',
-        "schema": {"type": "string"},
-    }
-}
 
 
 @blp.route("/matters")
@@ -53,7 +47,7 @@ class MatterByCode(MethodView):
     @blp.public_cache
     @blp.not_found
     @blp.arguments(MatterVersionArgs, location="query")
-    @blp.response(200, MatterSchema, headers=ETAG)
+    @blp.response(200, MatterSchema, headers=VERSION_ETAG)
     def get(self, args, code):
         """A service item's full definition: the current version, or `?version=N`"""
         doc = catalogue.get_matter(code, args.get("version"))
@@ -69,7 +63,7 @@ class AdminMatters(MethodView):
     @blp.auth("admin")
     @blp.idempotent
     @blp.arguments(MatterDefinitionSchema)
-    @blp.response(201, MatterSchema, headers=ETAG)
+    @blp.response(201, MatterSchema, headers=VERSION_ETAG)
     @blp.alt_response(409, description="A service item with this code exists already")
     def post(self, definition):
         """Add a service item (version 1)"""
@@ -84,7 +78,7 @@ class AdminMatterByCode(MethodView):
     @blp.if_match
     @blp.not_found
     @blp.arguments(MatterUpdateSchema)
-    @blp.response(200, MatterSchema, headers=ETAG)
+    @blp.response(200, MatterSchema, headers=VERSION_ETAG)
     def put(self, definition, code):
         """Save a new version of a service item; earlier versions stay readable, and
         applications keep the version they were submitted under"""

@@ -194,6 +194,13 @@ class StrictInteger(BoundedInt):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def _json_number(value: Any) -> int | float:
+    """VALUE if it is a JSON number; booleans, strings and objects are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError("Not a valid number.")
+    return value
+
+
 class StrictNumber(fields.Float):
     """A JSON number within bounds (±NUMBER_LIMIT by default), read as a float."""
 
@@ -208,9 +215,7 @@ class StrictNumber(fields.Float):
         super().__init__(validate=_bounds(minimum, maximum, validate), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError("Not a valid number.")
-        return super()._deserialize(value, attr, data, **kwargs)
+        return super()._deserialize(_json_number(value), attr, data, **kwargs)
 
 
 class StrictNumeric(fields.Number):
@@ -230,8 +235,7 @@ class StrictNumeric(fields.Number):
         super().__init__(validate=_bounds(minimum, maximum, validate), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError("Not a valid number.")
+        value = _json_number(value)
         if value != value or value in (float("inf"), float("-inf")):
             raise ValidationError("Not a valid number.")
         return value
