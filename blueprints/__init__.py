@@ -21,6 +21,7 @@ def register_blueprints(api: Api) -> None:
         matters,
         me,
         notifications,
+        rectifications,
         staff,
         stats,
         supervision,
@@ -46,5 +47,6 @@ def register_blueprints(api: Api) -> None:
         supervision,
         stats,
         appointments,
+        rectifications,
     ):
         api.register_blueprint(module.blp)

@@ -191,10 +191,30 @@ class VisitViewSchema(ResponseSchema):
     staff = fields.Nested(StaffRefSchema)
 
 
+class RatedPersonSchema(ResponseSchema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
 class RatingViewSchema(ResponseSchema):
     score = fields.Integer()
     comment = fields.String(allow_none=True)
     at = UTCDateTime()
+    tags = fields.List(fields.String(), metadata={"optional": True})
+    target = fields.String(
+        metadata={"enum": ["case", "window", "staff"], "optional": True},
+    )
+    window = fields.Nested(RatedPersonSchema, allow_none=True, metadata={"optional": True})
+    staff = fields.Nested(RatedPersonSchema, allow_none=True, metadata={"optional": True})
+    round = fields.Integer(metadata={"description": "2: the re-rating", "optional": True})
+    rectification_id = Id(
+        allow_none=True,
+        metadata={"description": "The rectification a bad rating opened", "optional": True},
+    )
+    excluded = fields.Boolean(
+        metadata={"description": "Taken out of the KPIs by an upheld appeal", "optional": True}
+    )
 
 
 class ApplicationSchema(ResponseSchema):

@@ -48,6 +48,14 @@ class KpiSchema(ResponseSchema):
     appointments_kept = fields.Integer(metadata={"description": "Appointments checked in"})
     appointments_no_show = fields.Integer(metadata={"description": "Appointments missed"})
     no_show_rate = _rate("No-shows / appointments kept or missed")
+    rectifications_opened = fields.Integer(metadata={"description": "Bad ratings' rectifications"})
+    rectifications_resolved = fields.Integer()
+    rectification_rate = _rate("Rectifications resolved / opened less upheld appeals")
+    rectification_on_time_rate = _rate("Rectifications resolved by their due time / resolved")
+    avg_rectification_hours = fields.Float(
+        allow_none=True, metadata={"description": "Mean working hours from rating to resolution"}
+    )
+    appeals_upheld = fields.Integer(metadata={"description": "Ratings taken out on appeal"})
 
 
 class KpiOverviewSchema(KpiSchema):

@@ -32,6 +32,7 @@ from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
 from app.oversight import events, kpi
 from app.pagination import Page
+from app.rectifications import ratings
 from app.wallet import attachments, certificates
 
 log = logging.getLogger("onevisit.applications")
@@ -775,34 +776,21 @@ def withdraw(user: Principal, application_id: str, expected_version: int | None)
 def rate(
     user: Principal,
     application_id: str,
-    score: int,
-    comment: str | None,
+    data: dict[str, Any],
     expected_version: int | None,
 ) -> dict[str, Any]:
-    rules = _rules()
+    """Rate the service (app.rectifications.ratings): a bad first rating opens a
+    rectification; a second rating only after it was resolved."""
 
     def change(case: dict[str, Any]) -> engine.Change:
-        if case.get("rating") is not None:
-            raise Conflict("You rated this application already.")
-        now = clock.now()
-        rating = {"score": score, "comment": comment, "at": now}
-
-        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
-            entries = kpi.increment(
-                after["department"],
-                after["region"],
-                now,
-                **kpi.rating_increments(score, CASE_KIND),
-            )
-            if score <= rules.bad_score:
-                entries.append(_event(after, "bad_rating", f"rated {score}/5."))
-            return entries
-
-        return engine.Change(
-            set={"rating": rating},
-            filter={"rating": None},
-            note=f"rated {score}/5",
-            effects=effects,
+        return ratings.change(
+            CASE_KIND,
+            case,
+            data,
+            lambda after, score: (
+                f"Application {after['tracking_no']} ({after['matter']['code']}) rated {score}/5."
+            ),
+            rectify=True,
         )
 
     return _fire(application_id, "rate", user, expected_version, change)

@@ -18,6 +18,7 @@ CASE_COLLECTIONS = {
     "application": "applications",
     "complaint": "complaints",
     "appointment": "appointments",
+    "rectification": "rectifications",
 }
 SWEEP_FIELDS = (
     "_id",

@@ -11,7 +11,9 @@ Metric names (what the transition code passes as keyword increments):
   complaints_received, complaints_repeat, complaints_resolved, complaints_on_time,
   complaint_hours_sum, complaints_reopened, disputes_resolved, disputes_settled,
   complaint_ratings, complaint_ratings_satisfied,
-  appointments_kept (checked in), appointments_no_show
+  appointments_kept (checked in), appointments_no_show,
+  rectifications_opened, rectifications_resolved, rectifications_on_time,
+  rectification_hours_sum, appeals_upheld (app/rectifications)
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ Applications (department = lead department, day = China-local day of the moment 
     completed_on_time (a due_at, and completed_at <= due_at),
     processing_hours_sum and processing_hours_hist.<bucket> of the working hours from
     submitted_at to completed_at (app.cases.calendar)
-  ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at
+  ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at: the
+    current rating only (a re-rating replaces the first), none when an upheld appeal took it
+    out (rating.excluded)
 Complaints (department = the one responsible at that moment):
   complaints_received +1 on created_at, to the department it was filed with (`hotline`);
     complaints_repeat +1 then when repeat_of is set
@@ -23,6 +25,10 @@ Complaints (department = the one responsible at that moment):
   complaint_ratings / complaint_ratings_satisfied on rating.at
 Appointments (department = the one booked):
   appointments_kept +1 on checked_in_at; appointments_no_show +1 on no_show_at
+Rectifications (department = the rated application's lead department):
+  rectifications_opened +1 on opened_at; on resolved_at rectifications_resolved,
+  rectifications_on_time, rectification_hours_sum (app.rectifications.service); an upheld
+  appeal: appeals_upheld +1 on its decision's day (the rating's own counters: see above)
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from app.cases import repository as cases_repo
 from app.catalogue.regions import ancestors
 from app.oversight import kpi
 from app.oversight import kpi_repository as repo
+from app.rectifications import ratings
 
 
 class Counters:
@@ -99,7 +106,7 @@ def application_increments(doc: dict[str, Any], counters: Counters) -> None:
     completed_at = doc.get("completed_at")
     if doc.get("status") == "completed" and completed_at is not None:
         counters.add(dept, region, completed_at, **completion_increments(doc))
-    rating = _rating(doc)
+    rating = ratings.counted(doc.get("rating"))
     if rating:
         counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "application"))
 
@@ -158,6 +165,18 @@ def appointment_increments(doc: dict[str, Any], counters: Counters) -> None:
         counters.add(doc["department"], doc["region"], doc["no_show_at"], appointments_no_show=1)
 
 
+def rectification_increments(doc: dict[str, Any], counters: Counters) -> None:
+    from app.rectifications import service as rectifications
+
+    dept, region = doc.get("department"), doc.get("region")
+    counters.add(dept, region, doc.get("opened_at"), rectifications_opened=1)
+    if doc.get("resolved_at") is not None:
+        counters.add(dept, region, doc["resolved_at"], **rectifications.resolution_increments(doc))
+    appeal = doc.get("appeal") or {}
+    if appeal.get("upheld"):
+        counters.add(dept, region, appeal.get("decided_at"), appeals_upheld=1)
+
+
 def compute() -> list[dict[str, Any]]:
     counters = Counters()
     for doc in cases_repo.every("application"):
@@ -166,6 +185,8 @@ def compute() -> list[dict[str, Any]]:
         complaint_increments(doc, counters)
     for doc in cases_repo.every("appointment"):
         appointment_increments(doc, counters)
+    for doc in cases_repo.every("rectification"):
+        rectification_increments(doc, counters)
     return counters.documents()
 
 

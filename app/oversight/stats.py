@@ -50,6 +50,12 @@ KPI_FIELDS = (
     "appointments_kept",
     "appointments_no_show",
     "no_show_rate",
+    "rectifications_opened",
+    "rectifications_resolved",
+    "rectification_rate",
+    "rectification_on_time_rate",
+    "avg_rectification_hours",
+    "appeals_upheld",
 )
 
 
@@ -138,6 +144,19 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
         "no_show_rate": _rate(
             g("appointments_no_show"), g("appointments_kept") + g("appointments_no_show")
         ),
+        # Bad ratings answered (app/rectifications); an upheld appeal leaves the count.
+        "rectifications_opened": g("rectifications_opened"),
+        "rectifications_resolved": g("rectifications_resolved"),
+        "rectification_rate": _rate(
+            g("rectifications_resolved"), g("rectifications_opened") - g("appeals_upheld")
+        ),
+        "rectification_on_time_rate": _rate(
+            g("rectifications_on_time"), g("rectifications_resolved")
+        ),
+        "avg_rectification_hours": _mean(
+            g("rectification_hours_sum"), g("rectifications_resolved")
+        ),
+        "appeals_upheld": g("appeals_upheld"),
     }
 
 
