@@ -200,3 +200,42 @@ def test_an_overdue_rectification_raises_its_supervision_event_once(world, db):
     assert events[0]["department"] == "AMR-330100"
     page = world.staff["amr_head"].get("/api/v1/staff/inbox?kind=rectification").get_json()
     assert page["items"][0]["overdue"] is True
+
+
+def test_rankings_best_first_for_supervisors_and_public_without_names(world, users):
+    # AMR: one bad rating at its window, resolved. TAX (no ratings) ranks after it.
+    _, rid = _bad(world)
+    head = world.staff["amr_head"]
+    head.post(f"{RECT}/{rid}/callback", json={"note": "回访"})
+    head.post(f"{RECT}/{rid}/resolve", json={"action_taken": "整改"})
+    good = _completed(world)
+    _rate(world, good, {"score": 5, "target": "window"})
+    drain(world.app)
+    supervisor = users.supervisor("330100")
+    ranked = supervisor.get("/api/v1/stats/rankings?region=330100").get_json()
+    assert ranked["by"] == "department"
+    first = ranked["items"][0]
+    assert first["unit"] == "AMR-330100" and first["rank"] == 1
+    assert first["ratings"] == 2 and first["satisfaction_rate"] == 0.5
+    assert first["bad_ratings"] == 1 and first["rectification_rate"] == 1.0
+    assert all(row["satisfaction_rate"] is None for row in ranked["items"][1:])
+    windows = supervisor.get("/api/v1/stats/rankings?region=330100&by=window").get_json()
+    assert len(windows["items"]) == 1
+    window = windows["items"][0]
+    assert window["window"]["department"] == "AMR-330100" and window["ratings"] == 2
+    assert window["rectification_rate"] == 1.0
+    # Another region's supervisor, a resident: refused; a bad `by`: 422.
+    assert_envelope(users.supervisor("330200").get("/api/v1/stats/rankings?region=330100"), 403)
+    assert_envelope(world.applicant.get("/api/v1/stats/rankings"), 403)
+    assert_envelope(supervisor.get("/api/v1/stats/rankings?by=person"), 422)
+    public = world.app.test_client().get("/api/v1/public/stats/rankings?region=330100&month=2026-11")
+    assert public.status_code == 200
+    body = public.get_json()
+    assert body["month"] == "2026-11" and body["items"][0]["unit"] == "AMR-330100"
+    assert "window" not in body["items"][0]
+    assert "Staff" not in public.get_data(as_text=True)
+    for bad in ("2026-13", "2026-1", "x"):
+        response = world.app.test_client().get(f"/api/v1/public/stats/rankings?month={bad}")
+        assert_envelope(response, 422)
+    october = world.app.test_client().get("/api/v1/public/stats/rankings?region=330100&month=2026-10")
+    assert all(row["ratings"] == 0 for row in october.get_json()["items"])
