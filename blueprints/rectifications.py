@@ -12,15 +12,15 @@ from app.cases.workflow import describe
 from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from app.rectifications import rankings, rules, service
 from schemas.rectifications import (
-    RectificationAppealDecisionSchema,
-    RectificationAppealSchema,
-    RectificationCallbackSchema,
     PublicRankingArgs,
     PublicRankingSchema,
     RankingArgs,
     RankingSchema,
-    RectificationSchema,
+    RectificationAppealDecisionSchema,
+    RectificationAppealSchema,
+    RectificationCallbackSchema,
     RectificationResolveSchema,
+    RectificationSchema,
 )
 
 blp = Blueprint(

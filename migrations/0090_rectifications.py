@@ -7,7 +7,6 @@ from pymongo import ASCENDING
 
 from app.platform.migrate import drop_collections, ensure_collection
 
-
 EVENT_TYPE = "rectification_overdue"
 
 
@@ -70,9 +69,7 @@ def upgrade(db):
         name="inbox",
     )
     coll.create_index("overdue_at", sparse=True, name="sla_overdue_due")
-    coll.create_index(
-        [("region_path", ASCENDING), ("opened_at", ASCENDING)], name="region_opened"
-    )
+    coll.create_index([("region_path", ASCENDING), ("opened_at", ASCENDING)], name="region_opened")
     coll.create_index("outbox_since", sparse=True, name="outbox_pending")
     db.applications.create_index(
         [("region_path", ASCENDING), ("rating.at", ASCENDING)], name="rated_window"

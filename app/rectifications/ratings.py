@@ -149,7 +149,7 @@ def change(
     )
 
 
-def counted(rating: dict[str, Any] | None) -> tuple[int, datetime] | None:
+def counted(rating: dict[str, Any] | None) -> tuple[int, datetime | None] | None:
     """The rating as the KPIs count it (None: none, or taken out by an upheld appeal)."""
     if not rating or rating.get("score") is None or rating.get("excluded"):
         return None

@@ -1,11 +1,10 @@
 """Fixtures of the rectification tests: the applications' company world (a lead department
 AMR-330100 with its window and head), with long-lived tokens so the clock can move."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
-from datetime import UTC, datetime
 
 from app import clock
 from tests.applications.world import World, build_world

@@ -49,9 +49,7 @@ def _kpi_agrees_with_rebuild(world, department="AMR-330100"):
     return rebuilt
 
 
-def test_a_bad_rating_naming_the_window_opens_a_rectification_due_in_five_working_days(
-    world, db
-):
+def test_a_bad_rating_naming_the_window_opens_a_rectification_due_in_five_working_days(world, db):
     case, rid = _bad(world)
     stored = db.rectifications.find_one({"_id": ObjectId(rid)})
     assert stored["status"] == "open"
@@ -98,7 +96,9 @@ def test_callback_resolve_then_one_second_rating(world, db):
     assert_envelope(world.applicant.post(f"{APPS}/{case['id']}/rating", json={"score": 5}), 409)
     # Resolve needs the call back first; the window clerk is no head.
     assert_envelope(head.post(f"{RECT}/{rid}/resolve", json={"action_taken": "fixed"}), 409)
-    assert_envelope(world.staff["amr_window"].post(f"{RECT}/{rid}/callback", json={"note": "n"}), 403)
+    assert_envelope(
+        world.staff["amr_window"].post(f"{RECT}/{rid}/callback", json={"note": "n"}), 403
+    )
     assert_envelope(head.post(f"{RECT}/{rid}/callback", json={"note": {"$ne": None}}), 422)
     called = head.post(f"{RECT}/{rid}/callback", json={"note": "电话回访"})
     assert called.status_code == 200 and called.get_json()["status"] == "called_back"
@@ -228,7 +228,9 @@ def test_rankings_best_first_for_supervisors_and_public_without_names(world, use
     assert_envelope(users.supervisor("330200").get("/api/v1/stats/rankings?region=330100"), 403)
     assert_envelope(world.applicant.get("/api/v1/stats/rankings"), 403)
     assert_envelope(supervisor.get("/api/v1/stats/rankings?by=person"), 422)
-    public = world.app.test_client().get("/api/v1/public/stats/rankings?region=330100&month=2026-11")
+    public = world.app.test_client().get(
+        "/api/v1/public/stats/rankings?region=330100&month=2026-11"
+    )
     assert public.status_code == 200
     body = public.get_json()
     assert body["month"] == "2026-11" and body["items"][0]["unit"] == "AMR-330100"
@@ -237,5 +239,7 @@ def test_rankings_best_first_for_supervisors_and_public_without_names(world, use
     for bad in ("2026-13", "2026-1", "x"):
         response = world.app.test_client().get(f"/api/v1/public/stats/rankings?month={bad}")
         assert_envelope(response, 422)
-    october = world.app.test_client().get("/api/v1/public/stats/rankings?region=330100&month=2026-10")
+    october = world.app.test_client().get(
+        "/api/v1/public/stats/rankings?region=330100&month=2026-10"
+    )
     assert all(row["ratings"] == 0 for row in october.get_json()["items"])
