@@ -19,7 +19,9 @@ def test_demo_applications_fill_the_window_and_review_inboxes(app, client, db):
     with app.app_context():
         assert seed_demo() is True
         seed_demo(force=True)  # loading again adds nothing
-    assert db.applications.count_documents({}) == 3
+    # Three at work, and two withdrawn ones the demo rated badly (app/seed/rectifications.py).
+    assert db.applications.count_documents({}) == 5
+    assert db.applications.count_documents({"status": "withdrawn"}) == 2
     assert _titles(client, "13700000001", "acceptance") == ["ZJ-COMPANY-SETUP"]  # AMR window
     assert _titles(client, "13700000006", "review") == ["ZJ-HKMO-PERMIT"]  # PSB
     assert _titles(client, "13700000004", "review") == ["ZJ-EMPLOY-REG"]  # SI
