@@ -2,6 +2,7 @@
 answer (call back, resolve) or appeal; the applicant may rate once more after it is resolved;
 an upheld appeal takes the rating out of the KPIs, and `kpi rebuild` agrees."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
@@ -89,7 +90,7 @@ def test_a_rating_may_name_a_staff_member_of_the_case_only(world, db, users):
     assert db.rectifications.count_documents({}) == 0
 
 
-def test_callback_resolve_then_one_second_rating(world, db):
+def test_callback_resolve_then_one_second_rating(world, db, users):
     case, rid = _bad(world)
     head = world.staff["amr_head"]
     # Not before the rectification is resolved.
@@ -116,6 +117,10 @@ def test_callback_resolve_then_one_second_rating(world, db):
     assert counters["ratings"] == 1 and counters.get("bad_ratings", 0) == 0
     assert counters["ratings_satisfied"] == 1
     assert counters["rectifications_resolved"] == 1 and counters["rectifications_on_time"] == 1
+    stats = users.supervisor("330100").get("/api/v1/stats/overview?department=AMR-330100")
+    body = stats.get_json()
+    assert body["rectification_rate"] == 1.0 and body["rectification_on_time_rate"] == 1.0
+    assert body["avg_rectification_hours"] is not None
     kinds = {n["kind"] for n in db.notifications.find({})}
     assert {"rectification.callback", "rectification.resolve"} <= kinds
 
@@ -243,3 +248,29 @@ def test_rankings_best_first_for_supervisors_and_public_without_names(world, use
         "/api/v1/public/stats/rankings?region=330100&month=2026-10"
     )
     assert all(row["ratings"] == 0 for row in october.get_json()["items"])
+
+
+def test_two_bad_ratings_at_once_open_one_rectification(world, app, db):
+    case = _completed(world)
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def race(score: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"{APPS}/{case['id']}/rating",
+            json={"score": score},
+            headers={"Authorization": f"Bearer {world.applicant.token}"},
+        )
+        results.append(response.status_code)
+
+    threads = [threading.Thread(target=race, args=(score,)) for score in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [201, 409]
+    drain(world.app)
+    assert db.rectifications.count_documents({}) == 1
+    assert world.kpi()["bad_ratings"] == 1
