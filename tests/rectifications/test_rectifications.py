@@ -121,6 +121,8 @@ def test_callback_resolve_then_one_second_rating(world, db, users):
     body = stats.get_json()
     assert body["rectification_rate"] == 1.0 and body["rectification_on_time_rate"] == 1.0
     assert body["avg_rectification_hours"] is not None
+    actions = [a["action"] for a in db.audit.find({"subject.id": rid}).sort("seq", 1)]
+    assert actions == ["rectification.submit", "rectification.callback", "rectification.resolve"]
     kinds = {n["kind"] for n in db.notifications.find({})}
     assert {"rectification.callback", "rectification.resolve"} <= kinds
 
