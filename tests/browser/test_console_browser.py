@@ -1,0 +1,155 @@
+"""The supervision console in a real browser (issue 17): Debian's Chromium driven by
+Playwright with the system browser (`executable_path`; nothing downloads a browser). A
+supervisor signs in, an event this test causes through the API arrives live, is
+acknowledged, a KPI chart draws, the language switches (texts and the API's
+Accept-Language follow), and the page fits a phone's width. Skips, saying why, where no
+Chromium is installed (.ci/run installs Debian's chromium best effort)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from blueprints.console import STATIC
+from tests.conftest import PASSWORD
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM = os.environ.get("ONEVISIT_CHROMIUM") or next(
+    (path for path in map(shutil.which, CANDIDATES) if path), None
+)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no Chromium on this machine (apt-get install chromium, or set ONEVISIT_CHROMIUM)",
+    ),
+    pytest.mark.skipif(
+        not (STATIC / "index.html").is_file(), reason="the console is not built: make console"
+    ),
+]
+
+
+@pytest.fixture
+def settings_overrides():
+    # One process: no settle delay; short polls so an event shows within a fraction of a second;
+    # streams end soon so the server thread can stop.
+    return {"sse_settle_seconds": 0, "sse_poll_seconds": 0.1, "sse_max_lifetime_seconds": 20}
+
+
+@pytest.fixture
+def live_url(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield instance
+        instance.close()
+
+
+def canvas_drawn(page, selector: str) -> bool:
+    return page.evaluate(
+        """(sel) => {
+            const c = document.querySelector(sel);
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+            return false;
+        }""",
+        selector,
+    )
+
+
+def test_supervisor_follows_a_live_event_sees_a_chart_and_switches_language(
+    app, users, live_url, browser
+):
+    sup = users.supervisor("330100")
+    resident = users.resident()
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone's width
+    problems: list[str] = []
+
+    def console_error(message):
+        # The console asks /stats/rankings and shows that section only where it answers.
+        if message.type == "error" and "/stats/rankings" not in message.location.get("url", ""):
+            problems.append(f"{message.text} {message.location}")
+
+    page.on("console", console_error)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    hosts: set[str] = set()
+    languages: list[tuple[str, str | None]] = []
+
+    def seen(request):
+        hosts.add(request.url.split("/")[2])
+        if "/api/v1/" in request.url:
+            languages.append((request.url, request.headers.get("accept-language")))
+
+    page.on("request", seen)
+
+    page.goto(f"{live_url}/console/")
+    assert page.locator("#tab-feed").count() == 0
+    page.fill("input[name=phone]", sup.user["phone"])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_selector("#live-status[data-status=live]", timeout=10_000)
+    assert page.inner_text("#tab-feed") == "实时事件"  # zh-CN by default
+
+    # An event caused through the API arrives on the open page without a reload.
+    text = "窗口要求重复提交已在网上提交过的材料 browser-test"
+    report = resident.post(
+        "/api/v1/supervision/reports", json={"region": "330100", "description": text}
+    )
+    assert report.status_code == 201, report.get_json()
+    event_id = report.get_json()["id"]
+    card = page.locator(f'article.event[data-id="{event_id}"]')
+    card.wait_for(timeout=10_000)
+    assert text in card.inner_text()
+    assert card.get_attribute("data-state") == "open"
+
+    # Acknowledge it from the page: the API records it.
+    card.locator("button.ack").click()
+    page.locator(f'article.event[data-id="{event_id}"][data-state=acknowledged]').wait_for(
+        timeout=10_000
+    )
+    assert sup.get(f"/api/v1/supervision/events/{event_id}").get_json()["state"] == "acknowledged"
+
+    # A KPI chart renders: the canvas is drawn on.
+    page.click("#tab-charts")
+    page.wait_for_selector("#chart-rates[data-rendered]", timeout=15_000)
+    assert canvas_drawn(page, "#chart-rates")
+    assert canvas_drawn(page, "#chart-hours")
+
+    # Switch the language: the texts change and the API is asked in English from then on.
+    languages.clear()
+    page.click("#lang-toggle")
+    assert page.inner_text("#tab-feed") == "Live feed"
+    assert page.inner_text("#tab-charts") == "KPI trends"
+    page.wait_for_selector("#chart-rates[data-rendered=en]", timeout=15_000)
+    page.click("#tab-rankings")
+    page.wait_for_selector("#ranking-table")
+    page.wait_for_timeout(300)
+    assert languages and all(lang == "en" for _, lang in languages), languages
+
+    # Usable at a phone's width: nothing wider than the screen.
+    for tab in ("#tab-feed", "#tab-charts", "#tab-rankings", "#tab-reports"):
+        page.click(tab)
+        page.wait_for_timeout(100)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, tab
+
+    # The public report queue lists the report (now acknowledged).
+    page.select_option("#report-state", "acknowledged")
+    page.locator(f'#report-list article[data-id="{event_id}"]').wait_for(timeout=10_000)
+
+    # Nothing came from another host, and the CSP blocked nothing.
+    assert hosts == {live_url.split("/")[2]}, hosts
+    assert not problems, problems
