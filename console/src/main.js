@@ -351,6 +351,14 @@ function eventCard(event, fresh = false) {
     } catch (error) {
       showError(error);
       buttons.forEach((b) => (b.disabled = false));
+      // Someone else acted first (412 stale version, 409 already moved on): show it as it is now.
+      if (error instanceof ApiError && (error.status === 412 || error.status === 409)) {
+        const current = await call("GET", `/supervision/events/${event.id}`).catch(() => null);
+        if (current) {
+          state.events.set(current.id, current);
+          e.target.closest(".event")?.replaceWith(eventCard(current));
+        }
+      }
     }
   };
   const card = h(

@@ -123,6 +123,13 @@ def test_supervisor_follows_a_live_event_sees_a_chart_and_switches_language(
     )
     assert sup.get(f"/api/v1/supervision/events/{event_id}").get_json()["state"] == "acknowledged"
 
+    # The filters: another type hides it, the state it is in shows it.
+    page.select_option("#filter-type", "bad_rating")
+    card.wait_for(state="detached", timeout=10_000)
+    page.select_option("#filter-type", "")
+    page.select_option("#filter-state", "acknowledged")
+    card.wait_for(timeout=10_000)
+
     # A KPI chart renders: the canvas is drawn on.
     page.click("#tab-charts")
     page.wait_for_selector("#chart-rates[data-rendered]", timeout=15_000)
@@ -153,3 +160,44 @@ def test_supervisor_follows_a_live_event_sees_a_chart_and_switches_language(
     # Nothing came from another host, and the CSP blocked nothing.
     assert hosts == {live_url.split("/")[2]}, hosts
     assert not problems, problems
+
+
+def sign_in(page, url: str, phone: str) -> None:
+    page.goto(f"{url}/console/")
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_selector("#live-status[data-status=live]", timeout=10_000)
+
+
+def test_note_and_close_with_a_finding_and_a_stale_card_refreshes(app, users, live_url, browser):
+    sup = users.supervisor("330100")
+    other = users.supervisor("330100")
+    resident = users.resident()
+    page = browser.new_page()
+    sign_in(page, live_url, sup.user["phone"])
+    report = resident.post(
+        "/api/v1/supervision/reports",
+        json={"region": "330100", "description": "办事窗口中午无人值守，群众等候一小时"},
+    )
+    event_id = report.get_json()["id"]
+    card = f'article.event[data-id="{event_id}"]'
+    page.wait_for_selector(card, timeout=10_000)
+
+    # Another supervisor acknowledges first: the click answers 412 (stale version), the
+    # page says so and shows the event as it now is.
+    assert other.post(f"/api/v1/supervision/events/{event_id}/ack").status_code == 200
+    page.click(f"{card} button.ack")
+    page.wait_for_selector(f"{card}[data-state=acknowledged]", timeout=10_000)
+    assert page.inner_text("#error").strip()
+
+    page.fill(f"{card} textarea.note-text", "已电话联系窗口负责人")
+    page.click(f"{card} button.note")
+    page.wait_for_selector(f"{card} .notes li", timeout=10_000)
+    page.fill(f"{card} textarea.finding-text", "窗口午间轮岗制度未落实，已责令整改")
+    page.click(f"{card} button.close")
+    page.wait_for_selector(f"{card}[data-state=closed]", timeout=10_000)
+    stored = sup.get(f"/api/v1/supervision/events/{event_id}").get_json()
+    assert stored["state"] == "closed"
+    assert stored["finding"] == "窗口午间轮岗制度未落实，已责令整改"
+    assert [n["note"] for n in stored["notes"]] == ["已电话联系窗口负责人"]
