@@ -149,7 +149,12 @@ function switchLanguage() {
   setLang(LANGUAGES[(LANGUAGES.indexOf(lang()) + 1) % LANGUAGES.length]);
   state.error = "";
   render();
-  if (state.me && state.tab === "rankings") loadRankings();
+  if (!state.me) return;
+  if (state.tab === "rankings") loadRankings();
+  // Department names come from the API in the language asked for.
+  loadDepartments(state.charts.region)
+    .then(() => state.tab === "feed" && render())
+    .catch(showError);
 }
 
 function renderLogin() {
@@ -305,13 +310,12 @@ function renderFeed() {
       ),
       field(
         t("department"),
-        h("input", {
-          id: "filter-department",
-          value: f.department,
-          maxlength: 64,
-          placeholder: "AMR-330100",
-          onchange: (e) => setFilter("department", e.target.value.trim()),
-        }),
+        select(
+          "filter-department",
+          f.department,
+          [["", t("all")], ...state.charts.departments.map((d) => [d.code, localName(d.name) || d.code])],
+          (v) => setFilter("department", v),
+        ),
       ),
       field(
         t("state"),
@@ -457,14 +461,17 @@ async function pool(items, size, fn) {
   return results;
 }
 
+// The departments of a region (for the department filters), from the KPI listing.
+async function loadDepartments(region) {
+  const rows = await call("GET", `/stats/departments?region=${encodeURIComponent(region)}`);
+  state.charts.departments = rows.items.map((r) => ({ code: r.department, name: r.name }));
+}
+
 async function loadCharts() {
   const c = state.charts;
   c.region ||= state.me.region || "";
   try {
-    if (!c.departments.length) {
-      const rows = await call("GET", `/stats/departments?region=${encodeURIComponent(c.region)}`);
-      c.departments = rows.items.map((r) => ({ code: r.department, name: r.name }));
-    }
+    if (!c.departments.length) await loadDepartments(c.region);
     // One /stats/overview per period (4 at a time): each is the sum of that period's daily
     // counters, so a week's rate is the week's, not a mean of daily rates.
     const list = periods(c.interval);
@@ -599,8 +606,38 @@ function cell(value) {
   return value ?? "–";
 }
 
+function drawDepartments(rows, sort) {
+  const canvas = document.getElementById("chart-departments");
+  if (!canvas) return;
+  const kpi = sort.replace(/^-/, "");
+  const top = rows.filter((row) => row[kpi] !== null && row[kpi] !== undefined).slice(0, 10);
+  const rate = kpi.endsWith("_rate");
+  charts.push(
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: top.map((row) => localName(row.name) || row.department),
+        datasets: [
+          {
+            label: label("kpis", kpi),
+            data: top.map((row) => (rate ? Math.round(row[kpi] * 1000) / 10 : row[kpi])),
+            backgroundColor: "#0b4f8a",
+          },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        maintainAspectRatio: false,
+        animation: { duration: 200, onComplete: () => (canvas.dataset.rendered = lang()) },
+        scales: { x: rate ? { min: 0, max: 100 } : { beginAtZero: true } },
+      },
+    }),
+  );
+}
+
 function renderRankings() {
   const r = state.rankings;
+  queueMicrotask(() => drawDepartments(r.rows, r.sort));
   const columns = ["applications_received", "on_time_rate", "one_visit_rate", "online_rate", "satisfaction_rate", "repeat_rate"];
   const extraItems = r.extra && Array.isArray(r.extra.items) ? r.extra.items : null;
   let extra = null;
@@ -639,6 +676,7 @@ function renderRankings() {
     { id: "rankings" },
     extra,
     h("h3", {}, t("departmentsTitle")),
+    r.rows.length ? h("div", { class: "chart-box tall" }, h("canvas", { id: "chart-departments" })) : null,
     h(
       "div",
       { class: "filters" },
@@ -727,6 +765,8 @@ async function start() {
   render();
   await loadFeed();
   restartStream();
+  await loadDepartments(state.charts.region).catch(showError);
+  if (state.tab === "feed") render();
 }
 
 async function signOut() {

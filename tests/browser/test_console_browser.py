@@ -16,7 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from blueprints.console import STATIC
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ensure_department
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -76,6 +76,8 @@ def test_supervisor_follows_a_live_event_sees_a_chart_and_switches_language(
 ):
     sup = users.supervisor("330100")
     resident = users.resident()
+    with app.app_context():
+        ensure_department("AMR-330100", "330100")
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone's width
     problems: list[str] = []
 
@@ -103,6 +105,8 @@ def test_supervisor_follows_a_live_event_sees_a_chart_and_switches_language(
     page.click("#sign-in")
     page.wait_for_selector("#live-status[data-status=live]", timeout=10_000)
     assert page.inner_text("#tab-feed") == "实时事件"  # zh-CN by default
+    # The department filter offers the region's departments.
+    page.wait_for_selector('#filter-department option[value="AMR-330100"]', state="attached")
 
     # An event caused through the API arrives on the open page without a reload.
     text = "窗口要求重复提交已在网上提交过的材料 browser-test"
@@ -143,7 +147,10 @@ def test_supervisor_follows_a_live_event_sees_a_chart_and_switches_language(
     assert page.inner_text("#tab-charts") == "KPI trends"
     page.wait_for_selector("#chart-rates[data-rendered=en]", timeout=15_000)
     page.click("#tab-rankings")
-    page.wait_for_selector("#ranking-table")
+    page.wait_for_selector("#ranking-table tbody tr")
+    # The region's departments side by side on the ranked KPI.
+    page.wait_for_selector("#chart-departments[data-rendered=en]", timeout=15_000)
+    assert canvas_drawn(page, "#chart-departments")
     page.wait_for_timeout(300)
     assert languages and all(lang == "en" for _, lang in languages), languages
 
