@@ -35,7 +35,10 @@ $(CLIENTS_STAMP): clients/typescript/package.json clients/typescript/package-loc
 CONSOLE_OUT := app/console_static/index.html
 CONSOLE_NPM := console/node_modules/.installed
 
-console: $(CONSOLE_OUT)
+# Without npm the API still runs: /console/ then answers 503 saying to run `make console`.
+console:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(CONSOLE_OUT); \
+	else echo "npm not found: the console is not built (/console/ answers 503 until it is)"; fi
 
 $(CONSOLE_NPM): console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund --loglevel=error
