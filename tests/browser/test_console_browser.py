@@ -208,3 +208,60 @@ def test_note_and_close_with_a_finding_and_a_stale_card_refreshes(app, users, li
     assert stored["state"] == "closed"
     assert stored["finding"] == "窗口午间轮岗制度未落实，已责令整改"
     assert [n["note"] for n in stored["notes"]] == ["已电话联系窗口负责人"]
+
+
+def test_sign_in_refuses_a_wrong_password_and_a_non_supervisor(app, users, live_url, browser):
+    resident = users.resident()
+    page = browser.new_page()
+    page.goto(f"{live_url}/console/")
+    page.click("#lang-toggle")  # English; the API's message follows
+    page.fill("input[name=phone]", resident.user["phone"])
+    page.fill("input[name=password]", "Wrong-password-1")
+    page.click("#sign-in")
+    page.wait_for_selector("#error:not([hidden])")
+    wrong = page.inner_text("#error")
+    assert wrong and not any("\u4e00" <= ch <= "\u9fff" for ch in wrong), wrong
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#sign-in")
+    # (The page's CSP forbids eval, so no wait_for_function with a string here.)
+    page.locator("#error", has_text="not a supervisor").wait_for()
+    assert page.locator("#tab-feed").count() == 0
+    assert page.evaluate("sessionStorage.length") == 0  # the tokens are dropped
+
+
+@pytest.fixture
+def rankings_endpoint(app):
+    """Where the server has GET /stats/rankings (another branch builds it), the console shows
+    it; here a stand-in of that shape, added before the app serves its first request."""
+
+    def rankings():
+        return {
+            "items": [
+                {"rank": 1, "department": "AMR-330100", "name": "Market Regulation", "score": 0.91},
+                {"rank": 2, "department": "TAX-330100", "name": "Tax Service", "score": 0.84},
+            ]
+        }
+
+    app.add_url_rule("/api/v1/stats/rankings", "rankings_stand_in", rankings)
+
+
+def test_rankings_section_appears_only_where_the_endpoint_answers(
+    app, rankings_endpoint, users, live_url, browser
+):
+    sup = users.supervisor("330100")
+    page = browser.new_page()
+    sign_in(page, live_url, sup.user["phone"])
+    page.click("#tab-rankings")
+    page.wait_for_selector("#rankings-extra")
+    text = page.inner_text("#rankings-extra")
+    assert "Market Regulation" in text and "91.0%" in text
+
+
+def test_rankings_section_is_hidden_without_the_endpoint(app, users, live_url, browser):
+    sup = users.supervisor("330100")
+    page = browser.new_page()
+    sign_in(page, live_url, sup.user["phone"])
+    page.click("#tab-rankings")
+    page.wait_for_selector("#ranking-table")
+    page.wait_for_timeout(500)
+    assert page.locator("#rankings-extra").count() == 0
