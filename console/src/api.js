@@ -5,6 +5,7 @@ import { lang } from "./i18n.js";
 
 const BASE = "/api/v1";
 const KEY = "onevisit.console.tokens";
+export const SIGNED_OUT = "onevisit:signed-out";
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -73,8 +74,10 @@ export async function call(method, path, { body, headers: extra, retry = true } 
     init.body = JSON.stringify(body);
   }
   const response = await fetch(BASE + path, init);
-  if (response.status === 401 && retry && tokens() && (await refresh())) {
-    return call(method, path, { body, headers: extra, retry: false });
+  if (response.status === 401 && retry && tokens()) {
+    if (await refresh()) return call(method, path, { body, headers: extra, retry: false });
+    // The refresh token is dead too (expired, or the family revoked): the session is over.
+    window.dispatchEvent(new Event(SIGNED_OUT));
   }
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
@@ -131,7 +134,7 @@ function parseFrames(buffer, onFrame) {
 
 // Runs until stop(): reconnects after each connection ends (the server ends them after a few
 // minutes), with Last-Event-ID, so nothing is lost or repeated.
-export function openStream(query, { onEvent, onStatus }) {
+export function openStream(query, { onEvent, onStatus, onSignedOut }) {
   const controller = new AbortController();
   let lastId = null;
   let delay = 2000;
@@ -145,7 +148,12 @@ export function openStream(query, { onEvent, onStatus }) {
           headers: headers(extra),
           signal: controller.signal,
         });
-        if (response.status === 401 && (await refresh())) continue;
+        if (response.status === 401) {
+          if (await refresh()) continue;
+          stopped = true; // the session is over (refresh token expired or revoked)
+          onSignedOut();
+          return;
+        }
         if (!response.ok || !response.body) {
           onStatus("reconnecting");
           const after = Number(response.headers.get("Retry-After"));

@@ -13,7 +13,7 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
-import { ApiError, call, followUp, login, logout, openStream, tokens } from "./api.js";
+import { ApiError, SIGNED_OUT, call, followUp, login, logout, openStream, tokens } from "./api.js";
 import { LANGUAGES, label, lang, setLang, t } from "./i18n.js";
 
 Chart.register(
@@ -276,6 +276,7 @@ function restartStream() {
       remember(event, true);
       if (state.tab === "feed") renderFeedList(event.id);
     },
+    onSignedOut: () => signOut(),
     onStatus: (status) => {
       state.live = status;
       const badge = document.getElementById("live-status");
@@ -780,5 +781,6 @@ async function signOut() {
 }
 
 setLang(lang());
+window.addEventListener(SIGNED_OUT, () => state.me && signOut());
 render();
 if (tokens()) start().catch(() => signOut());
