@@ -7,56 +7,12 @@ Chromium is installed (.ci/run installs Debian's chromium best effort)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from collections.abc import Iterator
-
 import pytest
-from werkzeug.serving import make_server
 
-from blueprints.console import STATIC
+from tests.browser.conftest import SKIPS, sign_in
 from tests.conftest import PASSWORD, ensure_department
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
-CHROMIUM = os.environ.get("ONEVISIT_CHROMIUM") or next(
-    (path for path in map(shutil.which, CANDIDATES) if path), None
-)
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="no Chromium on this machine (apt-get install chromium, or set ONEVISIT_CHROMIUM)",
-    ),
-    pytest.mark.skipif(
-        not (STATIC / "index.html").is_file(), reason="the console is not built: make console"
-    ),
-]
-
-
-@pytest.fixture
-def settings_overrides():
-    # One process: no settle delay; short polls so an event shows within a fraction of a second;
-    # streams end soon so the server thread can stop.
-    return {"sse_settle_seconds": 0, "sse_poll_seconds": 0.1, "sse_max_lifetime_seconds": 20}
-
-
-@pytest.fixture
-def live_url(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
+pytestmark = SKIPS
 
 
 def canvas_drawn(page, selector: str) -> bool:
@@ -167,14 +123,6 @@ def test_supervisor_follows_a_live_event_sees_a_chart_and_switches_language(
     # Nothing came from another host, and the CSP blocked nothing.
     assert hosts == {live_url.split("/")[2]}, hosts
     assert not problems, problems
-
-
-def sign_in(page, url: str, phone: str) -> None:
-    page.goto(f"{url}/console/")
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#sign-in")
-    page.wait_for_selector("#live-status[data-status=live]", timeout=10_000)
 
 
 def test_note_and_close_with_a_finding_and_a_stale_card_refreshes(app, users, live_url, browser):
