@@ -52,7 +52,12 @@ def sign_in(page, url: str, phone: str) -> None:
 def settings_overrides():
     # One process: no settle delay; short polls so an event shows within a fraction of a second;
     # streams end soon so the server thread can stop.
-    return {"sse_settle_seconds": 0, "sse_poll_seconds": 0.1, "sse_max_lifetime_seconds": 20}
+    return {
+        "sse_settle_seconds": 0,
+        "sse_poll_seconds": 0.1,
+        "sse_heartbeat_seconds": 1,
+        "sse_max_lifetime_seconds": 20,
+    }
 
 
 @pytest.fixture

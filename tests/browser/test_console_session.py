@@ -18,7 +18,12 @@ KEY = "onevisit.console.tokens"
 
 @pytest.fixture
 def settings_overrides():
-    return {"sse_settle_seconds": 0, "sse_poll_seconds": 0.1, "access_token_ttl": 2}
+    return {
+        "sse_settle_seconds": 0,
+        "sse_poll_seconds": 0.1,
+        "sse_heartbeat_seconds": 1,
+        "access_token_ttl": 2,
+    }
 
 
 def stored_tokens(page) -> dict:
