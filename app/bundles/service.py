@@ -585,7 +585,7 @@ def _advance(case: dict[str, Any], entry: dict[str, Any], session: ClientSession
                 *kpi.increment(
                     after["department"], after["region"], now, **closing_increments(closing)
                 ),
-                _tell_applicant(after, "close"),
+                _tell_applicant(after, after["status"]),
             ],
         )
 
@@ -622,9 +622,17 @@ _MESSAGES = {
         N_("Bundle application received"),
         N_("We received your application {no} for {bundle}; its items are being filed."),
     ),
-    "close": (
+    "completed": (
+        N_("Bundle application completed"),
+        N_("Your application {no} for {bundle} is completed: every item is done."),
+    ),
+    "partially_completed": (
         N_("Bundle application closed"),
-        N_("Your application {no} for {bundle} is closed: {status}."),
+        N_("Your application {no} for {bundle} is closed: some of its items were not completed."),
+    ),
+    "rejected": (
+        N_("Bundle application closed"),
+        N_("Your application {no} for {bundle} is closed: none of its items was completed."),
     ),
 }
 
@@ -633,10 +641,10 @@ def _tell_applicant(doc: dict[str, Any], what: str) -> dict[str, Any]:
     title, body = _MESSAGES[what]
     return notification(
         doc["applicant_id"],
-        f"bundle_application.{what}",
+        f"bundle_application.{'submit' if what == 'submit' else 'close'}",
         title,
         body,
-        params={"no": doc["tracking_no"], "bundle": doc["bundle"]["name"], "status": doc["status"]},
+        params={"no": doc["tracking_no"], "bundle": doc["bundle"]["name"]},
         subject={"kind": CASE_KIND, "id": str(doc["_id"]), "tracking_no": doc["tracking_no"]},
     )
 
