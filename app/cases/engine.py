@@ -132,7 +132,7 @@ def create(
         *(effects or []),
         *inbox_heads.entered(None, doc, ct.queues),
     ]
-    return store.insert(repo.collection_of(ct.collection), doc, entries, session, stamp=stamp)
+    return store.insert(repo.collection_of(ct.collection), doc, entries, session, stamp_key=stamp)
 
 
 def fire(
