@@ -92,6 +92,11 @@ def test_the_fed_child_is_filed_by_the_worker_citing_the_certificate(bw):
     assert counters["bundles_received"] == 1
     assert counters["bundles_closed"] == 1 and counters["bundles_completed"] == 1
     assert counters["bundles_on_time"] == 1 and counters["bundle_hours_sum"] >= 0
+    supervisor = bw.users.supervisor("330100")
+    stats = supervisor.get("/api/v1/stats/departments").get_json()["items"]
+    health = next(row for row in stats if row["department"] == "HEALTH-330100")
+    assert health["bundles_completed"] == 1 and health["bundle_on_time_rate"] == 1.0
+    assert health["avg_bundle_hours"] is not None
     # kpi rebuild agrees with the counters the transitions recorded
     with bw.app.app_context():
         rebuilt = {d["_id"]: d["m"] for d in kpi_rebuild.compute()}
