@@ -19,7 +19,7 @@ from app.catalogue import service as catalogue
 from app.catalogue.regions import ancestors
 from app.seed.applications import seed_applications
 from app.seed.appointments import seed_appointments
-from app.seed.bundles import seed_bundles
+from app.seed.bundles import seed_bundle_applications, seed_bundles
 from app.wallet import certificates
 from schemas.matters import MatterDefinitionSchema
 
@@ -205,6 +205,7 @@ STEPS: list[Callable[[], None]] = [
     seed_complaint_categories,
     seed_applications,
     seed_appointments,
+    seed_bundle_applications,
 ]
 
 

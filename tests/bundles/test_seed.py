@@ -35,3 +35,23 @@ def test_the_demo_bundles_load_with_their_real_names(app, anon):
     assert [b["code"] for b in company] == ["ZJ-BUNDLE-COMPANY"]
     for code in ("ZJ-UTILITY-TRANSFER", "ZJ-DEATH-CERT", "ZJ-HUKOU-CANCEL"):
         assert anon.get(f"/api/v1/matters/{code}").status_code == 200
+
+
+def test_the_demo_resident_has_a_bundle_application_waiting_at_the_health_window(app, client):
+    from app.seed import DEMO_PASSWORD
+
+    with app.app_context():
+        seed_demo()
+    token = client.post(
+        "/api/v1/auth/login", json={"phone": "13800000001", "password": DEMO_PASSWORD}
+    ).get_json()["access_token"]
+    listed = client.get(
+        "/api/v1/bundle-applications", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()["items"]
+    (case,) = listed
+    assert case["bundle_code"] == "ZJ-BUNDLE-AFTER-DEATH"
+    assert {c["matter_code"]: c["status"] for c in case["children"]} == {
+        "ZJ-DEATH-CERT": "submitted",
+        "ZJ-HUKOU-CANCEL": "waiting",
+        "ZJ-FUNERAL-SUBSIDY": "waiting",
+    }
