@@ -126,8 +126,14 @@ def test_a_retry_with_the_same_idempotency_key_answers_the_same_bundle(bw):
     assert first.status_code == again.status_code == 201
     assert first.get_json()["id"] == again.get_json()["id"]
     assert first.get_json()["tracking_no"] == again.get_json()["tracking_no"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
     assert bw.db.bundle_applications.count_documents({}) == 1
     assert bw.db.applications.count_documents({}) == 2
+    assert bw.db.applications.count_documents({"idempotency_key": {"$exists": True}}) == 0
+    # the same key with another body is refused, and files nothing
+    other = bw.body(form={**bw.body()["form"], "child_name": "王小红"})
+    assert_envelope(bw.resident.post(CASES, json=other, headers=headers), 422)
+    assert bw.db.bundle_applications.count_documents({}) == 1
 
 
 def test_who_reads_a_bundle_application(bw, users):

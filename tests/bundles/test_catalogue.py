@@ -24,6 +24,8 @@ def test_a_bundle_is_public_versioned_and_searchable(bw, anon):
     assert saved.status_code == 200, saved.get_json()
     assert saved.get_json()["version"] == 2
     assert anon.get(f"{BUNDLES}/T-BIRTH-BUNDLE").get_json()["time_limit"]["value"] == 3
+    stale = bw.admin.put(f"{ADMIN}/T-BIRTH-BUNDLE", json=changed, headers={"If-Match": '"v1"'})
+    assert_envelope(stale, 412)
     old = anon.get(f"{BUNDLES}/T-BIRTH-BUNDLE?version=1").get_json()
     assert old["time_limit"]["value"] == 5 and old["current"] is False
 
