@@ -284,7 +284,11 @@ def list_visible(user: Principal, limit: int, cursor: str | None) -> Page:
         raise Forbidden(N_("Only applicants, staff and supervisors read bundle applications."))
     page = repo.page(query, limit, cursor)
     items = [doc for doc in page.items if rules.may_read(user, doc)]
-    return Page([present(doc) for doc in items], page.next_cursor)
+    # The children of the whole page in one read.
+    live = repo.children(
+        [c["application_id"] for d in items for c in d["children"] if c["application_id"]]
+    )
+    return Page([present(doc, live) for doc in items], page.next_cursor)
 
 
 # ---------------------------------------------------------------- submitting
@@ -649,10 +653,14 @@ def _tell_applicant(doc: dict[str, Any], what: str) -> dict[str, Any]:
     )
 
 
-def present(doc: dict[str, Any]) -> dict[str, Any]:
-    """The bundle case with its children as they are now: their status, due_at and timeline
-    roll up into the bundle's (due_at: the latest of the bundle's promise and the children's)."""
-    live = repo.children([c["application_id"] for c in doc["children"] if c["application_id"]])
+def present(
+    doc: dict[str, Any], live: dict[ObjectId, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The bundle case with its children as they are now (LIVE: read already): their status,
+    due_at and timeline roll up into the bundle's (due_at: the latest of the bundle's promise
+    and the children's)."""
+    if live is None:
+        live = repo.children([c["application_id"] for c in doc["children"] if c["application_id"]])
     children = []
     timeline = [dict(entry, matter_code=None) for entry in doc["timeline"]]
     due = [doc["promised_at"]]
