@@ -1,6 +1,8 @@
 """Bundle applications through HTTP: all errors at once, one transaction, the fed child filed by
 the worker citing the certificate, roll-up, Idempotency-Key retry, access, KPIs."""
 
+import threading
+
 from bson import ObjectId
 
 from app.oversight import kpi_rebuild
@@ -153,3 +155,29 @@ def test_who_reads_a_bundle_application(bw, users):
     assert [c["id"] for c in bw.staff["SI-330100"].get(CASES).get_json()["items"]] == [case["id"]]
     assert users.resident().get(CASES).get_json()["items"] == []
     assert users.staff("AMR-330100").get(CASES).get_json()["items"] == []
+
+
+def test_requests_racing_with_one_key_file_one_bundle(bw):
+    barrier = threading.Barrier(3)
+    answers: list[tuple[int, dict]] = []
+    body = bw.body()
+
+    def post() -> None:
+        client = bw.app.test_client()
+        barrier.wait()
+        response = client.post(
+            CASES,
+            json=body,
+            headers={"Authorization": f"Bearer {bw.resident.token}", "Idempotency-Key": "race-b"},
+        )
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in answers] == [201] * 3, answers
+    assert len({answer["id"] for _, answer in answers}) == 1
+    assert bw.db.bundle_applications.count_documents({}) == 1
+    assert bw.db.applications.count_documents({}) == 2
