@@ -12,6 +12,7 @@ def register_blueprints(api: Api) -> None:
         appointments,
         attachments,
         auth,
+        bundles,
         certificates,
         complaint_admin,
         complaints,
@@ -48,5 +49,6 @@ def register_blueprints(api: Api) -> None:
         stats,
         appointments,
         rectifications,
+        bundles,
     ):
         api.register_blueprint(module.blp)

@@ -56,6 +56,17 @@ class KpiSchema(ResponseSchema):
         allow_none=True, metadata={"description": "Mean working hours from rating to resolution"}
     )
     appeals_upheld = fields.Integer(metadata={"description": "Ratings taken out on appeal"})
+    bundles_completed = fields.Integer(
+        metadata={
+            "description": "Bundle applications (一件事) completed, on the first item's lead "
+            "department"
+        }
+    )
+    bundle_on_time_rate = _rate("Bundles completed within the bundle's promise / completed")
+    avg_bundle_hours = fields.Float(
+        allow_none=True,
+        metadata={"description": "Mean working hours from a bundle's submission to completion"},
+    )
 
 
 class KpiOverviewSchema(KpiSchema):

@@ -19,6 +19,7 @@ CASE_COLLECTIONS = {
     "complaint": "complaints",
     "appointment": "appointments",
     "rectification": "rectifications",
+    "bundle_application": "bundle_applications",
 }
 SWEEP_FIELDS = (
     "_id",

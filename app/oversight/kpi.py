@@ -13,7 +13,8 @@ Metric names (what the transition code passes as keyword increments):
   complaint_ratings, complaint_ratings_satisfied,
   appointments_kept (checked in), appointments_no_show,
   rectifications_opened, rectifications_resolved, rectifications_on_time,
-  rectification_hours_sum, appeals_upheld (app/rectifications)
+  rectification_hours_sum, appeals_upheld (app/rectifications),
+  bundles_received, bundles_closed, bundles_completed, bundles_on_time, bundle_hours_sum
 """
 
 from __future__ import annotations

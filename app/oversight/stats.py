@@ -56,6 +56,9 @@ KPI_FIELDS = (
     "rectification_on_time_rate",
     "avg_rectification_hours",
     "appeals_upheld",
+    "bundles_completed",
+    "bundle_on_time_rate",
+    "avg_bundle_hours",
 )
 
 
@@ -157,6 +160,10 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
             g("rectification_hours_sum"), g("rectifications_resolved")
         ),
         "appeals_upheld": g("appeals_upheld"),
+        # Bundles (app.bundles), counted on their lead department, against their own promise.
+        "bundles_completed": g("bundles_completed"),
+        "bundle_on_time_rate": _rate(g("bundles_on_time"), g("bundles_completed")),
+        "avg_bundle_hours": _mean(g("bundle_hours_sum"), g("bundles_completed")),
     }
 
 
