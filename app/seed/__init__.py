@@ -19,8 +19,8 @@ from app.catalogue import service as catalogue
 from app.catalogue.regions import ancestors
 from app.seed.applications import seed_applications
 from app.seed.appointments import seed_appointments
-from app.seed.rectifications import seed_rectifications
 from app.seed.bundles import seed_bundle_applications, seed_bundles
+from app.seed.rectifications import seed_rectifications
 from app.wallet import certificates
 from schemas.matters import MatterDefinitionSchema
 
