@@ -255,3 +255,25 @@ def test_a_certificate_field_rule_reads_the_wallet_certificate(world, app):
     assert world.submit()["status"] == "completed"
     with_rules(world, {"version": 2, "rules": [{**rule, "value": "small"}]})
     assert world.submit()["status"] == "submitted"
+
+
+def test_the_demo_social_security_card_is_approved_instantly_for_the_demo_resident(app, users):
+    from app import seed
+    from app.accounts import repository as users_repo
+
+    with app.app_context():
+        seed.seed_demo()
+        resident = users_repo.find_by_phone("13800000001")
+    admin = users.admin()
+    form = {
+        "cooperating_bank": "icbc",
+        "reason": "first_issue",
+        "mailing_address": "No. 18 Wensan Road, Xihu District, Hangzhou",
+        "mailing_postcode": "310012",
+    }
+    path = f"{ADMIN_MATTERS}/ZJ-SSCARD/auto-approval/test"
+    body = {"form": form, "applicant_id": str(resident["_id"])}
+    result = admin.post(path, json=body).get_json()
+    assert result["approved"] is True, result
+    lost = admin.post(path, json={**body, "form": {**form, "reason": "replacement_lost"}})
+    assert [f["id"] for f in lost.get_json()["failed_rules"]] == ["first_issue"]
