@@ -277,3 +277,15 @@ def test_the_demo_social_security_card_is_approved_instantly_for_the_demo_reside
     assert result["approved"] is True, result
     lost = admin.post(path, json={**body, "form": {**form, "reason": "replacement_lost"}})
     assert [f["id"] for f in lost.get_json()["failed_rules"]] == ["first_issue"]
+
+
+def test_a_retried_instant_submission_files_one_case_and_one_certificate(world, app, db):
+    with_rules(world, APPROVING)
+    headers = {"Idempotency-Key": "instant-retry-1"}
+    first = world.applicant.post(APPS, json=world.body(), headers=headers)
+    again = world.applicant.post(APPS, json=world.body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    drain(app)
+    assert db.applications.count_documents({}) == 1
+    assert db.certificates.count_documents({"type": "business_licence"}) == 1
