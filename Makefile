@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PORT
 
-.PHONY: install clients console run test lint format bench bench-scale fault fuzz slow-clients clean openapi translations
+.PHONY: install clients console run test test-slow lint format bench bench-scale fault fuzz slow-clients clean openapi translations
 
 install: $(STAMP)
 
@@ -50,8 +50,14 @@ $(CONSOLE_OUT): $(CONSOLE_NPM) console/build.mjs $(wildcard console/src/*)
 run: install console
 	$(BIN)/python -m app.platform.launcher
 
+# `make test` (under ten minutes on 2 cores) leaves out the tests marked slow: whole processes
+# (gunicorn, `make run`, nginx, Locust), the browser, the generated clients and the bounded
+# fuzz run (tests/conftest.py SLOW_PATHS). `make test-slow` runs those; `.ci/run` runs both.
 test: install clients console
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow" --durations=15
+
+test-slow: install clients console
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow --durations=15
 
 lint: install
 	$(BIN)/ruff check .

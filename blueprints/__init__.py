@@ -12,6 +12,7 @@ def register_blueprints(api: Api) -> None:
         appointments,
         attachments,
         auth,
+        bundles,
         certificates,
         complaint_admin,
         complaints,
@@ -46,5 +47,6 @@ def register_blueprints(api: Api) -> None:
         supervision,
         stats,
         appointments,
+        bundles,
     ):
         api.register_blueprint(module.blp)

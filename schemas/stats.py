@@ -49,6 +49,17 @@ class KpiSchema(ResponseSchema):
     appointments_kept = fields.Integer(metadata={"description": "Appointments checked in"})
     appointments_no_show = fields.Integer(metadata={"description": "Appointments missed"})
     no_show_rate = _rate("No-shows / appointments kept or missed")
+    bundles_completed = fields.Integer(
+        metadata={
+            "description": "Bundle applications (一件事) completed, on the first item's lead "
+            "department"
+        }
+    )
+    bundle_on_time_rate = _rate("Bundles completed within the bundle's promise / completed")
+    avg_bundle_hours = fields.Float(
+        allow_none=True,
+        metadata={"description": "Mean working hours from a bundle's submission to completion"},
+    )
 
 
 class KpiOverviewSchema(KpiSchema):

@@ -323,17 +323,15 @@ def submitted_document(
     return doc
 
 
-def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate everything, report every problem at once, then file the case."""
-    if user.role not in wf.APPLICANT_ROLES:
-        raise Forbidden("Only residents and enterprises submit applications.")
-    if not user.may_handle_matter(data["matter_code"]):
-        raise Forbidden("Your delegation does not cover this service item.")
+def check_submission(
+    user: Principal, data: dict[str, Any], *, later: Iterable[str] = ()
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Everything submit checks, without filing: (the checked submission or None for an unknown
+    item, every problem found). LATER: material keys another case supplies once it completes
+    (a bundle's feeds), so not required now."""
     matter = matters_repo.get_current(data["matter_code"])
     if matter is None:
-        raise ValidationFailed(
-            "No such service item.", errors={"matter_code": ["No such service item."]}
-        )
+        return None, {"matter_code": ["No such service item."]}
     applicant = _applicant_snapshot(user)
     errors: dict[str, Any] = {}
     # An account's kind (person / enterprise) is the audience it belongs to.
@@ -348,48 +346,111 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         form = {}
     if data["delivery"] not in matter["delivery"]:
         errors["delivery"] = [f"Choose one of: {', '.join(matter['delivery'])}."]
+    skipped = set(later)
     required = [m["key"] for m in matter["materials"] if m.get("required")]
+    required = [key for key in required if key not in skipped]
     materials, material_errors = _material_errors(user.oid, matter, data["materials"], required)
     if material_errors:
         errors["materials"] = material_errors
-    if errors:
-        raise ValidationFailed("The application is not valid; see errors.", errors=errors)
+    checked = {
+        "matter": matter,
+        "applicant": applicant,
+        "form": form,
+        "materials": materials,
+        "delivery": data["delivery"],
+    }
+    return checked, errors
 
+
+def new_case(
+    actor: Principal | None,
+    applicant_id: ObjectId,
+    checked: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The document and outbox entries of a case filed from a CHECKED submission (EXTRA: fields
+    of the case type that files it, e.g. the bundle it belongs to)."""
     now = clock.now()
     doc = submitted_document(
-        actor=user,
-        applicant_id=user.oid,
-        applicant=applicant,
-        matter=matter,
-        form=form,
-        materials=materials,
-        delivery=data["delivery"],
+        actor=actor,
+        applicant_id=applicant_id,
+        applicant=checked["applicant"],
+        matter=checked["matter"],
+        form=checked["form"],
+        materials=checked["materials"],
+        delivery=checked["delivery"],
         tracking_no=next_tracking_no(TRACKING_PREFIX),
         at=now,
     )
-    cited = [m["attachment_id"] for m in materials if "attachment_id" in m]
-    decision = instant.decide(matter, form, user.oid, applicant.get("id_number"))
-    if decision is not None:
-        return _complete_instantly(user, doc, decision, cited)
+    doc.update(extra or {})
+    cited = [m["attachment_id"] for m in checked["materials"] if "attachment_id" in m]
+    effects = [
+        *attachments.citation(cited, applicant_id, CASE_KIND, doc["_id"]),
+        *kpi.increment(doc["department"], doc["region"], now, applications_received=1),
+        _tell_applicant(doc, "submit"),
+        *_tell_staff(
+            doc,
+            "acceptance",
+            [
+                work_rules.department_staff(doc["department"], ["window"]),
+                work_rules.region_window(doc["region"]),
+            ],
+        ),
+    ]
+    return doc, effects
+
+
+def file(
+    doc: dict[str, Any],
+    effects: list[dict[str, Any]],
+    session: Any = None,
+    stamp: bool = True,
+) -> dict[str, Any]:
+    """File a case built by new_case (in SESSION's transaction when given)."""
     return engine.create(
         CASE_KIND,
         doc,
         audit_after={"status": wf.SUBMITTED, "version": 1},
-        audit_detail={"tracking_no": doc["tracking_no"], "matter": matter["code"]},
-        effects=[
-            *attachments.citation(cited, user.oid, CASE_KIND, doc["_id"]),
-            *kpi.increment(doc["department"], doc["region"], now, applications_received=1),
-            _tell_applicant(doc, "submit"),
-            *_tell_staff(
-                doc,
-                "acceptance",
-                [
-                    work_rules.department_staff(doc["department"], ["window"]),
-                    work_rules.region_window(doc["region"]),
-                ],
-            ),
-        ],
+        audit_detail={"tracking_no": doc["tracking_no"], "matter": doc["matter"]["code"]},
+        effects=effects,
+        session=session,
+        stamp=stamp,
     )
+
+
+def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate everything, report every problem at once, then file the case."""
+    if user.role not in wf.APPLICANT_ROLES:
+        raise Forbidden("Only residents and enterprises submit applications.")
+    if not user.may_handle_matter(data["matter_code"]):
+        raise Forbidden("Your delegation does not cover this service item.")
+    checked, errors = check_submission(user, data)
+    if checked is None:
+        raise ValidationFailed("No such service item.", errors=errors)
+    if errors:
+        raise ValidationFailed("The application is not valid; see errors.", errors=errors)
+    doc, effects = new_case(user, user.oid, checked)
+    id_number = checked["applicant"].get("id_number")
+    decision = instant.decide(checked["matter"], checked["form"], user.oid, id_number)
+    if decision is not None:
+        return _complete_instantly(user, doc, decision)
+    return file(doc, effects)
+
+
+# Cases that belong to a larger one (a bundle, app.bundles) tell it when they close: each
+# hook returns the outbox entries to queue in the closing transition's write.
+_CLOSED_HOOKS: list[Callable[[dict[str, Any]], list[dict[str, Any]]]] = []
+
+
+def on_closed(
+    hook: Callable[[dict[str, Any]], list[dict[str, Any]]],
+) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    _CLOSED_HOOKS.append(hook)
+    return hook
+
+
+def _closed_effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry for hook in _CLOSED_HOOKS for entry in hook(after)]
 
 
 # ---------------------------------------------------------------- transitions
@@ -568,6 +629,7 @@ def _rejected_effects(after: dict[str, Any]) -> list[dict[str, Any]]:
             after["department"], after["region"], after["closed_at"], applications_rejected=1
         ),
         _tell_applicant(after, "reject"),
+        *_closed_effects(after),
     ]
 
 
@@ -742,6 +804,7 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
                     **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
                 ),
                 _tell_applicant(after, "complete"),
+                *_closed_effects(after),
             ]
 
         return engine.Change(set=fields, effects=effects)
@@ -750,7 +813,7 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
 
 
 def _complete_instantly(
-    user: Principal, doc: dict[str, Any], decision: dict[str, Any], cited: list[ObjectId]
+    user: Principal, doc: dict[str, Any], decision: dict[str, Any]
 ) -> dict[str, Any]:
     """File DOC completed at once by the instant-approval rules (秒批): accepted, approved and
     completed by the system in this one write, with the decision and its inputs on the case."""
@@ -763,6 +826,7 @@ def _complete_instantly(
         closed_at=now,
         due_at=calendar.due_at(now, doc["matter"]["time_limit"]),
     )
+    cited = [m["attachment_id"] for m in doc["materials"] if "attachment_id" in m]
     note = f"rules version {decision['rules_version']}"
     doc["timeline"].append(
         workflow.timeline_entry(None, "auto_approve", wf.SUBMITTED, wf.COMPLETED, note, at=now)
@@ -818,7 +882,9 @@ def _certificate_for(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
 
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     def change(case: dict[str, Any]) -> engine.Change:
-        return engine.Change(effects=lambda after: [_tell_applicant(after, "withdraw")])
+        return engine.Change(
+            effects=lambda after: [_tell_applicant(after, "withdraw"), *_closed_effects(after)]
+        )
 
     return _fire(application_id, "withdraw", user, expected_version, change)
 

@@ -18,6 +18,7 @@ CASE_COLLECTIONS = {
     "application": "applications",
     "complaint": "complaints",
     "appointment": "appointments",
+    "bundle_application": "bundle_applications",
 }
 SWEEP_FIELDS = (
     "_id",

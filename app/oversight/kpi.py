@@ -11,7 +11,8 @@ Metric names (what the transition code passes as keyword increments):
   complaints_received, complaints_repeat, complaints_resolved, complaints_on_time,
   complaint_hours_sum, complaints_reopened, disputes_resolved, disputes_settled,
   complaint_ratings, complaint_ratings_satisfied,
-  appointments_kept (checked in), appointments_no_show
+  appointments_kept (checked in), appointments_no_show,
+  bundles_received, bundles_closed, bundles_completed, bundles_on_time, bundle_hours_sum
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ Complaints (department = the one responsible at that moment):
     complaint resolved, reopened and resolved again counts once, on its last resolution.
   complaints_reopened +1 on each reopening's day (reopens[].at)
   complaint_ratings / complaint_ratings_satisfied on rating.at
+Bundle cases (department = the bundle's lead department, app.bundles.service):
+  bundles_received +1 on submitted_at; on closed_at bundles_closed +1 and, when completed,
+  bundles_completed, bundle_hours_sum (working hours) and bundles_on_time (closed by the
+  bundle's promise, promised_at)
 Appointments (department = the one booked):
   appointments_kept +1 on checked_in_at; appointments_no_show +1 on no_show_at
 """
@@ -169,6 +173,10 @@ def compute() -> list[dict[str, Any]]:
         complaint_increments(doc, counters)
     for doc in cases_repo.every("appointment"):
         appointment_increments(doc, counters)
+    from app.bundles import service as bundles
+
+    for doc in cases_repo.every("bundle_application"):
+        bundles.rebuild_increments(doc, counters)
     return counters.documents()
 
 

@@ -51,6 +51,9 @@ KPI_FIELDS = (
     "appointments_kept",
     "appointments_no_show",
     "no_show_rate",
+    "bundles_completed",
+    "bundle_on_time_rate",
+    "avg_bundle_hours",
 )
 
 
@@ -140,6 +143,10 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
         "no_show_rate": _rate(
             g("appointments_no_show"), g("appointments_kept") + g("appointments_no_show")
         ),
+        # Bundles (app.bundles), counted on their lead department, against their own promise.
+        "bundles_completed": g("bundles_completed"),
+        "bundle_on_time_rate": _rate(g("bundles_on_time"), g("bundles_completed")),
+        "avg_bundle_hours": _mean(g("bundle_hours_sum"), g("bundles_completed")),
     }
 
 

@@ -19,6 +19,7 @@ from app.catalogue import service as catalogue
 from app.catalogue.regions import ancestors
 from app.seed.applications import seed_applications
 from app.seed.appointments import seed_appointments
+from app.seed.bundles import seed_bundle_applications, seed_bundles
 from app.wallet import certificates
 from schemas.matters import MatterDefinitionSchema
 
@@ -199,10 +200,12 @@ STEPS: list[Callable[[], None]] = [
     seed_departments,
     seed_users,
     seed_matters,
+    seed_bundles,
     seed_wallets,
     seed_complaint_categories,
     seed_applications,
     seed_appointments,
+    seed_bundle_applications,
 ]
 
 
