@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.applications.rules import STATES
+from schemas.approval import DecisionSchema
 from schemas.base import (
     BaseSchema,
     Id,
@@ -242,6 +243,11 @@ class ApplicationSchema(ResponseSchema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     certificate_id = Id(allow_none=True)
     rating = fields.Nested(RatingViewSchema, allow_none=True)
+    decision = fields.Nested(
+        DecisionSchema,
+        allow_none=True,
+        metadata={"description": "Set when the instant-approval rules decided the case (秒批)"},
+    )
     version = fields.Integer()
 
 

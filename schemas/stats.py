@@ -19,6 +19,7 @@ class KpiSchema(ResponseSchema):
     applications_received = fields.Integer(metadata={"description": "Applications submitted"})
     applications_completed = fields.Integer()
     online_rate = _rate("Completed with 0 visits / completed")
+    instant_approval_rate = _rate("Completed by the instant-approval rules (秒批) / completed")
     one_visit_rate = _rate("Completed with at most 1 visit / completed")
     on_time_rate = _rate("Completed by the due time / completed")
     avg_processing_hours = fields.Float(

@@ -20,6 +20,7 @@ from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
 from app.applications import repository as repo
 from app.applications import rules as wf
+from app.approval import service as instant
 from app.cases import calendar, engine, inbox, workflow
 from app.cases.tracking import next_tracking_no
 from app.catalogue import departments_repository as departments_repo
@@ -30,7 +31,7 @@ from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
 from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
-from app.oversight import events, kpi
+from app.oversight import events, kpi, kpi_rebuild
 from app.pagination import Page
 from app.rectifications import ratings
 from app.wallet import attachments, certificates
@@ -429,7 +430,12 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed("No such service item.", errors=errors)
     if errors:
         raise ValidationFailed("The application is not valid; see errors.", errors=errors)
-    return file(*new_case(user, user.oid, checked))
+    doc, effects = new_case(user, user.oid, checked)
+    id_number = checked["applicant"].get("id_number")
+    decision = instant.decide(checked["matter"], checked["form"], user.oid, id_number)
+    if decision is not None:
+        return _complete_instantly(user, doc, decision)
+    return file(doc, effects)
 
 
 # Cases that belong to a larger one (a bundle, app.bundles) tell it when they close: each
@@ -805,6 +811,54 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
         return engine.Change(set=fields, effects=effects)
 
     return _fire(application_id, "complete", user, expected_version, change)
+
+
+def _complete_instantly(
+    user: Principal, doc: dict[str, Any], decision: dict[str, Any]
+) -> dict[str, Any]:
+    """File DOC completed at once by the instant-approval rules (秒批): accepted, approved and
+    completed by the system in this one write, with the decision and its inputs on the case."""
+    now = doc["submitted_at"]
+    doc.update(
+        status=wf.COMPLETED,
+        decision=decision,
+        accepted_at=now,
+        completed_at=now,
+        closed_at=now,
+        due_at=calendar.due_at(now, doc["matter"]["time_limit"]),
+    )
+    cited = [m["attachment_id"] for m in doc["materials"] if "attachment_id" in m]
+    note = f"rules version {decision['rules_version']}"
+    doc["timeline"].append(
+        workflow.timeline_entry(None, "auto_approve", wf.SUBMITTED, wf.COMPLETED, note, at=now)
+    )
+    issued: list[dict[str, Any]] = []
+    if doc["matter"].get("issues_certificate"):
+        certificate, issued = _certificate_for(doc)
+        doc["certificate_id"] = certificate["_id"]
+    return engine.create(
+        CASE_KIND,
+        doc,
+        audit_after={"status": wf.COMPLETED, "version": 1},
+        audit_detail={
+            "tracking_no": doc["tracking_no"],
+            "matter": doc["matter"]["code"],
+            "decision": instant.AUTOMATIC,
+            "rules_version": decision["rules_version"],
+        },
+        effects=[
+            *attachments.citation(cited, user.oid, CASE_KIND, doc["_id"]),
+            *issued,
+            *kpi.increment(
+                doc["department"],
+                doc["region"],
+                now,
+                applications_received=1,
+                **kpi_rebuild.completion_increments(doc),
+            ),
+            _tell_applicant(doc, "complete"),
+        ],
+    )
 
 
 def _certificate_for(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

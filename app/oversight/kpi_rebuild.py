@@ -9,7 +9,8 @@ Applications (department = lead department, day = China-local day of the moment 
     completed_online (0 visits), completed_one_visit (<= 1 visit),
     completed_on_time (a due_at, and completed_at <= due_at),
     processing_hours_sum and processing_hours_hist.<bucket> of the working hours from
-    submitted_at to completed_at (app.cases.calendar)
+    submitted_at to completed_at (app.cases.calendar), completed_instantly (decided by the
+    instant-approval rules: decision.mode "automatic")
   ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at: the
     current rating only (a re-rating replaces the first), none when an upheld appeal took it
     out (rating.excluded)
@@ -131,6 +132,8 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
         inc["completed_one_visit"] = 1
     if due_at is not None and completed_at <= due_at:
         inc["completed_on_time"] = 1
+    if (doc.get("decision") or {}).get("mode") == "automatic":
+        inc["completed_instantly"] = 1
     return inc
 
 
