@@ -48,10 +48,15 @@ class Windows:
     START is where the first page begins: the current time for a newest-first listing, the
     oldest entry's time (or a hint of it) for an oldest-first one. WIDTH is the first
     window's span; the next page's first window takes the span its page needed (it rides
-    in the cursor)."""
+    in the cursor). END, when known, is where the listing ends in its direction (its
+    oldest entry's time newest-first, its last one's oldest-first): the window that reaches
+    it is read as the last, open one, so a listing smaller than a page costs one or two
+    reads instead of every window. A hint like START: an END that is off costs time (one
+    wider read), never rows, since the open window holds everything past it."""
 
     start: datetime
     width: timedelta = timedelta(hours=1)
+    end: datetime | None = None
 
 
 @dataclass
@@ -242,6 +247,7 @@ def _read_windows(
     descending: bool,
     origin: datetime,
     width: timedelta,
+    end: datetime | None = None,
 ) -> list[dict[str, Any]] | None:
     """Up to WANT rows read window by window from ORIGIN in the listing's direction; None
     when the query's own condition on the sort key is not a range windows can narrow.
@@ -263,9 +269,12 @@ def _read_windows(
     step = -1 if descending else 1
 
     def edge(offset: timedelta) -> Any:
-        """The key value OFFSET from ORIGIN; None (no edge) outside what an ObjectId holds."""
+        """The key value OFFSET from ORIGIN; None (no edge) outside what an ObjectId holds
+        or at or past the listing's END (the rest of the listing is then one open window)."""
         at = origin + step * offset
         if not _EARLIEST <= at <= _LATEST:
+            return None
+        if end is not None and offset and (at <= end if descending else at >= end):
             return None
         return ObjectId.from_datetime(at) if sort_field == "_id" else at
 
@@ -383,6 +392,7 @@ def _read_page(
             descending=descending,
             origin=origin or windows.start,
             width=max(MIN_WINDOW, width),
+            end=windows.end,
         )
     if items is None:
         items = reader.read(filter_, limit + 1)

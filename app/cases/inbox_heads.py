@@ -6,8 +6,11 @@ where a queue begins; a plain read would make the embedded server fetch and sort
 queue for every page. A head is only a hint: the first window is open below it, so a stale
 or missing head costs time, never an entry, and dropping the collection is always safe.
 Readers never write it (a GET writes nothing): a command that files a case under a queue
-queues an `inbox` outbox entry, which the relay folds into the queue's head (`$min`), and the
-worker moves each head up to its queue's first entry now and then (`advance_all`).
+queues an `inbox` outbox entry, which the relay folds into the queue's head (`$min`) and its
+`last` entry (`$max`), and the worker moves each head up to its queue's first entry now and
+then (`advance_all`). `last` ends the windows (Windows.end): a queue shorter than a page is
+one read, not every window; an entry filed since (its entry not yet relayed) lies past it,
+in the open window that reaches it.
 """
 
 from __future__ import annotations
@@ -62,14 +65,20 @@ def entered(
 @outbox.applier("inbox")
 def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
     earliest: dict[str, Any] = {}
+    latest: dict[str, Any] = {}
     for item in pending:
         for key, at in item.entry["positions"].items():
             earliest[key] = min(at, earliest.get(key, at))
+            latest[key] = max(at, latest.get(key, at))
     _coll().bulk_write(
         [
             UpdateOne(
                 {"_id": key},
-                {"$min": {"at": at}, "$setOnInsert": {"width": DEFAULT_WIDTH_SECONDS}},
+                {
+                    "$min": {"at": at},
+                    "$max": {"last": latest[key]},
+                    "$setOnInsert": {"width": DEFAULT_WIDTH_SECONDS},
+                },
                 upsert=True,
             )
             for key, at in earliest.items()
@@ -100,7 +109,10 @@ def queue_page(
 ) -> Page:
     """A page of one queue, oldest first on SORT_FIELD, read in windows from its head."""
     start = as_time(head.get("at")) if head else None
-    windows = Windows(start, timedelta(seconds=head["width"])) if head and start else None
+    end = as_time(head.get("last")) if head else None
+    windows = (
+        Windows(start, timedelta(seconds=head["width"]), end) if head and start else None
+    )
     page = paginate(
         coll,
         query,

@@ -60,7 +60,25 @@ def replace_current(
 
 # Listing: both read current versions in code order from an index whose leading fields are
 # exactly the filter's (current, key) equalities followed by the code range of the cursor.
-_LISTED = {"search_keys": 0}
+# Only what a summary shows (schemas.matters.MatterSummarySchema) and the facets the search
+# filters on: a definition's forms and materials are most of its bytes.
+_LISTED = {
+    field: 1
+    for field in (
+        "code",
+        "version",
+        "name",
+        "category",
+        "audience",
+        "region",
+        "lead_department",
+        "time_limit",
+        "max_visits",
+        "fee",
+        "issues_certificate",
+        "facets",
+    )
+}
 
 
 def current_by_facet(facet: str, after_code: str | None, limit: int) -> Cursor[Any]:
