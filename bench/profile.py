@@ -18,6 +18,9 @@ from bench import seed
 from bench.service import running_service
 
 REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "200"))
+# Applications submitted before profiling, so the acceptance queue is as long as after
+# make bench's submit phase (~500) rather than a handful.
+QUEUE = int(os.environ.get("BENCH_PROFILE_QUEUE", "0"))
 
 
 def cases(ctx: dict[str, Any]) -> dict[str, tuple[str, str, Any, str]]:
@@ -105,6 +108,8 @@ def main() -> None:
         ctx["supervisor_token"] = seed.supervisor_token(service)
         if seed.prepare_applications(service, app, ctx):
             ctx["profile_application"] = seed.submit_one(service, ctx)
+            for n in range(QUEUE):
+                seed.submit_one(service, ctx, n % len(ctx["submissions"]))
         found = cases(ctx)
         if ctx.get("submission") and (not wanted or "complete" in wanted):
             pool = approved_pool(service, ctx, REQUESTS + 20)

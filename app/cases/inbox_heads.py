@@ -30,6 +30,14 @@ from app.pagination import Page, Windows, as_time, page_span, paginate
 
 DEFAULT_WIDTH_SECONDS = 3600.0
 
+# The span per entry of the first page of each queue when this process last read it (the
+# next first page's window: that times its limit): a hint like
+# the head's `width` (which the worker refreshes only now and then), kept in memory since a
+# read writes nothing. Without it, a queue that filled fast since the worker's last pass
+# (hundreds of cases within the head's hour) is read whole for every page.
+_LEARNED_GAP: dict[str, float] = {}
+_LEARNED_MAX = 10_000
+
 
 @dataclass(frozen=True)
 class Queue:
@@ -106,13 +114,15 @@ def queue_page(
     limit: int,
     cursor: str | None,
     now: datetime,
+    projection: dict[str, Any] | None = None,
 ) -> Page:
-    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head."""
+    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head (only
+    the fields PROJECTION names, when given)."""
     start = as_time(head.get("at")) if head else None
     end = as_time(head.get("last")) if head else None
-    windows = (
-        Windows(start, timedelta(seconds=head["width"]), end) if head and start else None
-    )
+    gap = _LEARNED_GAP.get(key)
+    width = gap * (limit + 1) if gap else (head["width"] if head else DEFAULT_WIDTH_SECONDS)
+    windows = Windows(start, timedelta(seconds=width), end) if head and start else None
     page = paginate(
         coll,
         query,
@@ -121,7 +131,14 @@ def queue_page(
         limit=limit,
         cursor=cursor,
         windows=windows,
+        projection=projection,
     )
+    if windows is not None and cursor is None and page.next_cursor is not None:
+        span = page_span(page.items, sort_field)
+        if span is not None:
+            if len(_LEARNED_GAP) >= _LEARNED_MAX:
+                _LEARNED_GAP.clear()
+            _LEARNED_GAP[key] = span.total_seconds() / (len(page.items) - 1)
     return page
 
 
