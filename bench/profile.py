@@ -85,9 +85,7 @@ def run(app: Any, method: str, path: str, body: Any, token: str) -> tuple[float,
 
     with counting_commands() as tally:
         one()
-    commands = ", ".join(
-        f"{n}x {c}" if n > 1 else c for c, n in (tally.by_command or {}).items()
-    )
+    commands = ", ".join(f"{n}x {c}" if n > 1 else c for c, n in (tally.by_command or {}).items())
     profiler = Profiler(interval=0.0005)
     started = time.perf_counter()
     profiler.start()

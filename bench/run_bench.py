@@ -33,6 +33,7 @@ ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
 def wanted(scenario: str) -> bool:
     return not ONLY or scenario in ONLY or (scenario == "submit" and "get_application" in ONLY)
 
+
 # Scenario -> (Locust user class, the file that defines it).
 SCENARIOS = {
     "login": "LoginUser",

@@ -1,6 +1,7 @@
 """Feed tails (app/oversight/feed_tails.py): per region, where its oldest supervision event
 lies, for the events that exist already (the relay keeps them from now on)."""
 
+
 def upgrade(db):
     oldest = db.supervision_events.aggregate(
         [

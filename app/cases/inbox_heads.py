@@ -30,12 +30,12 @@ from app.pagination import Page, Windows, as_time, page_span, paginate
 
 DEFAULT_WIDTH_SECONDS = 3600.0
 
-# The span per entry of the first page of each queue when this process last read it (the
-# next first page's window: that times its limit): a hint like
-# the head's `width` (which the worker refreshes only now and then), kept in memory since a
-# read writes nothing. Without it, a queue that filled fast since the worker's last pass
-# (hundreds of cases within the head's hour) is read whole for every page.
-_LEARNED_GAP: dict[str, float] = {}
+# Per queue, where its first entry was and the span per entry of its first page when this
+# process last read it (unfiltered): hints like the head's `at` and `width`, which the
+# worker refreshes only every minute, kept in memory since a read writes nothing. Without
+# them, a queue that filled fast since the worker's last pass is read nearly whole for every
+# page (hundreds of cases within the head's hour, or past a head its accepted cases left).
+_LEARNED: dict[str, tuple[datetime, float]] = {}
 _LEARNED_MAX = 10_000
 
 
@@ -120,8 +120,10 @@ def queue_page(
     the fields PROJECTION names, when given)."""
     start = as_time(head.get("at")) if head else None
     end = as_time(head.get("last")) if head else None
-    gap = _LEARNED_GAP.get(key)
-    width = gap * (limit + 1) if gap else (head["width"] if head else DEFAULT_WIDTH_SECONDS)
+    width = head["width"] if head else DEFAULT_WIDTH_SECONDS
+    learned = _LEARNED.get(key)
+    if learned is not None and start is not None:
+        start, width = max(start, learned[0]), learned[1] * (limit + 1)
     windows = Windows(start, timedelta(seconds=width), end) if head and start else None
     page = paginate(
         coll,
@@ -133,12 +135,13 @@ def queue_page(
         windows=windows,
         projection=projection,
     )
-    if windows is not None and cursor is None and page.next_cursor is not None:
+    if windows and cursor is None and page.next_cursor and sort_field not in query:
         span = page_span(page.items, sort_field)
-        if span is not None:
-            if len(_LEARNED_GAP) >= _LEARNED_MAX:
-                _LEARNED_GAP.clear()
-            _LEARNED_GAP[key] = span.total_seconds() / (len(page.items) - 1)
+        first = as_time(page.items[0][sort_field])
+        if span is not None and first is not None:
+            if len(_LEARNED) >= _LEARNED_MAX:
+                _LEARNED.clear()
+            _LEARNED[key] = (first, span.total_seconds() / (len(page.items) - 1))
     return page
 
 

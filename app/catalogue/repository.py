@@ -8,6 +8,7 @@ from pymongo import ASCENDING
 from pymongo.cursor import Cursor
 
 from app import clock, outbox, store
+from app.catalogue import list_cache
 from app.db import collection, get_client
 
 
@@ -30,7 +31,9 @@ outbox.carried_by("matters")
 
 def insert_first(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Version 1 of a new code; DuplicateKeyError when the code exists already."""
-    return store.insert(_coll(), doc, entries)
+    saved = store.insert(_coll(), doc, entries)
+    list_cache.bump()
+    return saved
 
 
 def replace_current(
@@ -55,7 +58,10 @@ def replace_current(
         return True
 
     with get_client().start_session() as session:
-        return session.with_transaction(swap)
+        swapped = session.with_transaction(swap)
+    if swapped:
+        list_cache.bump()
+    return swapped
 
 
 # Listing: both read current versions in code order from an index whose leading fields are
