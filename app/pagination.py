@@ -36,6 +36,15 @@ WINDOW_GROWTH = 4.0
 EMPTY_WINDOW_GROWTH = 8.0
 MAX_WINDOWS = 5
 MIN_WINDOW = timedelta(seconds=1)
+# A datetime key (not an ObjectId's whole seconds) takes narrower windows: a queue filled at
+# dozens of cases a second would otherwise read a second's worth for every page.
+MIN_TIME_WINDOW = timedelta(milliseconds=1)
+
+
+def _min_window(sort_field: str) -> timedelta:
+    return MIN_WINDOW if sort_field == "_id" else MIN_TIME_WINDOW
+
+
 # Window edges stay where an ObjectId's timestamp can follow; beyond, a window is open.
 _EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -304,7 +313,7 @@ def _read_windows(
         factor = EMPTY_WINDOW_GROWTH
         if items:
             factor = min(WINDOW_GROWTH, 1.25 * (want - len(items)) / len(items))
-        width = max(MIN_WINDOW, covered * factor)
+        width = max(_min_window(sort_field), covered * factor)
     return items
 
 
@@ -315,7 +324,7 @@ def page_span(items: list[dict[str, Any]], sort_field: str) -> timedelta | None:
     first, last = as_time(_get(items[0], sort_field)), as_time(_get(items[-1], sort_field))
     if first is None or last is None:
         return None
-    return max(MIN_WINDOW, abs(last - first))
+    return max(_min_window(sort_field), abs(last - first))
 
 
 def paginate(
@@ -391,7 +400,7 @@ def _read_page(
             sort_field=sort_field,
             descending=descending,
             origin=origin or windows.start,
-            width=max(MIN_WINDOW, width),
+            width=max(_min_window(sort_field), width),
             end=windows.end,
         )
     if items is None:
