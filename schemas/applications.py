@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -58,6 +58,20 @@ class FormField(fields.Dict):
 
 
 class ApplicationCreateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "matter_code": "ZJ-COMPANY-SETUP",
+        "form": {
+            "company_name": "杭州西湖小林茶叶有限公司",
+            "registered_capital": 500000,
+            "business_scope": "retail",
+        },
+        "materials": [
+            {"key": "articles", "attachment_id": "6650c1f0a1b2c3d4e5f60718"},
+            {"key": "legal_rep_id", "certificate_id": "6650c1f0a1b2c3d4e5f60719"},
+        ],
+        "delivery": "electronic",
+    }
+
     matter_code = StrictString(required=True, validate=validate.Length(min=1, max=64))
     form = FormField(required=True)
     materials = fields.List(
@@ -69,6 +83,8 @@ class ApplicationCreateSchema(BaseSchema):
 
 
 class ReviewDecisionSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"decision": "approve", "opinion": "材料齐全，符合设立条件"}
+
     decision = StrictString(required=True, validate=validate.OneOf(["approve", "reject"]))
     opinion = StrictString(load_default=None, validate=validate.Length(max=2000))
 
@@ -79,6 +95,11 @@ class ReviewDecisionSchema(BaseSchema):
 
 
 class SupplementRequestSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "materials": ["premises_proof"],
+        "reason": "请补交经营场所证明（租赁合同或房产证）",
+    }
+
     materials = fields.List(
         StrictString(validate=validate.Length(min=1, max=64)),
         required=True,
@@ -89,6 +110,11 @@ class SupplementRequestSchema(BaseSchema):
 
 
 class SupplementSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "materials": [{"key": "premises_proof", "attachment_id": "6650c1f0a1b2c3d4e5f6071a"}],
+        "note": "已补交经营场所租赁合同",
+    }
+
     materials = fields.List(
         fields.Nested(MaterialRefSchema), required=True, validate=validate.Length(min=1, max=50)
     )
@@ -96,6 +122,8 @@ class SupplementSchema(BaseSchema):
 
 
 class VisitSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"purpose": "核验营业执照原件"}
+
     purpose = StrictString(required=True, validate=validate.Length(min=1, max=500))
 
 

@@ -1,5 +1,7 @@
 """Appointments: opening hours, slots, bookings and the staff day list."""
 
+from typing import Any, ClassVar
+
 from marshmallow import fields, validate
 
 from schemas.base import (
@@ -20,6 +22,12 @@ _RANGE = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class OpeningHoursSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "slot_minutes": 30,
+        "capacity": 4,
+        "hours": {"mon": ["09:00-12:00", "13:30-17:00"], "sat": []},
+    }
+
     slot_minutes = StrictInteger(
         required=True,
         validate=validate.Range(min=5, max=240),
@@ -87,6 +95,13 @@ class SlotPageSchema(ResponseSchema):
 
 
 class AppointmentCreateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "department": "AMR-330100",
+        "start": "2026-12-07T01:00:00Z",
+        "application_id": "6650c1f0a1b2c3d4e5f60718",
+        "purpose": "领取营业执照原件",
+    }
+
     department = StrictString(required=True, validate=validate.Length(min=1, max=64))
     start = UTCDateTime(
         required=True, metadata={"description": "The start of a slot, as GET .../slots lists it"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.accounts.identity import is_credit_code, is_mainland_mobile, is_resident_id
@@ -34,6 +36,14 @@ class EnterpriseSchema(BaseSchema):
 
 
 class RegisterSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "phone": "13800000001",
+        "password": "qiantang-river-2026",
+        "name": "张三",
+        "id_number": "330106199003071236",
+        "kind": "person",
+    }
+
     phone = phone_field(required=True)
     password = StrictString(
         required=True, strip=False, validate=validate.Length(max=128), load_only=True
@@ -58,6 +68,8 @@ class RegisterSchema(BaseSchema):
 
 
 class LoginSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"phone": "13800000001", "password": "qiantang-river-2026"}
+
     phone = phone_field(required=True)
     password = StrictString(
         required=True, strip=False, validate=validate.Length(max=128), load_only=True
@@ -65,6 +77,8 @@ class LoginSchema(BaseSchema):
 
 
 class RefreshSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"refresh_token": "mY3Q2xk9vJ0pGd7LrT1uA8sWbN4eZc6H"}
+
     refresh_token = StrictString(required=True, validate=validate.Length(min=1, max=256))
 
 

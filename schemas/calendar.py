@@ -1,11 +1,18 @@
 """A year of the official calendar."""
 
+from typing import Any, ClassVar
+
 from marshmallow import fields, validate
 
 from schemas.base import BaseSchema, UTCDateTime
 
 
 class CalendarSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "holidays": ["2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08"],
+        "workdays": ["2027-01-31", "2027-02-20"],
+    }
+
     year = fields.Integer(dump_only=True)
     source = fields.String(
         dump_only=True, metadata={"enum": ["chinesecalendar", "admin", "fallback"]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import fields, validate
 
 from app import i18n
@@ -48,6 +50,13 @@ class DepartmentSchema(BaseSchema):
 
 class DepartmentCreateSchema(DepartmentSchema):
     """A department as admins write it: the name in one or both languages."""
+
+    example: ClassVar[dict[str, Any]] = {
+        "code": "AMR-330106",
+        "name": {"zh-CN": "杭州市西湖区市场监督管理局", "en": "Xihu District Market Regulation"},
+        "region": "330106",
+        "kind": "government",
+    }
 
     name = NameInput(required=True)  # type: ignore[assignment]
     name_zh = StrictString(  # type: ignore[assignment]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import fields, validate
 
 from app import i18n
@@ -73,6 +75,13 @@ class QuestionOutSchema(ResponseSchema):
 
 
 class CategoryBodySchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "name": {"zh-CN": "噪音扰民", "en": "Noise nuisance"},
+        "time_limit_days": 4,
+        "default_department": "HOTLINE-330100",
+        "keywords": ["噪音", "施工", "广场舞"],
+    }
+
     name = NameInput(required=True)
     name_zh = StrictString(
         validate=validate.Length(max=200),
@@ -105,6 +114,14 @@ class CategoryBodySchema(BaseSchema):
 
 
 class CategoryCreateSchema(CategoryBodySchema):
+    example: ClassVar[dict[str, Any]] = {
+        "code": "noise",
+        "name": {"zh-CN": "噪音扰民", "en": "Noise nuisance"},
+        "time_limit_days": 4,
+        "default_department": "HOTLINE-330100",
+        "keywords": ["噪音", "施工", "广场舞"],
+    }
+
     code = StrictString(required=True, validate=CODE, metadata={"example": "noise"})
 
 
@@ -155,6 +172,17 @@ class PartyInSchema(BaseSchema):
 
 
 class ComplaintCreateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "kind": "complaint",
+        "category": "noise",
+        "title": "夜间施工噪音",
+        "description": "文三路工地每晚十一点后仍在施工，影响休息。",
+        "location": {"lat": 30.2806, "lng": 120.1275, "address": "杭州市西湖区文三路 90 号"},
+        "region": "330106",
+        "answers": {"noise_time": "night", "noise_source": "construction"},
+        "public": False,
+    }
+
     kind = StrictString(required=True, validate=validate.OneOf(KINDS))
     category = StrictString(required=True, validate=CODE)
     title = StrictString(required=True, validate=validate.Length(min=1, max=200))
@@ -193,6 +221,8 @@ class ComplaintListArgs(PageArgs):
 
 
 class AssignSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"department": "AMR-330106"}
+
     department = StrictString(validate=DEPARTMENT_CODE)
     mediation_org = StrictString(
         validate=DEPARTMENT_CODE,
@@ -201,10 +231,17 @@ class AssignSchema(BaseSchema):
 
 
 class ReplySchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"message": "已联系施工单位，夜间十点后停止施工。"}
+
     message = StrictString(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class ResolveSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "resolution": "施工单位已调整作业时间",
+        "outcome": "settled",
+    }
+
     resolution = StrictString(required=True, validate=validate.Length(min=1, max=5000))
     outcome = StrictString(
         validate=validate.OneOf(OUTCOMES),
@@ -224,6 +261,12 @@ class ResolveSchema(BaseSchema):
 
 
 class SessionInSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "notes": "双方到场，就赔偿金额初步达成一致",
+        "held_at": "2026-12-01T02:00:00Z",
+        "attendees": ["王五", "赵六"],
+    }
+
     notes = StrictString(required=True, validate=validate.Length(min=1, max=10000))
     held_at = UTCDateTime(metadata={"description": "When it took place; now when omitted"})
     attendees = fields.List(
@@ -396,6 +439,8 @@ class ComplaintSummarySchema(ResponseSchema):
 
 
 class Open311KeyCreateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"name": "西湖区城管 311 客户端"}
+
     name = StrictString(required=True, validate=validate.Length(min=1, max=100))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import fields, validate, validates
 
 from app.accounts.identity import mask_phone, mask_resident_id
@@ -12,6 +14,13 @@ SCOPES = ["apply", "apply_and_wallet"]
 
 
 class DelegationCreateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "grantee_phone": "13800000002",
+        "scope": "apply",
+        "matters": ["ZJ-COMPANY-SETUP"],
+        "expires_at": "2027-06-30T16:00:00Z",
+    }
+
     # Who may act for you: their mobile number (an account may not exist yet; the grant
     # waits for it).
     grantee_phone = phone_field(required=True)
@@ -63,6 +72,8 @@ class DelegationSchema(ResponseSchema):
 
 
 class DependantCreateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"name": "张小宝", "id_number": "330106202001010010"}
+
     name = StrictString(required=True, validate=validate.Length(min=1, max=100))
     id_number = StrictString(
         required=True,

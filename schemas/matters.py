@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -45,6 +45,48 @@ MAX_FORM_FIELDS = 50  # fields of a service item's form (so keys of an applicati
 def _unique(values: list[Any]) -> None:
     if len(set(values)) != len(values):
         raise ValidationError("Items must be unique.")
+
+
+# The example of a service item's definition (POST /admin/matters, PUT /admin/matters/{code}).
+MATTER_EXAMPLE: dict[str, Any] = {
+    "code": "ZJ-COMPANY-SETUP",
+    "name": {"zh-CN": "企业开办（设立登记）一件事", "en": "Company establishment registration"},
+    "category": "company",
+    "audience": ["enterprise"],
+    "region": "330100",
+    "lead_department": "AMR-330100",
+    "co_departments": ["TAX-330100"],
+    "materials": [
+        {"key": "articles", "name": "公司章程", "required": True},
+        {
+            "key": "legal_rep_id",
+            "name": "法定代表人身份证",
+            "required": True,
+            "certificate_type": "resident_id_card",
+        },
+    ],
+    "form": [
+        {
+            "key": "company_name",
+            "label": "拟设公司名称",
+            "type": "string",
+            "required": True,
+            "max_length": 100,
+        },
+        {
+            "key": "registered_capital",
+            "label": "注册资本（元）",
+            "type": "number",
+            "required": True,
+            "min": 0,
+        },
+    ],
+    "time_limit": {"value": 1, "unit": "working_days"},
+    "max_visits": 0,
+    "fee": 0,
+    "delivery": ["electronic", "post"],
+    "issues_certificate": "business_licence",
+}
 
 
 class MatterMaterialSchema(BaseSchema):
@@ -123,6 +165,8 @@ class TimeLimitSchema(BaseSchema):
 
 class MatterDefinitionSchema(BaseSchema):
     """A service item as admins write it (PUT takes the same body; `code` may be left out)."""
+
+    example: ClassVar[dict[str, Any]] = MATTER_EXAMPLE
 
     code = StrictString(
         required=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import fields, post_dump, validate
 
 from app import privacy
@@ -106,14 +108,24 @@ class SupervisionFeedArgs(PageArgs):
 
 
 class EventNoteBodySchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"note": "已电话联系窗口负责人，要求当日回复"}
+
     note = StrictString(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class EventCloseSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {"finding": "窗口人员未一次性告知所需材料，已约谈整改"}
+
     finding = StrictString(required=True, validate=validate.Length(min=1, max=4000))
 
 
 class PublicReportSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "department": "AMR-330106",
+        "region": "330106",
+        "description": "窗口要求提供网上已提交过的身份证复印件",
+    }
+
     department = StrictString(validate=validate.Length(min=1, max=64))
     related_application_id = Id()
     region = StrictString(

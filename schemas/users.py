@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.accounts.auth import DUTIES, ROLES
@@ -82,6 +84,11 @@ class UserSchema(ResponseSchema):
 
 
 class ProfileUpdateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "name": "张三",
+        "staff_notifications": {"acceptance": False},
+    }
+
     name = StrictString(validate=validate.Length(min=1, max=100))
     id_number = StrictString(allow_none=True, validate=validate.Length(equal=18))
     enterprise = fields.Nested(EnterpriseSchema)
@@ -103,6 +110,15 @@ class ProfileUpdateSchema(BaseSchema):
 
 
 class AdminUserCreateSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "phone": "13900000002",
+        "password": "xihu-window-2026",
+        "name": "李四",
+        "role": "staff",
+        "department": "AMR-330100",
+        "duties": ["window", "reviewer"],
+    }
+
     phone = phone_field(required=True)
     password = StrictString(
         required=True, strip=False, validate=validate.Length(max=128), load_only=True
@@ -126,5 +142,10 @@ class UserListArgs(QuerySchema):
 
 
 class DeviceSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "platform": "fcm",
+        "token": "dQw4w9WgXcQ:APA91bHun4MxP5egoKMwt2KZFBaFUH",
+    }
+
     platform = StrictString(required=True, validate=validate.OneOf(["fcm", "apns"]))
     token = StrictString(required=True, validate=validate.Length(min=8, max=MAX_DEVICE_TOKEN))

@@ -74,6 +74,16 @@ class Blueprint(flask_smorest.Blueprint):
     """Decorator order on a view, outermost first: auth → idempotent → arguments → response,
     so an anonymous caller gets 401 before any body validation."""
 
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        """flask-smorest's, with a JSON body's example in the document taken from the schema's
+        `example` (a class attribute beside its fields, tests/contract/test_request_examples.py
+        loads it through the schema) unless the view gives one."""
+        if location == "json" and "example" not in kwargs and "examples" not in kwargs:
+            example = getattr(schema, "example", None)
+            if example is not None:
+                kwargs["example"] = example
+        return super().arguments(schema, location=location, **kwargs)
+
     def auth(self, *roles: str, duties: Iterable[str] = ()) -> Callable[..., Any]:
         duties = tuple(duties)
 
