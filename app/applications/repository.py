@@ -106,12 +106,19 @@ def inbox_page(
     heads = inbox_heads.read(keys)
     items: dict[Any, dict[str, Any]] = {}
     more = False
+    bound: datetime | None = None
     for key in dict.fromkeys(keys):
+        query = inbox_query(key, overdue, now)
+        if bound is not None:
+            # A full page of an earlier queue ends at BOUND: whatever a later queue holds
+            # past it cannot be among the merge's first limit + 1 (those queues hold mostly
+            # the same cases, so this read is about a page, whatever its hints say).
+            query["inbox_at"] = {**query.get("inbox_at", {}), "$lte": bound}
         page = inbox_heads.queue_page(
             coll(),
             key,
             heads.get(key),
-            inbox_query(key, overdue, now),
+            query,
             sort_field="inbox_at",
             limit=limit,
             cursor=cursor,
@@ -121,6 +128,9 @@ def inbox_page(
         more = more or page.next_cursor is not None
         for doc in page.items:
             items.setdefault(doc["_id"], doc)
+        if page.next_cursor is not None:
+            last = page.items[-1]["inbox_at"]
+            bound = last if bound is None else min(bound, last)
     merged = sorted(items.values(), key=lambda doc: (doc["inbox_at"], doc["_id"]))
     more = more or len(merged) > limit
     merged = merged[:limit]
