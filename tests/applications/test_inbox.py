@@ -217,3 +217,36 @@ def test_a_queue_shorter_than_a_page_is_one_read_and_a_wrong_last_costs_no_case(
         assert _ids(head, "kind=acceptance") == expected
         assert _ids(head, "kind=acceptance&limit=1") == expected[:1]
         assert _ids(head, "kind=acceptance&overdue=false") == expected
+
+
+def test_a_later_queue_is_read_only_up_to_the_earlier_queues_page(world, db, monkeypatch):
+    from app import pagination
+
+    cases = [world.submit() for _ in range(5)]
+    # The oldest case is in the region window's queue only; the rest in both queues.
+    db.applications.update_one(
+        {"_id": ObjectId(cases[0]["id"])}, {"$pull": {"inbox_keys": "accept:dept:AMR-330100"}}
+    )
+    reads: list[dict] = []
+    read = pagination._Reader.read
+
+    def spy(self, filter_, want):
+        reads.append(filter_)
+        return read(self, filter_, want)
+
+    monkeypatch.setattr(pagination._Reader, "read", spy)
+    window = world.staff["amr_window"]
+    first = window.get(f"{INBOX}?kind=acceptance&limit=2").get_json()
+    assert [i["id"] for i in first["items"]] == [c["id"] for c in cases[:2]]
+    # The lead department's queue filled its page of two at cases[2]: the window's queue is
+    # read no further (without the bound it would be read up to a page of its own).
+    end = db.applications.find_one({"_id": ObjectId(cases[2]["id"])})["inbox_at"]
+    later = [f for f in reads if f["inbox_keys"] == "accept:window:330100"]
+    assert later and all(f["inbox_at"]["$lte"] == end for f in later), later
+    seen = [i["id"] for i in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = window.get(f"{INBOX}?kind=acceptance&limit=2&cursor={cursor}").get_json()
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == [c["id"] for c in cases]
