@@ -16,11 +16,13 @@ def register_blueprints(api: Api) -> None:
         complaint_admin,
         complaints,
         delegations,
+        delivery,
         directory,
         health,
         matters,
         me,
         notifications,
+        payments,
         staff,
         stats,
         supervision,
@@ -46,5 +48,7 @@ def register_blueprints(api: Api) -> None:
         supervision,
         stats,
         appointments,
+        payments,
+        delivery,
     ):
         api.register_blueprint(module.blp)

@@ -48,6 +48,10 @@ class KpiSchema(ResponseSchema):
     appointments_kept = fields.Integer(metadata={"description": "Appointments checked in"})
     appointments_no_show = fields.Integer(metadata={"description": "Appointments missed"})
     no_show_rate = _rate("No-shows / appointments kept or missed")
+    remote_delivery_rate = _rate(
+        "Results that reached the applicant without a visit (electronic, or posted and "
+        "delivered) / completed"
+    )
 
 
 class KpiOverviewSchema(KpiSchema):

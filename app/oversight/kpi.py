@@ -11,7 +11,9 @@ Metric names (what the transition code passes as keyword increments):
   complaints_received, complaints_repeat, complaints_resolved, complaints_on_time,
   complaint_hours_sum, complaints_reopened, disputes_resolved, disputes_settled,
   complaint_ratings, complaint_ratings_satisfied,
-  appointments_kept (checked in), appointments_no_show
+  appointments_kept (checked in), appointments_no_show,
+  results_remote (a result that reached the applicant without a visit: electronic, or posted
+  and delivered; app.delivery.rules)
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ Applications (department = lead department, day = China-local day of the moment 
     processing_hours_sum and processing_hours_hist.<bucket> of the working hours from
     submitted_at to completed_at (app.cases.calendar)
   ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at
+  results_remote +1 when the result reached the applicant without a visit
+    (app.delivery.rules.remote_result_at: electronic on completed_at, post on delivered_at)
 Complaints (department = the one responsible at that moment):
   complaints_received +1 on created_at, to the department it was filed with (`hotline`);
     complaints_repeat +1 then when repeat_of is set
@@ -32,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from app.cases import calendar
+from app.delivery import rules as delivery_rules
 from app.cases import repository as cases_repo
 from app.catalogue.regions import ancestors
 from app.oversight import kpi
@@ -102,6 +105,9 @@ def application_increments(doc: dict[str, Any], counters: Counters) -> None:
     rating = _rating(doc)
     if rating:
         counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "application"))
+    remote_at = delivery_rules.remote_result_at(doc)
+    if remote_at is not None:
+        counters.add(dept, region, remote_at, results_remote=1)
 
 
 def completion_increments(doc: dict[str, Any]) -> dict[str, float]:

@@ -50,6 +50,7 @@ KPI_FIELDS = (
     "appointments_kept",
     "appointments_no_show",
     "no_show_rate",
+    "remote_delivery_rate",
 )
 
 
@@ -138,6 +139,7 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
         "no_show_rate": _rate(
             g("appointments_no_show"), g("appointments_kept") + g("appointments_no_show")
         ),
+        "remote_delivery_rate": _rate(g("results_remote"), completed),
     }
 
 
