@@ -217,8 +217,10 @@ class ApplicationSchema(ResponseSchema):
     delivery_address = fields.Nested(
         DeliveryAddressViewSchema,
         allow_none=True,
-        metadata={"description": "With postal delivery; masked except for the applicant and the "
-                  "lead department"},
+        metadata={
+            "description": "With postal delivery; masked except for the applicant and the "
+            "lead department"
+        },
     )
     payment = fields.Nested(
         PaymentSummarySchema,

@@ -38,8 +38,9 @@ class DeliveryAddressSchema(BaseSchema):
 
 
 class DeliveryAddressViewSchema(ResponseSchema):
-    name = fields.String(metadata={"description": "Masked except for the applicant and the lead "
-                                   "department"})
+    name = fields.String(
+        metadata={"description": "Masked except for the applicant and the lead department"}
+    )
     phone = fields.String(allow_none=True, metadata={"description": "Masked as the name"})
     address = fields.String(metadata={"description": "Masked as the name"})
     region = fields.String()
@@ -75,8 +76,12 @@ class DeliverySchema(ResponseSchema):
 
 
 class CallbackAckSchema(ResponseSchema):
-    ok = fields.Boolean(metadata={"description": "Always true: the report was applied (or was "
-                                  "a replay of one applied before)"})
+    ok = fields.Boolean(
+        metadata={
+            "description": "Always true: the report was applied (or was "
+            "a replay of one applied before)"
+        }
+    )
 
 
 class CarrierReportSchema(BaseSchema):

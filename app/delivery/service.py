@@ -13,9 +13,8 @@ from app.accounts.auth import Principal
 from app.accounts.identity import mask_name, mask_phone
 from app.applications import rules as wf
 from app.cases import engine, workflow
-from app.delivery import providers
+from app.delivery import providers, rules
 from app.delivery import repository as repo
-from app.delivery import rules
 from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
 from app.messaging.notify import notification
@@ -60,13 +59,9 @@ def present_address(case: dict[str, Any], reader: Principal | None = None) -> An
 # ---------------------------------------------------------------- dispatch and reading
 
 
-def dispatch(
-    user: Principal, application_id: str, carrier: str, waybill_no: str
-) -> dict[str, Any]:
+def dispatch(user: Principal, application_id: str, carrier: str, waybill_no: str) -> dict[str, Any]:
     if providers.get(carrier) is None:
-        raise ValidationFailed(
-            N_("No such carrier."), errors={"carrier": [N_("No such carrier.")]}
-        )
+        raise ValidationFailed(N_("No such carrier."), errors={"carrier": [N_("No such carrier.")]})
 
     def change(case: dict[str, Any]) -> engine.Change:
         if case.get("delivery") != rules.POST:
@@ -186,7 +181,9 @@ def report(provider_name: str, body: bytes, headers: Any) -> dict[str, Any]:
             )
         ]
         if first_delivery and rules.remote_result_at(after) is not None:
-            entries += kpi.increment(after["department"], after["region"], event.at, results_remote=1)
+            entries += kpi.increment(
+                after["department"], after["region"], event.at, results_remote=1
+            )
         if event.status in ("delivered", "returned"):
             title, body_ = (
                 (N_("Result delivered"), N_("The result of application {no} was delivered."))

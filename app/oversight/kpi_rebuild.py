@@ -34,9 +34,9 @@ from datetime import datetime
 from typing import Any
 
 from app.cases import calendar
-from app.delivery import rules as delivery_rules
 from app.cases import repository as cases_repo
 from app.catalogue.regions import ancestors
+from app.delivery import rules as delivery_rules
 from app.oversight import kpi
 from app.oversight import kpi_repository as repo
 

@@ -94,7 +94,9 @@ def test_a_forged_callback_is_401_and_changes_nothing(world, app, anon):
     assert_envelope(unsigned, 401)
     raw, headers = signed(app, "payments", _notice(payment))
     tampered = raw.replace(b"paid", b"paid ", 1)
-    assert_envelope(anon.post("/api/v1/callbacks/payments/sandbox", data=tampered, headers=headers), 401)
+    assert_envelope(
+        anon.post("/api/v1/callbacks/payments/sandbox", data=tampered, headers=headers), 401
+    )
     unknown = anon.post("/api/v1/callbacks/payments/nosuch", data=raw, headers=headers)
     assert_envelope(unknown, 404)
     assert world.stored(case)["payment"]["status"] == "pending"
@@ -245,8 +247,16 @@ def test_the_migration_converts_stored_fees_to_fen(db):
     migrate.downgrade(db, 83)
     doc_id = ObjectId()
     db.matters.insert_one(
-        {**definition(), "_id": doc_id, "name": {"zh-CN": "企业开办"}, "fee": 12.5, "region_path": ["330000", "330100"],
-         "version": 1, "current": True, "created_at": datetime.now(CHINA_TZ)}
+        {
+            **definition(),
+            "_id": doc_id,
+            "name": {"zh-CN": "企业开办"},
+            "fee": 12.5,
+            "region_path": ["330000", "330100"],
+            "version": 1,
+            "current": True,
+            "created_at": datetime.now(CHINA_TZ),
+        }
     )
     migrate.upgrade(db)
     assert db.matters.find_one({"_id": doc_id})["fee"] == 1250
