@@ -19,6 +19,7 @@ from app.catalogue import service as catalogue
 from app.catalogue.regions import ancestors
 from app.seed.applications import seed_applications
 from app.seed.appointments import seed_appointments
+from app.seed.delivery import seed_delivery
 from app.wallet import certificates
 from schemas.matters import MatterDefinitionSchema
 
@@ -203,6 +204,7 @@ STEPS: list[Callable[[], None]] = [
     seed_complaint_categories,
     seed_applications,
     seed_appointments,
+    seed_delivery,
 ]
 
 

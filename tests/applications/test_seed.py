@@ -1,4 +1,5 @@
-"""The demo data opens each demo staff app on work, and leaves the demo wallets alone."""
+"""The demo data opens each demo staff app on work; the one completed case (the posted
+residence permit) is the only certificate it issues."""
 
 from app.seed import DEMO_PASSWORD, seed_demo
 
@@ -19,10 +20,14 @@ def test_demo_applications_fill_the_window_and_review_inboxes(app, client, db):
     with app.app_context():
         assert seed_demo() is True
         seed_demo(force=True)  # loading again adds nothing
-    assert db.applications.count_documents({}) == 3
+    assert db.applications.count_documents({}) == 4
     assert _titles(client, "13700000001", "acceptance") == ["ZJ-COMPANY-SETUP"]  # AMR window
     assert _titles(client, "13700000006", "review") == ["ZJ-HKMO-PERMIT"]  # PSB
     assert _titles(client, "13700000004", "review") == ["ZJ-EMPLOY-REG"]  # SI
     mine = client.get("/api/v1/applications", headers=login(client, "13800000001")).get_json()
-    assert {a["status"] for a in mine["items"]} == {"in_review"}
-    assert db.certificates.count_documents({}) == 2  # nothing completed, nothing issued
+    assert {a["status"] for a in mine["items"]} == {"in_review", "completed"}
+    assert db.certificates.count_documents({}) == 3  # the residence permit's
+    paid = db.applications.find_one({"matter.code": "ZJ-HKMO-PERMIT"})
+    assert paid["payment"]["status"] == "paid" and paid["payment"]["amount"] == 6000
+    posted = db.applications.find_one({"matter.code": "ZJ-RESIDENCE-PERMIT"})
+    assert posted["shipment"]["status"] == "dispatched"
