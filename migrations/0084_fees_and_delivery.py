@@ -42,12 +42,9 @@ def upgrade(db):
     _set_fee_schema(db, FEN)
 
     apps = db.applications
-    apps.create_index(
-        "payment.id",
-        unique=True,
-        partialFilterExpression={"payment.id": {"$type": "objectId"}},
-        name="payment_id",
-    )
+    # Set only once a payment is opened (a sparse index is used for equality; a partial one
+    # on payment.id was not: COLLSCAN on the embedded server).
+    apps.create_index("payment_key", unique=True, sparse=True, name="payment_id")
     apps.create_index("payment.paid_at", sparse=True, name="payment_paid_at")
     apps.create_index("payment.refunded_at", sparse=True, name="payment_refunded_at")
     apps.create_index("shipment_key", unique=True, sparse=True, name="shipment_key")

@@ -42,7 +42,10 @@ class DeliveryAddressViewSchema(ResponseSchema):
         metadata={"description": "Masked except for the applicant and the lead department"}
     )
     phone = fields.String(allow_none=True, metadata={"description": "Masked as the name"})
-    address = fields.String(metadata={"description": "Masked as the name"})
+    address = fields.String(
+        allow_none=True,
+        metadata={"description": "Masked as the name; null once the account was closed"},
+    )
     region = fields.String()
 
 

@@ -22,7 +22,7 @@ def applications() -> Collection[Any]:
 def by_payment_id(payment_id: str) -> dict[str, Any] | None:
     if not ObjectId.is_valid(payment_id) or len(payment_id) != 24:
         return None
-    return applications().find_one({"payment.id": ObjectId(payment_id)})
+    return applications().find_one({"payment_key": payment_id})
 
 
 def confirm(

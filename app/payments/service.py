@@ -116,7 +116,7 @@ def start(user: Principal, application_id: str) -> dict[str, Any]:
         )
         attempt.update(status="pending", pay_payload=order.pay_payload, expires_at=order.expires_at)
         return engine.Change(
-            set={"payment": attempt},
+            set={"payment": attempt, "payment_key": str(attempt["id"])},
             filter={"payment.status": payment["status"], "payment.id": payment["id"]},
             audit_detail={"payment_id": str(attempt["id"]), "amount": attempt["amount"]},
         )

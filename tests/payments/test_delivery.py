@@ -158,3 +158,14 @@ def test_an_electronic_result_counts_as_delivered_without_a_visit(world, app):
     with app.app_context():
         rebuilt = sum(d["m"].get("results_remote", 0) for d in kpi_rebuild.compute())
     assert rebuilt == counter
+
+
+def test_a_closed_account_takes_its_postal_address_with_it(world, app):
+    _free(world)
+    case = world.submit(delivery="post", delivery_address=ADDRESS)
+    world.submit()  # and a case without an address is left as it is
+    assert world.applicant.delete("/api/v1/me").status_code == 204
+    drain(app)
+    stored = world.stored(case)["delivery_address"]
+    assert stored["phone"] is None and stored["address"] is None
+    assert stored["name"] != ADDRESS["name"] and stored["region"] == ADDRESS["region"]
