@@ -9,7 +9,7 @@ from flask.views import MethodView
 from app.accounts.auth import current_user
 from app.applications import service as applications
 from app.delivery import service
-from app.http.api import VERSION_ETAG, Blueprint, etag_for
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from schemas.applications import ApplicationSchema
 from schemas.delivery import CallbackAckSchema, CarrierReportSchema, DeliverySchema, DispatchSchema
 
@@ -29,6 +29,7 @@ class Dispatch(MethodView):
     @blp.doc(operationId="dispatchResult")
     @blp.auth("staff")
     @blp.idempotent
+    @blp.if_match
     @blp.not_found
     @blp.arguments(DispatchSchema)
     @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
@@ -37,7 +38,9 @@ class Dispatch(MethodView):
     )
     def post(self, data, application_id):
         """Send the result by post (staff of the lead department, after completion)"""
-        doc = service.dispatch(current_user(), application_id, data["carrier"], data["waybill_no"])
+        doc = service.dispatch(
+            current_user(), application_id, data["carrier"], data["waybill_no"], if_match_version()
+        )
         return applications.present(doc), 200, {"ETag": etag_for(doc["version"])}
 
 

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from app.accounts.auth import current_user
 from app.applications import rules as wf
-from app.http.api import Blueprint
+from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
 from app.payments import service
 from schemas.delivery import CallbackAckSchema
 from schemas.payments import PaymentNotificationSchema, PaymentSchema
@@ -30,13 +30,16 @@ class Payments(MethodView):
     @blp.doc(operationId="createPayment")
     @blp.auth(*wf.APPLICANT_ROLES)
     @blp.idempotent
+    @blp.if_match
     @blp.not_found
-    @blp.response(201, PaymentSchema)
+    @blp.response(201, PaymentSchema, headers=VERSION_ETAG)
     @blp.alt_response(409, description="The service item is free, or the fee is paid already")
     def post(self, application_id):
         """Pay my application's fee (the applicant): opens a payment order at the provider, or
-        answers the one still open; the app hands `pay_payload` to the provider's SDK"""
-        return service.view(service.start(current_user(), application_id)), 201
+        answers the one still open; the app hands `pay_payload` to the provider's SDK. The
+        ETag is the application's version"""
+        doc = service.start(current_user(), application_id, if_match_version())
+        return service.view(doc), 201, {"ETag": etag_for(doc["version"])}
 
 
 @blp.route("/callbacks/payments/<string:provider>")

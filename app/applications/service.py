@@ -743,7 +743,7 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
                     completed_online=int(visits == 0),
                     completed_one_visit=int(visits <= 1),
                     completed_on_time=int(after["due_at"] is not None and now <= after["due_at"]),
-                    results_remote=int(delivery_rules.remote_result_at(after) is not None),
+                    results_remote=int(delivery_rules.remote_on_completion(after)),
                     processing_hours_sum=hours,
                     **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
                 ),

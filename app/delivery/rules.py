@@ -25,14 +25,15 @@ def sees_address(reader: Principal | None, case: Mapping[str, Any]) -> bool:
     return reader.role == "staff" and reader.department == case["department"]
 
 
-def remote_result_at(case: Mapping[str, Any]) -> datetime | None:
-    """When CASE's result reached the applicant without a visit (KPI `results_remote`): on
-    completion for an electronic result, when the carrier reports it delivered for a posted
-    one; None otherwise."""
-    if case.get("status") != wf.COMPLETED:
+def remote_on_completion(case: Mapping[str, Any]) -> bool:
+    """An electronic result reaches the applicant without a visit when the case completes
+    (KPI `results_remote`, counted with the completion)."""
+    return case.get("delivery") == ELECTRONIC
+
+
+def posted_delivered_at(case: Mapping[str, Any]) -> datetime | None:
+    """When a posted result of a completed CASE was delivered (KPI `results_remote`, counted
+    when the carrier reports it), or None."""
+    if case.get("status") != wf.COMPLETED or case.get("delivery") != POST:
         return None
-    if case.get("delivery") == ELECTRONIC:
-        return case.get("completed_at")
-    if case.get("delivery") == POST:
-        return (case.get("shipment") or {}).get("delivered_at")
-    return None
+    return (case.get("shipment") or {}).get("delivered_at")

@@ -59,7 +59,13 @@ def present_address(case: dict[str, Any], reader: Principal | None = None) -> An
 # ---------------------------------------------------------------- dispatch and reading
 
 
-def dispatch(user: Principal, application_id: str, carrier: str, waybill_no: str) -> dict[str, Any]:
+def dispatch(
+    user: Principal,
+    application_id: str,
+    carrier: str,
+    waybill_no: str,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
     if providers.get(carrier) is None:
         raise ValidationFailed(N_("No such carrier."), errors={"carrier": [N_("No such carrier.")]})
 
@@ -92,7 +98,14 @@ def dispatch(user: Principal, application_id: str, carrier: str, waybill_no: str
             ],
         )
 
-    return engine.fire(CASE_KIND, application_id, "dispatch", user, change=change)
+    return engine.fire(
+        CASE_KIND,
+        application_id,
+        "dispatch",
+        user,
+        change=change,
+        expected_version=expected_version,
+    )
 
 
 def _tell(case: dict[str, Any], kind: str, title: str, body: str) -> dict[str, Any]:
@@ -180,7 +193,7 @@ def report(provider_name: str, body: bytes, headers: Any) -> dict[str, Any]:
                 actor={"id": None, "role": "system", "provider": carrier.name},
             )
         ]
-        if first_delivery and rules.remote_result_at(after) is not None:
+        if first_delivery and rules.posted_delivered_at(after) is not None:
             entries += kpi.increment(
                 after["department"], after["region"], event.at, results_remote=1
             )

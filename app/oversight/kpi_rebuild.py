@@ -12,7 +12,7 @@ Applications (department = lead department, day = China-local day of the moment 
     submitted_at to completed_at (app.cases.calendar)
   ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at
   results_remote +1 when the result reached the applicant without a visit
-    (app.delivery.rules.remote_result_at: electronic on completed_at, post on delivered_at)
+    (app.delivery.rules: electronic on completed_at, post on shipment.delivered_at)
 Complaints (department = the one responsible at that moment):
   complaints_received +1 on created_at, to the department it was filed with (`hotline`);
     complaints_repeat +1 then when repeat_of is set
@@ -105,9 +105,9 @@ def application_increments(doc: dict[str, Any], counters: Counters) -> None:
     rating = _rating(doc)
     if rating:
         counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "application"))
-    remote_at = delivery_rules.remote_result_at(doc)
-    if remote_at is not None:
-        counters.add(dept, region, remote_at, results_remote=1)
+    delivered_at = delivery_rules.posted_delivered_at(doc)
+    if delivered_at is not None:
+        counters.add(dept, region, delivered_at, results_remote=1)
 
 
 def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
@@ -126,6 +126,8 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
         inc["completed_one_visit"] = 1
     if due_at is not None and completed_at <= due_at:
         inc["completed_on_time"] = 1
+    if delivery_rules.remote_on_completion(doc):
+        inc["results_remote"] = 1
     return inc
 
 

@@ -92,7 +92,9 @@ def _tell(case: dict[str, Any], kind: str, title: str, body: str) -> dict[str, A
 # ---------------------------------------------------------------- opening a payment
 
 
-def start(user: Principal, application_id: str) -> dict[str, Any]:
+def start(
+    user: Principal, application_id: str, expected_version: int | None = None
+) -> dict[str, Any]:
     """Open a payment of my application's fee (or answer the one still open)."""
 
     def change(case: dict[str, Any]) -> engine.Change:
@@ -121,7 +123,9 @@ def start(user: Principal, application_id: str) -> dict[str, Any]:
             audit_detail={"payment_id": str(attempt["id"]), "amount": attempt["amount"]},
         )
 
-    return engine.fire(CASE_KIND, application_id, "pay", user, change=change)
+    return engine.fire(
+        CASE_KIND, application_id, "pay", user, change=change, expected_version=expected_version
+    )
 
 
 def view(case: dict[str, Any]) -> dict[str, Any]:
