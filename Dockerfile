@@ -1,6 +1,16 @@
 # OneVisit API image: slim, non-root, health-checked; migrates on start, then serves with
 # gunicorn. Production points MONGO_URI at a MongoDB replica set (see docker-compose.yml);
 # the embedded development database is not installed in this image.
+# The supervision console (/console/): built from console/ with the versions pinned in its
+# package-lock.json; only the built page and assets go into the image (no Node at run time).
+FROM node:20-slim AS console
+WORKDIR /build/console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY console/build.mjs ./
+COPY console/src ./src
+RUN npm run --silent build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,6 +31,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY wsgi.py ./
 COPY app ./app
+COPY --from=console /build/app/console_static ./app/console_static
 COPY schemas ./schemas
 COPY blueprints ./blueprints
 COPY migrations ./migrations

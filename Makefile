@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PORT
 
-.PHONY: install clients run test lint format bench bench-scale fault fuzz slow-clients clean openapi translations
+.PHONY: install clients console run test test-slow lint format bench bench-scale fault fuzz slow-clients clean openapi translations
 
 install: $(STAMP)
 
@@ -29,11 +29,35 @@ $(CLIENTS_STAMP): clients/typescript/package.json clients/typescript/package-loc
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $(CLIENTS_STAMP)
 
-run: install
+# The supervision console (/console/, blueprints/console.py): console/src bundled with Chart.js
+# by esbuild, at the versions pinned in console/package-lock.json, into app/console_static/
+# (not committed: built from source here, and in the Docker image's build stage).
+CONSOLE_OUT := app/console_static/index.html
+CONSOLE_NPM := console/node_modules/.installed
+
+# Without npm the API still runs: /console/ then answers 503 saying to run `make console`.
+console:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(CONSOLE_OUT); \
+	else echo "npm not found: the console is not built (/console/ answers 503 until it is)"; fi
+
+$(CONSOLE_NPM): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CONSOLE_NPM)
+
+$(CONSOLE_OUT): $(CONSOLE_NPM) console/build.mjs $(wildcard console/src/*)
+	cd console && npm run --silent build
+
+run: install console
 	$(BIN)/python -m app.platform.launcher
 
-test: install clients
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# `make test` (under ten minutes on 2 cores) leaves out the tests marked slow: whole processes
+# (gunicorn, `make run`, nginx, Locust), the browser, the generated clients and the bounded
+# fuzz run (tests/conftest.py SLOW_PATHS). `make test-slow` runs those; `.ci/run` runs both.
+test: install clients console
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow" --durations=15
+
+test-slow: install clients console
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow --durations=15
 
 lint: install
 	$(BIN)/ruff check .

@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from blueprints import open311  # GeoReport v2: outside /api/v1 and its OpenAPI document
 
     open311.init_app(app)
+    from blueprints import console  # a web page (not an API operation): /console/
+
+    console.init_app(app)
 
     from app.platform import cli
 

@@ -25,6 +25,23 @@ from app.platform import migrate
 from app.platform.embedded import EmbeddedServer
 from app.seed import DEMO_PASSWORD
 
+# Whole files that are slow (a browser, generated clients, schemathesis over every operation):
+# marked `slow` here, as the tests spawning processes are in their own files, so that `make
+# test` leaves them to `make test-slow` (both run in CI, .ci/run).
+SLOW_PATHS = (
+    "tests/browser/",
+    "tests/contract/test_clients.py",
+    "tests/contract/test_python_client.py",
+    "tests/test_api_fuzz.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+
+
 TEST_KEYS = json.dumps([{"kid": "test-1", "secret": "t" * 48, "verify_until": None}])
 PASSWORD = DEMO_PASSWORD
 

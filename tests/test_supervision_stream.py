@@ -221,3 +221,21 @@ def test_real_stream_events_match_the_documented_schema(app, users):
         assert isinstance(frame["data"], dict)
         errors = [str(e) for e in validator.iter_errors(frame["data"])]
         assert not errors, errors
+
+
+def test_each_app_counts_its_own_streams(app):
+    """The cap is per server process, i.e. per app: streams another app holds in the same
+    process (the tests' apps) do not count against this one."""
+    from app import create_app
+    from app.oversight import stream as stream_service
+
+    with app.app_context():
+        held = [stream_service.acquire_slot(2), stream_service.acquire_slot(2)]
+        with pytest.raises(Exception, match="Too many live streams"):
+            stream_service.acquire_slot(2)
+    other = create_app(app.extensions["settings"])
+    with other.app_context():
+        stream_service.acquire_slot(2)()
+    held[0]()
+    with app.app_context():
+        stream_service.acquire_slot(2)()

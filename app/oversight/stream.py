@@ -35,14 +35,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from flask import current_app
 
 from app.http.errors import ServiceUnavailable, ValidationFailed
 from app.oversight import repository as repo
 
 BATCH = 100
 SHUTDOWN = threading.Event()
-_slots_lock = threading.Lock()
-_open_streams = 0
 
 
 def parse_last_event_id(raw: str | None) -> ObjectId | None:
@@ -57,27 +56,39 @@ def parse_last_event_id(raw: str | None) -> ObjectId | None:
     return ObjectId(raw)
 
 
+class StreamSlots:
+    """The live streams one app (one server process) holds, against its cap: kept in the app's
+    extensions, so each app counts its own (the tests' apps share a process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def acquire(self, limit: int) -> Callable[[], None]:
+        with self._lock:
+            if self.open >= limit:
+                raise ServiceUnavailable(
+                    "Too many live streams on this server; retry shortly.",
+                    headers={"Retry-After": "10"},
+                )
+            self.open += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with self._lock:
+                if not released:
+                    released = True
+                    self.open -= 1
+
+        return release
+
+
 def acquire_slot(limit: int) -> Callable[[], None]:
-    """Count one open stream; returns its release function (safe to call twice)."""
-    global _open_streams
-    with _slots_lock:
-        if _open_streams >= limit:
-            raise ServiceUnavailable(
-                "Too many live streams on this server; retry shortly.",
-                headers={"Retry-After": "10"},
-            )
-        _open_streams += 1
-    released = False
-
-    def release() -> None:
-        global _open_streams
-        nonlocal released
-        with _slots_lock:
-            if not released:
-                released = True
-                _open_streams -= 1
-
-    return release
+    """Count one open stream of this app; returns its release function (safe to call twice),
+    which the response calls when the server closes it."""
+    slots = current_app.extensions.setdefault("stream_slots", StreamSlots())
+    return slots.acquire(limit)
 
 
 def _settled_bound(settle_seconds: float) -> ObjectId | None:
