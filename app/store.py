@@ -20,11 +20,14 @@ def insert(
     doc: dict[str, Any],
     entries: list[dict[str, Any]],
     session: ClientSession | None = None,
+    stamp_key: bool = True,
 ) -> dict:
     """Insert DOC with ENTRIES queued. A retry of the request that created it (same
     Idempotency-Key) gets the document its first run created instead of a second one. In
-    SESSION's transaction a duplicate key aborts the transaction: the caller answers it."""
-    doc.update(idempotency.stamp_fields())
+    SESSION's transaction a duplicate key aborts the transaction: the caller answers it.
+    STAMP_KEY=False leaves the key off (a document filed beside the request's own one)."""
+    if stamp_key:
+        doc.update(idempotency.stamp_fields())
     doc.update(outbox.fields_for_insert(entries, clock.now()))
     try:
         coll.insert_one(doc, session=session)

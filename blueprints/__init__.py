@@ -12,6 +12,7 @@ def register_blueprints(api: Api) -> None:
         appointments,
         attachments,
         auth,
+        bundles,
         certificates,
         complaint_admin,
         complaints,
@@ -23,6 +24,7 @@ def register_blueprints(api: Api) -> None:
         me,
         notifications,
         payments,
+        rectifications,
         staff,
         stats,
         supervision,
@@ -50,5 +52,7 @@ def register_blueprints(api: Api) -> None:
         appointments,
         payments,
         delivery,
+        rectifications,
+        bundles,
     ):
         api.register_blueprint(module.blp)

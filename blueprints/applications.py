@@ -23,8 +23,9 @@ from schemas.applications import (
     VisitSchema,
 )
 from schemas.base import page_of
-from schemas.cases import RatingSchema, ReasonSchema
+from schemas.cases import ReasonSchema
 from schemas.certificates import CertificateSchema
+from schemas.rectifications import ApplicationRatingSchema
 
 blp = Blueprint(
     "applications",
@@ -166,16 +167,13 @@ class Rating(MethodView):
     @blp.idempotent
     @blp.if_match
     @blp.not_found
-    @blp.arguments(RatingSchema)
+    @blp.arguments(ApplicationRatingSchema)
     @blp.response(201, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
-        """Rate the service once, after the application reached a final state"""
-        return _one(
-            service.rate(
-                acting.subject(), application_id, data["score"], data["comment"], if_match_version()
-            ),
-            201,
-        )
+        """Rate the service after the application reached a final state, naming the window or
+        a staff member who handled it if you like (the applicant). A rating of 1 or 2 opens a
+        rectification; a second rating only after it was resolved (409 otherwise)"""
+        return _one(service.rate(acting.subject(), application_id, data, if_match_version()), 201)
 
 
 @blp.route("/<string:application_id>/accept")

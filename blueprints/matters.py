@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.accounts.auth import current_user
+from app.approval import service as instant
 from app.catalogue import service as catalogue
 from app.http.api import VERSION_ETAG, Blueprint, etag_for, if_match_version
+from schemas.approval import AutoApprovalResultSchema, AutoApprovalTestSchema
 from schemas.base import page_of
 from schemas.matters import (
     MatterDefinitionSchema,
@@ -84,3 +86,17 @@ class AdminMatterByCode(MethodView):
         applications keep the version they were submitted under"""
         doc = catalogue.update_matter(code, definition, current_user(), if_match_version())
         return doc, 200, {"ETag": etag_for(doc["version"])}
+
+
+@blp.route("/admin/matters/<string:code>/auto-approval/test")
+class AdminAutoApprovalTest(MethodView):
+    @blp.doc(operationId="testAutoApproval")
+    @blp.auth("admin")
+    @blp.not_found
+    @blp.arguments(AutoApprovalTestSchema)
+    @blp.response(200, AutoApprovalResultSchema)
+    def post(self, body, code):
+        """Admins: what the current instant-approval rules (秒批) of a service item would
+        decide for an applicant submitting this form, and which rules fail and why; nothing
+        is filed"""
+        return instant.test_rules(code, body["form"], body["applicant_id"])

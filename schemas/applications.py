@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.applications.rules import STATES
+from schemas.approval import DecisionSchema
 from schemas.base import (
     BaseSchema,
     Id,
@@ -198,10 +199,30 @@ class VisitViewSchema(ResponseSchema):
     staff = fields.Nested(StaffRefSchema)
 
 
+class RatedPersonSchema(ResponseSchema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
 class RatingViewSchema(ResponseSchema):
     score = fields.Integer()
     comment = fields.String(allow_none=True)
     at = UTCDateTime()
+    tags = fields.List(fields.String(), metadata={"optional": True})
+    target = fields.String(
+        metadata={"enum": ["case", "window", "staff"], "optional": True},
+    )
+    window = fields.Nested(RatedPersonSchema, allow_none=True, metadata={"optional": True})
+    staff = fields.Nested(RatedPersonSchema, allow_none=True, metadata={"optional": True})
+    round = fields.Integer(metadata={"description": "2: the re-rating", "optional": True})
+    rectification_id = Id(
+        allow_none=True,
+        metadata={"description": "The rectification a bad rating opened", "optional": True},
+    )
+    excluded = fields.Boolean(
+        metadata={"description": "Taken out of the KPIs by an upheld appeal", "optional": True}
+    )
 
 
 class ApplicationSchema(ResponseSchema):
@@ -242,6 +263,11 @@ class ApplicationSchema(ResponseSchema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     certificate_id = Id(allow_none=True)
     rating = fields.Nested(RatingViewSchema, allow_none=True)
+    decision = fields.Nested(
+        DecisionSchema,
+        allow_none=True,
+        metadata={"description": "Set when the instant-approval rules decided the case (秒批)"},
+    )
     version = fields.Integer()
 
 

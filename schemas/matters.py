@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app import i18n
+from app.approval.rules import rule_set_problems
 from app.catalogue import patterns
 from app.catalogue.forms import FIELD_TYPES
 from app.catalogue.service import (
@@ -17,6 +18,7 @@ from app.catalogue.service import (
     TIME_UNITS,
 )
 from app.wallet.certificates import CERTIFICATE_TYPES
+from schemas.approval import AUTO_APPROVAL_EXAMPLE, AutoApprovalSchema
 from schemas.base import (
     VERSION_MAX,
     BaseSchema,
@@ -234,6 +236,13 @@ class MatterDefinitionSchema(BaseSchema):
             "x-enum-name": "CertificateType",
         },
     )
+    auto_approval = fields.Nested(
+        AutoApprovalSchema,
+        metadata={
+            "description": "Instant approval (秒批): rules that complete a submission at once",
+            "example": AUTO_APPROVAL_EXAMPLE,
+        },
+    )
 
     @validates_schema(skip_on_field_errors=True)
     def _keys_are_unique(self, data: dict[str, Any], **_: Any) -> None:
@@ -244,6 +253,10 @@ class MatterDefinitionSchema(BaseSchema):
                 errors[part] = ["Each key may appear only once."]
         if data.get("lead_department") in data.get("co_departments", []):
             errors["co_departments"] = ["The lead department is not also a co-department."]
+        if data.get("auto_approval"):
+            problems = rule_set_problems(data["auto_approval"], data.get("form", []))
+            if problems:
+                errors["auto_approval"] = problems  # type: ignore[assignment]
         if errors:
             raise ValidationError(errors)
 
@@ -266,6 +279,7 @@ class MatterSchema(MatterDefinitionSchema, ResponseSchema):
         required=True, metadata={"description": "Whether new applications use this version"}
     )
     created_at = UTCDateTime(required=True)
+    auto_approval = fields.Nested(AutoApprovalSchema, allow_none=True)
     name = LocalizedName(required=True)  # type: ignore[assignment]
     name_zh = fields.Function(  # type: ignore[assignment]
         lambda doc: i18n.localized(doc.get("name"), "zh-CN"),

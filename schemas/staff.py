@@ -15,7 +15,8 @@ class InboxArgs(PageArgs):
         validate=validate.OneOf(KINDS),
         metadata={
             "description": "acceptance: cases awaiting the one window; review: my "
-            "department's pending review tasks (supplements returned included); complaints"
+            "department's pending review tasks (supplements returned included); complaints; "
+            "rectification: bad ratings my department must answer (heads)"
         },
     )
     overdue = fields.Boolean(
@@ -24,7 +25,7 @@ class InboxArgs(PageArgs):
 
 
 class InboxItemSchema(ResponseSchema):
-    kind = fields.String(metadata={"enum": ["application", "complaint"]})
+    kind = fields.String(metadata={"enum": ["application", "complaint", "rectification"]})
     complaint_kind = fields.String(
         metadata={
             "description": "Complaints only: complaint, inquiry, suggestion or dispute",

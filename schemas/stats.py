@@ -19,6 +19,7 @@ class KpiSchema(ResponseSchema):
     applications_received = fields.Integer(metadata={"description": "Applications submitted"})
     applications_completed = fields.Integer()
     online_rate = _rate("Completed with 0 visits / completed")
+    instant_approval_rate = _rate("Completed by the instant-approval rules (秒批) / completed")
     one_visit_rate = _rate("Completed with at most 1 visit / completed")
     on_time_rate = _rate("Completed by the due time / completed")
     avg_processing_hours = fields.Float(
@@ -48,6 +49,25 @@ class KpiSchema(ResponseSchema):
     appointments_kept = fields.Integer(metadata={"description": "Appointments checked in"})
     appointments_no_show = fields.Integer(metadata={"description": "Appointments missed"})
     no_show_rate = _rate("No-shows / appointments kept or missed")
+    rectifications_opened = fields.Integer(metadata={"description": "Bad ratings' rectifications"})
+    rectifications_resolved = fields.Integer()
+    rectification_rate = _rate("Rectifications resolved / opened less upheld appeals")
+    rectification_on_time_rate = _rate("Rectifications resolved by their due time / resolved")
+    avg_rectification_hours = fields.Float(
+        allow_none=True, metadata={"description": "Mean working hours from rating to resolution"}
+    )
+    appeals_upheld = fields.Integer(metadata={"description": "Ratings taken out on appeal"})
+    bundles_completed = fields.Integer(
+        metadata={
+            "description": "Bundle applications (一件事) completed, on the first item's lead "
+            "department"
+        }
+    )
+    bundle_on_time_rate = _rate("Bundles completed within the bundle's promise / completed")
+    avg_bundle_hours = fields.Float(
+        allow_none=True,
+        metadata={"description": "Mean working hours from a bundle's submission to completion"},
+    )
     remote_delivery_rate = _rate(
         "Results that reached the applicant without a visit (electronic, or posted and "
         "delivered) / completed"

@@ -20,6 +20,7 @@ from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
 from app.applications import repository as repo
 from app.applications import rules as wf
+from app.approval import service as instant
 from app.cases import calendar, engine, inbox, workflow
 from app.cases.tracking import next_tracking_no
 from app.catalogue import departments_repository as departments_repo
@@ -32,9 +33,10 @@ from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
 from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
-from app.oversight import events, kpi
+from app.oversight import events, kpi, kpi_rebuild
 from app.pagination import Page
 from app.payments import service as payments
+from app.rectifications import ratings
 from app.wallet import attachments, certificates
 
 log = logging.getLogger("onevisit.applications")
@@ -326,17 +328,15 @@ def submitted_document(
     return doc
 
 
-def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate everything, report every problem at once, then file the case."""
-    if user.role not in wf.APPLICANT_ROLES:
-        raise Forbidden("Only residents and enterprises submit applications.")
-    if not user.may_handle_matter(data["matter_code"]):
-        raise Forbidden("Your delegation does not cover this service item.")
+def check_submission(
+    user: Principal, data: dict[str, Any], *, later: Iterable[str] = ()
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Everything submit checks, without filing: (the checked submission or None for an unknown
+    item, every problem found). LATER: material keys another case supplies once it completes
+    (a bundle's feeds), so not required now."""
     matter = matters_repo.get_current(data["matter_code"])
     if matter is None:
-        raise ValidationFailed(
-            "No such service item.", errors={"matter_code": ["No such service item."]}
-        )
+        return None, {"matter_code": ["No such service item."]}
     applicant = _applicant_snapshot(user)
     errors: dict[str, Any] = {}
     # An account's kind (person / enterprise) is the audience it belongs to.
@@ -352,47 +352,114 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     if data["delivery"] not in matter["delivery"]:
         errors["delivery"] = [f"Choose one of: {', '.join(matter['delivery'])}."]
     errors.update(delivery.address_errors(data))
+    skipped = set(later)
     required = [m["key"] for m in matter["materials"] if m.get("required")]
+    required = [key for key in required if key not in skipped]
     materials, material_errors = _material_errors(user.oid, matter, data["materials"], required)
     if material_errors:
         errors["materials"] = material_errors
-    if errors:
-        raise ValidationFailed("The application is not valid; see errors.", errors=errors)
+    checked = {
+        "matter": matter,
+        "applicant": applicant,
+        "form": form,
+        "materials": materials,
+        "delivery": data["delivery"],
+        "delivery_address": delivery.stored_address(data),
+    }
+    return checked, errors
 
+
+def new_case(
+    actor: Principal | None,
+    applicant_id: ObjectId,
+    checked: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The document and outbox entries of a case filed from a CHECKED submission (EXTRA: fields
+    of the case type that files it, e.g. the bundle it belongs to)."""
     now = clock.now()
     doc = submitted_document(
-        actor=user,
-        applicant_id=user.oid,
-        applicant=applicant,
-        matter=matter,
-        form=form,
-        materials=materials,
-        delivery=data["delivery"],
+        actor=actor,
+        applicant_id=applicant_id,
+        applicant=checked["applicant"],
+        matter=checked["matter"],
+        form=checked["form"],
+        materials=checked["materials"],
+        delivery=checked["delivery"],
         tracking_no=next_tracking_no(TRACKING_PREFIX),
         at=now,
     )
-    doc["payment"] = payments.initial(matter)
-    doc["delivery_address"] = delivery.stored_address(data)
-    cited = [m["attachment_id"] for m in materials if "attachment_id" in m]
+    doc["payment"] = payments.initial(checked["matter"])
+    doc["delivery_address"] = checked.get("delivery_address")
+    doc.update(extra or {})
+    cited = [m["attachment_id"] for m in checked["materials"] if "attachment_id" in m]
+    effects = [
+        *attachments.citation(cited, applicant_id, CASE_KIND, doc["_id"]),
+        *kpi.increment(doc["department"], doc["region"], now, applications_received=1),
+        _tell_applicant(doc, "submit"),
+        *_tell_staff(
+            doc,
+            "acceptance",
+            [
+                work_rules.department_staff(doc["department"], ["window"]),
+                work_rules.region_window(doc["region"]),
+            ],
+        ),
+    ]
+    return doc, effects
+
+
+def file(
+    doc: dict[str, Any],
+    effects: list[dict[str, Any]],
+    session: Any = None,
+    stamp: bool = True,
+) -> dict[str, Any]:
+    """File a case built by new_case (in SESSION's transaction when given)."""
     return engine.create(
         CASE_KIND,
         doc,
         audit_after={"status": wf.SUBMITTED, "version": 1},
-        audit_detail={"tracking_no": doc["tracking_no"], "matter": matter["code"]},
-        effects=[
-            *attachments.citation(cited, user.oid, CASE_KIND, doc["_id"]),
-            *kpi.increment(doc["department"], doc["region"], now, applications_received=1),
-            _tell_applicant(doc, "submit"),
-            *_tell_staff(
-                doc,
-                "acceptance",
-                [
-                    work_rules.department_staff(doc["department"], ["window"]),
-                    work_rules.region_window(doc["region"]),
-                ],
-            ),
-        ],
+        audit_detail={"tracking_no": doc["tracking_no"], "matter": doc["matter"]["code"]},
+        effects=effects,
+        session=session,
+        stamp=stamp,
     )
+
+
+def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate everything, report every problem at once, then file the case."""
+    if user.role not in wf.APPLICANT_ROLES:
+        raise Forbidden("Only residents and enterprises submit applications.")
+    if not user.may_handle_matter(data["matter_code"]):
+        raise Forbidden("Your delegation does not cover this service item.")
+    checked, errors = check_submission(user, data)
+    if checked is None:
+        raise ValidationFailed("No such service item.", errors=errors)
+    if errors:
+        raise ValidationFailed("The application is not valid; see errors.", errors=errors)
+    doc, effects = new_case(user, user.oid, checked)
+    id_number = checked["applicant"].get("id_number")
+    decision = instant.decide(checked["matter"], checked["form"], user.oid, id_number)
+    if decision is not None:
+        return _complete_instantly(user, doc, decision)
+    return file(doc, effects)
+
+
+# Cases that belong to a larger one (a bundle, app.bundles) tell it when they close: each
+# hook returns the outbox entries to queue in the closing transition's write.
+_CLOSED_HOOKS: list[Callable[[dict[str, Any]], list[dict[str, Any]]]] = []
+
+
+def on_closed(
+    hook: Callable[[dict[str, Any]], list[dict[str, Any]]],
+) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    _CLOSED_HOOKS.append(hook)
+    return hook
+
+
+def _closed_effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry for hook in _CLOSED_HOOKS for entry in hook(after)]
 
 
 # ---------------------------------------------------------------- transitions
@@ -572,6 +639,7 @@ def _rejected_effects(after: dict[str, Any]) -> list[dict[str, Any]]:
             after["department"], after["region"], after["closed_at"], applications_rejected=1
         ),
         _tell_applicant(after, "reject"),
+        *_closed_effects(after),
         *payments.refund_effects(after),
     ]
 
@@ -748,11 +816,60 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
                     **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
                 ),
                 _tell_applicant(after, "complete"),
+                *_closed_effects(after),
             ]
 
         return engine.Change(set=fields, effects=effects)
 
     return _fire(application_id, "complete", user, expected_version, change)
+
+
+def _complete_instantly(
+    user: Principal, doc: dict[str, Any], decision: dict[str, Any]
+) -> dict[str, Any]:
+    """File DOC completed at once by the instant-approval rules (秒批): accepted, approved and
+    completed by the system in this one write, with the decision and its inputs on the case."""
+    now = doc["submitted_at"]
+    doc.update(
+        status=wf.COMPLETED,
+        decision=decision,
+        accepted_at=now,
+        completed_at=now,
+        closed_at=now,
+        due_at=calendar.due_at(now, doc["matter"]["time_limit"]),
+    )
+    cited = [m["attachment_id"] for m in doc["materials"] if "attachment_id" in m]
+    note = f"rules version {decision['rules_version']}"
+    doc["timeline"].append(
+        workflow.timeline_entry(None, "auto_approve", wf.SUBMITTED, wf.COMPLETED, note, at=now)
+    )
+    issued: list[dict[str, Any]] = []
+    if doc["matter"].get("issues_certificate"):
+        certificate, issued = _certificate_for(doc)
+        doc["certificate_id"] = certificate["_id"]
+    return engine.create(
+        CASE_KIND,
+        doc,
+        audit_after={"status": wf.COMPLETED, "version": 1},
+        audit_detail={
+            "tracking_no": doc["tracking_no"],
+            "matter": doc["matter"]["code"],
+            "decision": instant.AUTOMATIC,
+            "rules_version": decision["rules_version"],
+        },
+        effects=[
+            *attachments.citation(cited, user.oid, CASE_KIND, doc["_id"]),
+            *issued,
+            *kpi.increment(
+                doc["department"],
+                doc["region"],
+                now,
+                applications_received=1,
+                **kpi_rebuild.completion_increments(doc),
+            ),
+            _tell_applicant(doc, "complete"),
+        ],
+    )
 
 
 def _certificate_for(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -780,6 +897,7 @@ def withdraw(user: Principal, application_id: str, expected_version: int | None)
         return engine.Change(
             effects=lambda after: [
                 _tell_applicant(after, "withdraw"),
+                *_closed_effects(after),
                 *payments.refund_effects(after),
             ]
         )
@@ -790,34 +908,21 @@ def withdraw(user: Principal, application_id: str, expected_version: int | None)
 def rate(
     user: Principal,
     application_id: str,
-    score: int,
-    comment: str | None,
+    data: dict[str, Any],
     expected_version: int | None,
 ) -> dict[str, Any]:
-    rules = _rules()
+    """Rate the service (app.rectifications.ratings): a bad first rating opens a
+    rectification; a second rating only after it was resolved."""
 
     def change(case: dict[str, Any]) -> engine.Change:
-        if case.get("rating") is not None:
-            raise Conflict("You rated this application already.")
-        now = clock.now()
-        rating = {"score": score, "comment": comment, "at": now}
-
-        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
-            entries = kpi.increment(
-                after["department"],
-                after["region"],
-                now,
-                **kpi.rating_increments(score, CASE_KIND),
-            )
-            if score <= rules.bad_score:
-                entries.append(_event(after, "bad_rating", f"rated {score}/5."))
-            return entries
-
-        return engine.Change(
-            set={"rating": rating},
-            filter={"rating": None},
-            note=f"rated {score}/5",
-            effects=effects,
+        return ratings.change(
+            CASE_KIND,
+            case,
+            data,
+            lambda after, score: (
+                f"Application {after['tracking_no']} ({after['matter']['code']}) rated {score}/5."
+            ),
+            rectify=True,
         )
 
     return _fire(application_id, "rate", user, expected_version, change)

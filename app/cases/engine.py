@@ -113,10 +113,12 @@ def create(
     audit_detail: dict[str, Any] | None = None,
     effects: list[dict[str, Any]] | None = None,
     session: ClientSession | None = None,
+    stamp: bool = True,
 ) -> dict[str, Any]:
     """File a new case DOC (its first timeline entry already in it) in one write, with its
     audit record and EFFECTS queued in its outbox; a retry under the same Idempotency-Key
-    answers with the case its first run filed."""
+    answers with the case its first run filed. STAMP=False: a case filed beside another in one
+    request (a bundle's children) does not carry the request's Idempotency-Key."""
     ct = _TYPES[kind]
     doc.update(ct.derive(doc))
     entries = [
@@ -130,7 +132,7 @@ def create(
         *(effects or []),
         *inbox_heads.entered(None, doc, ct.queues),
     ]
-    return store.insert(repo.collection_of(ct.collection), doc, entries, session)
+    return store.insert(repo.collection_of(ct.collection), doc, entries, session, stamp_key=stamp)
 
 
 def fire(
@@ -143,10 +145,12 @@ def fire(
     expected_version: int | None = None,
     context: Mapping[str, Any] | None = None,
     case: dict[str, Any] | None = None,
+    session: ClientSession | None = None,
 ) -> dict[str, Any]:
     """Fire ACTION on the case as ACTOR (None: the system, e.g. a sweep) and return the case as
     it is after the one write. CHANGE builds the action's own fields from the case as read;
-    it runs again on every retry."""
+    it runs again on every retry. SESSION: the write joins that transaction (an outbox
+    applier firing a transition; pass the CASE read in the same session)."""
     ct = _TYPES[kind]
     for remaining in range(RETRIES, 0, -1):
         doc = case if case is not None else load(kind, case_id, actor)
@@ -160,7 +164,7 @@ def fire(
         if what.noop:
             return doc
         after, update, filter_, entries = _plan(ct, transition, doc, actor, what)
-        if store.update(repo.collection_of(ct.collection), filter_, update, entries):
+        if store.update(repo.collection_of(ct.collection), filter_, update, entries, session):
             return after
         if expected_version is not None:
             raise Conflict("Someone else changed this case at the same moment; reload and retry.")

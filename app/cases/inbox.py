@@ -1,5 +1,6 @@
 """The staff inbox: what my department must act on, by kind. Each case type registers a
-provider for its kinds (applications: `acceptance` and `review`; complaints: `complaints`),
+provider for its kinds (applications: `acceptance` and `review`; complaints: `complaints`;
+rectifications: `rectification`),
 so this module knows no case type and a kind without a provider is an empty page.
 
 A provider is `provider(user, overdue, limit, cursor) -> Page` whose items are dicts in the
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from app.accounts.auth import Principal
 from app.pagination import Page
 
-KINDS = ("acceptance", "review", "complaints")
+KINDS = ("acceptance", "review", "complaints", "rectification")
 Provider = Callable[[Principal, bool | None, int, str | None], Page]
 _providers: dict[str, Provider] = {}
 

@@ -18,6 +18,8 @@ CASE_COLLECTIONS = {
     "application": "applications",
     "complaint": "complaints",
     "appointment": "appointments",
+    "rectification": "rectifications",
+    "bundle_application": "bundle_applications",
 }
 SWEEP_FIELDS = (
     "_id",

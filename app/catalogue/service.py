@@ -69,6 +69,7 @@ DEFINITION_FIELDS = (
     "fee",
     "delivery",
     "issues_certificate",
+    "auto_approval",
 )
 
 

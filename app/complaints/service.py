@@ -41,6 +41,7 @@ from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
 from app.oversight import events, kpi
 from app.pagination import Page
+from app.rectifications import ratings
 from app.wallet import attachments
 
 log = logging.getLogger("onevisit.complaints")
@@ -762,36 +763,12 @@ def reopen(user: Principal, complaint_id: str, reason: str, version: int | None)
 def rate(
     user: Principal, complaint_id: str, data: dict[str, Any], version: int | None
 ) -> dict[str, Any]:
-    score = data["score"]
-    thresholds = rules_()
-
     def change(doc: dict[str, Any]) -> engine.Change:
-        now = clock.now()
-
-        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
-            entries = kpi.increment(
-                after["department"],
-                after["region"],
-                now,
-                **kpi.rating_increments(score, CASE_KIND),
-            )
-            if score <= thresholds.bad_score:
-                entries.append(
-                    events.for_case(
-                        after,
-                        CASE_KIND,
-                        "bad_rating",
-                        f"Complaint {after['tracking_no']} was rated {score} of 5.",
-                    )
-                )
-            return entries
-
-        rating = {"score": score, "comment": data.get("comment"), "at": now}
-        return engine.Change(
-            set={"rating": rating},
-            filter={"rating": None},
-            audit_detail={"score": score},
-            effects=effects,
+        return ratings.change(
+            CASE_KIND,
+            doc,
+            data,
+            lambda after, score: f"Complaint {after['tracking_no']} was rated {score} of 5.",
         )
 
     return _fire(complaint_id, "rate", user, version, change)

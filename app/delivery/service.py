@@ -34,9 +34,9 @@ def address_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 
 def stored_address(data: dict[str, Any]) -> dict[str, Any] | None:
     """The address a submission keeps: only for postal delivery."""
-    if data.get("delivery") != rules.POST:
+    address = data.get("delivery_address")
+    if data.get("delivery") != rules.POST or not address:
         return None
-    address = data["delivery_address"]
     return {k: address[k] for k in ("name", "phone", "address", "region")}
 
 

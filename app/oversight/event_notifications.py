@@ -27,12 +27,14 @@ RECIPIENTS = {
     "application_overdue": HEADS,
     "complaint_overdue": HEADS,
     "bad_rating": HEADS,
+    "rectification_overdue": HEADS,
     "sla_warning": HANDLERS,
 }
 TITLES = {
     "application_overdue": N_("Overdue: {case}"),
     "complaint_overdue": N_("Overdue: {case}"),
     "bad_rating": N_("Bad rating: {case}"),
+    "rectification_overdue": N_("Rectification overdue: {case}"),
     "sla_warning": N_("Time limit nearly used: {case}"),
 }
 

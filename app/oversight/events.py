@@ -29,6 +29,7 @@ SEVERITY = {
     "repeat_complaint": "medium",
     "complaint_reopened": "medium",
     "public_report": "medium",
+    "rectification_overdue": "medium",
 }
 
 

@@ -9,8 +9,11 @@ Applications (department = lead department, day = China-local day of the moment 
     completed_online (0 visits), completed_one_visit (<= 1 visit),
     completed_on_time (a due_at, and completed_at <= due_at),
     processing_hours_sum and processing_hours_hist.<bucket> of the working hours from
-    submitted_at to completed_at (app.cases.calendar)
-  ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at
+    submitted_at to completed_at (app.cases.calendar), completed_instantly (decided by the
+    instant-approval rules: decision.mode "automatic")
+  ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at: the
+    current rating only (a re-rating replaces the first), none when an upheld appeal took it
+    out (rating.excluded)
   results_remote +1 when the result reached the applicant without a visit
     (app.delivery.rules: electronic on completed_at, post on shipment.delivered_at)
 Complaints (department = the one responsible at that moment):
@@ -23,8 +26,16 @@ Complaints (department = the one responsible at that moment):
     complaint resolved, reopened and resolved again counts once, on its last resolution.
   complaints_reopened +1 on each reopening's day (reopens[].at)
   complaint_ratings / complaint_ratings_satisfied on rating.at
+Bundle cases (department = the bundle's lead department, app.bundles.service):
+  bundles_received +1 on submitted_at; on closed_at bundles_closed +1 and, when completed,
+  bundles_completed, bundle_hours_sum (working hours) and bundles_on_time (closed by the
+  bundle's promise, promised_at)
 Appointments (department = the one booked):
   appointments_kept +1 on checked_in_at; appointments_no_show +1 on no_show_at
+Rectifications (department = the rated application's lead department):
+  rectifications_opened +1 on opened_at; on resolved_at rectifications_resolved,
+  rectifications_on_time, rectification_hours_sum (app.rectifications.service); an upheld
+  appeal: appeals_upheld +1 on its decision's day (the rating's own counters: see above)
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from app.catalogue.regions import ancestors
 from app.delivery import rules as delivery_rules
 from app.oversight import kpi
 from app.oversight import kpi_repository as repo
+from app.rectifications import ratings
 
 
 class Counters:
@@ -102,7 +114,7 @@ def application_increments(doc: dict[str, Any], counters: Counters) -> None:
     completed_at = doc.get("completed_at")
     if doc.get("status") == "completed" and completed_at is not None:
         counters.add(dept, region, completed_at, **completion_increments(doc))
-    rating = _rating(doc)
+    rating = ratings.counted(doc.get("rating"))
     if rating:
         counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "application"))
     delivered_at = delivery_rules.posted_delivered_at(doc)
@@ -126,6 +138,8 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
         inc["completed_one_visit"] = 1
     if due_at is not None and completed_at <= due_at:
         inc["completed_on_time"] = 1
+    if (doc.get("decision") or {}).get("mode") == "automatic":
+        inc["completed_instantly"] = 1
     if delivery_rules.remote_on_completion(doc):
         inc["results_remote"] = 1
     return inc
@@ -166,6 +180,18 @@ def appointment_increments(doc: dict[str, Any], counters: Counters) -> None:
         counters.add(doc["department"], doc["region"], doc["no_show_at"], appointments_no_show=1)
 
 
+def rectification_increments(doc: dict[str, Any], counters: Counters) -> None:
+    from app.rectifications import service as rectifications
+
+    dept, region = doc.get("department"), doc.get("region")
+    counters.add(dept, region, doc.get("opened_at"), rectifications_opened=1)
+    if doc.get("resolved_at") is not None:
+        counters.add(dept, region, doc["resolved_at"], **rectifications.resolution_increments(doc))
+    appeal = doc.get("appeal") or {}
+    if appeal.get("upheld"):
+        counters.add(dept, region, appeal.get("decided_at"), appeals_upheld=1)
+
+
 def compute() -> list[dict[str, Any]]:
     counters = Counters()
     for doc in cases_repo.every("application"):
@@ -174,6 +200,12 @@ def compute() -> list[dict[str, Any]]:
         complaint_increments(doc, counters)
     for doc in cases_repo.every("appointment"):
         appointment_increments(doc, counters)
+    for doc in cases_repo.every("rectification"):
+        rectification_increments(doc, counters)
+    from app.bundles import service as bundles
+
+    for doc in cases_repo.every("bundle_application"):
+        bundles.rebuild_increments(doc, counters)
     return counters.documents()
 
 

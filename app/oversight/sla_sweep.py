@@ -30,6 +30,7 @@ SWEEPS = (
     ("complaint", "overdue_at", "complaint_overdue"),
     ("application", "warn_at", "sla_warning"),
     ("complaint", "warn_at", "sla_warning"),
+    ("rectification", "overdue_at", "rectification_overdue"),
 )
 
 

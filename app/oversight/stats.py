@@ -33,6 +33,7 @@ KPI_FIELDS = (
     "applications_received",
     "applications_completed",
     "online_rate",
+    "instant_approval_rate",
     "one_visit_rate",
     "on_time_rate",
     "avg_processing_hours",
@@ -51,6 +52,15 @@ KPI_FIELDS = (
     "appointments_no_show",
     "no_show_rate",
     "remote_delivery_rate",
+    "rectifications_opened",
+    "rectifications_resolved",
+    "rectification_rate",
+    "rectification_on_time_rate",
+    "avg_rectification_hours",
+    "appeals_upheld",
+    "bundles_completed",
+    "bundle_on_time_rate",
+    "avg_bundle_hours",
 )
 
 
@@ -120,6 +130,7 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
         "applications_received": g("applications_received"),
         "applications_completed": completed,
         "online_rate": _rate(g("completed_online"), completed),
+        "instant_approval_rate": _rate(g("completed_instantly"), completed),
         "one_visit_rate": _rate(g("completed_one_visit"), completed),
         "on_time_rate": _rate(g("completed_on_time"), completed),
         "avg_processing_hours": _mean(g("processing_hours_sum"), completed),
@@ -140,6 +151,23 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
             g("appointments_no_show"), g("appointments_kept") + g("appointments_no_show")
         ),
         "remote_delivery_rate": _rate(g("results_remote"), completed),
+        # Bad ratings answered (app/rectifications); an upheld appeal leaves the count.
+        "rectifications_opened": g("rectifications_opened"),
+        "rectifications_resolved": g("rectifications_resolved"),
+        "rectification_rate": _rate(
+            g("rectifications_resolved"), g("rectifications_opened") - g("appeals_upheld")
+        ),
+        "rectification_on_time_rate": _rate(
+            g("rectifications_on_time"), g("rectifications_resolved")
+        ),
+        "avg_rectification_hours": _mean(
+            g("rectification_hours_sum"), g("rectifications_resolved")
+        ),
+        "appeals_upheld": g("appeals_upheld"),
+        # Bundles (app.bundles), counted on their lead department, against their own promise.
+        "bundles_completed": g("bundles_completed"),
+        "bundle_on_time_rate": _rate(g("bundles_on_time"), g("bundles_completed")),
+        "avg_bundle_hours": _mean(g("bundle_hours_sum"), g("bundles_completed")),
     }
 
 

@@ -19,7 +19,9 @@ from app.catalogue import service as catalogue
 from app.catalogue.regions import ancestors
 from app.seed.applications import seed_applications
 from app.seed.appointments import seed_appointments
+from app.seed.bundles import seed_bundle_applications, seed_bundles
 from app.seed.delivery import seed_delivery
+from app.seed.rectifications import seed_rectifications
 from app.wallet import certificates
 from schemas.matters import MatterDefinitionSchema
 
@@ -200,11 +202,14 @@ STEPS: list[Callable[[], None]] = [
     seed_departments,
     seed_users,
     seed_matters,
+    seed_bundles,
     seed_wallets,
     seed_complaint_categories,
     seed_applications,
     seed_appointments,
     seed_delivery,
+    seed_rectifications,
+    seed_bundle_applications,
 ]
 
 

@@ -125,6 +125,11 @@ def holds(holder_id: ObjectId, cert_type: str) -> bool:
     return repo.has_type(holder_id, cert_type)
 
 
+def valid_by_type(holder_id: ObjectId, types: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """HOLDER's newest valid certificate of each of TYPES: the wallet facts rules read."""
+    return repo.valid_by_type(holder_id, types, clock.now()) if types else {}
+
+
 def read_through_case(
     reader: Principal,
     certificate_id: ObjectId,

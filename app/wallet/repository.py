@@ -63,6 +63,23 @@ def has_type(holder_id: ObjectId, cert_type: str) -> bool:
     return found is not None
 
 
+def valid_by_type(holder_id: ObjectId, types: Iterable[str], now: Any) -> dict[str, dict[str, Any]]:
+    """HOLDER's newest valid certificate of each of TYPES (unexpired, not revoked)."""
+    found: dict[str, dict[str, Any]] = {}
+    cursor = collection("certificates").find(
+        {
+            "holder_id": holder_id,
+            "type": {"$in": list(types)},
+            "status": "valid",
+            "$or": [{"valid_until": None}, {"valid_until": {"$gt": now}}],
+        },
+        sort=[("issued_at", -1)],
+    )
+    for doc in cursor:
+        found.setdefault(doc["type"], doc)
+    return found
+
+
 outbox.carried_by("certificate_access")
 
 
