@@ -526,10 +526,11 @@ def test_integer_fields_take_integer_bounds_and_keep_them_exact(admin, anon):
     assert isinstance(shown[0]["max"], int)
 
 
-def test_an_item_may_issue_nothing_need_no_material_and_charge_a_fractional_fee(admin, anon):
-    create(admin, issues_certificate=None, materials=[], co_departments=[], fee=12.5)
+def test_an_item_may_issue_nothing_need_no_material_and_charge_a_fee_in_fen(admin, anon):
+    # A fee is integer fen since issue 15 (12.50 CNY is 1250; 12.5 is refused, tests/payments).
+    create(admin, issues_certificate=None, materials=[], co_departments=[], fee=1250)
     shown = anon.get(f"/api/v1/matters/{CODE}").get_json()
-    assert (shown["issues_certificate"], shown["materials"], shown["fee"]) == (None, [], 12.5)
+    assert (shown["issues_certificate"], shown["materials"], shown["fee"]) == (None, [], 1250)
 
 
 # ---------------------------------------------------------------- the list's page cache

@@ -159,6 +159,18 @@ def anonymise_applicant(
         array_filters=[{"mine.actor.id": str(applicant_id)}],
         session=session,
     )
+    # A posted result's address (app.delivery) goes with the rest of the person's data.
+    coll().update_many(
+        {"applicant_id": applicant_id, "delivery_address": {"$type": "object"}},
+        {
+            "$set": {
+                "delivery_address.name": label,
+                "delivery_address.phone": None,
+                "delivery_address.address": None,
+            }
+        },
+        session=session,
+    )
     return result.modified_count
 
 
