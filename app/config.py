@@ -86,6 +86,9 @@ class DomainRules:
     appointment_reminder_hour: int = 9
     # A bad rating's rectification is due this many working days after the rating.
     rectification_working_days: int = 5
+    # Accept now, hand in later (容缺受理): a deferred material is due this many working days
+    # after acceptance.
+    deferred_material_working_days: int = 5
 
     @classmethod
     def from_env(cls) -> DomainRules:
@@ -110,6 +113,7 @@ class DomainRules:
             appointment_cancel_cutoff_hours=_int("ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS", 2),
             appointment_reminder_hour=_int("ONEVISIT_APPOINTMENT_REMINDER_HOUR", 9),
             rectification_working_days=_int("ONEVISIT_RECTIFICATION_WORKING_DAYS", 5),
+            deferred_material_working_days=_int("ONEVISIT_DEFERRED_MATERIAL_WORKING_DAYS", 5),
         )
 
 

@@ -147,7 +147,10 @@ class Supplements(MethodView):
     @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
         """Hand in the requested materials; the case returns to review and the clock resumes,
-        its due time extended by the pause"""
+        its due time extended by the pause. While the case is in review or approved with
+        materials accepted for later outstanding (`deferred_materials`, 容缺受理), hand those
+        in here: each one given is cleared and the status does not change (the clock never
+        paused). The applicant only."""
         return _one(
             service.supplement(
                 acting.subject(),

@@ -166,6 +166,11 @@ class CitedMaterialSchema(ResponseSchema):
     certificate_type = fields.String(metadata={"optional": True})
 
 
+class DeferredMaterialSchema(ResponseSchema):
+    key = fields.String()
+    due_at = UTCDateTime()
+
+
 class ReviewSchema(ResponseSchema):
     department = fields.String()
     status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
@@ -238,6 +243,13 @@ class ApplicationSchema(ResponseSchema):
     overdue = fields.Boolean()
     reviews = fields.List(fields.Nested(ReviewSchema))
     supplement_request = fields.Nested(SupplementRequestViewSchema, allow_none=True)
+    deferred_materials = fields.List(
+        fields.Nested(DeferredMaterialSchema),
+        metadata={
+            "description": "Materials accepted for later (容缺受理) still to hand in, set at "
+            "acceptance; hand them in with POST /applications/{id}/supplements"
+        },
+    )
     visits = fields.List(fields.Nested(VisitViewSchema))
     visit_count = fields.Integer()
     timeline = fields.List(fields.Nested(TimelineEntrySchema))

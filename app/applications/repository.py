@@ -140,3 +140,10 @@ def add_visit_once(
         entries,
         session,
     )
+
+
+def deferred_overdue(now: datetime, limit: int) -> list[dict[str, Any]]:
+    """Cases in handling whose earliest deferred material is past due (partial index
+    `deferred_due`), earliest first."""
+    query = {"deferred_due_at": {"$type": "date", "$lte": now}}
+    return list(coll().find(query).sort("deferred_due_at", 1).limit(limit))

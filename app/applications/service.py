@@ -18,6 +18,7 @@ from app import audit, clock, i18n, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
+from app.applications import deferred
 from app.applications import repository as repo
 from app.applications import rules as wf
 from app.approval import service as instant
@@ -31,7 +32,7 @@ from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
 from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
-from app.oversight import events, kpi, kpi_rebuild
+from app.oversight import events, kpi, kpi_rebuild, sla_sweep
 from app.pagination import Page
 from app.rectifications import ratings
 from app.wallet import attachments, certificates
@@ -128,6 +129,7 @@ def present(doc: dict[str, Any]) -> dict[str, Any]:
     view["overdue"] = wf.overdue(doc, clock.now())
     if doc["status"] != wf.NEEDS_SUPPLEMENT:
         view["supplement_request"] = None
+    view["deferred_materials"] = deferred.outstanding(doc)
     return privacy.people_in(view)
 
 
@@ -288,7 +290,11 @@ def submitted_document(
             "issues_certificate": matter.get("issues_certificate"),
             "delivery": list(matter["delivery"]),
             "materials": [
-                {k: m[k] for k in ("key", "name", "required", "certificate_type") if k in m}
+                {
+                    k: m[k]
+                    for k in ("key", "name", "required", "certificate_type", "deferrable")
+                    if k in m
+                }
                 for m in matter["materials"]
             ],
         },
@@ -302,6 +308,7 @@ def submitted_document(
         "reviews": [],
         "supplement_request": None,
         "supplements": [],
+        "deferred_materials": [],
         "visits": [],
         "visit_count": 0,
         "rating": None,
@@ -349,7 +356,7 @@ def check_submission(
         errors["delivery"] = [f"Choose one of: {', '.join(matter['delivery'])}."]
     skipped = set(later)
     required = [m["key"] for m in matter["materials"] if m.get("required")]
-    required = [key for key in required if key not in skipped]
+    required = [key for key in deferred.still_required(matter, required) if key not in skipped]
     materials, material_errors = _material_errors(user.oid, matter, data["materials"], required)
     if material_errors:
         errors["materials"] = material_errors
@@ -483,6 +490,13 @@ _MESSAGES = {
         N_("Application withdrawn"),
         N_("Your application {no} for {matter} was withdrawn."),
     ),
+    "terminate": (
+        N_("Application terminated"),
+        N_(
+            "Your application {no} for {matter} was terminated: a material accepted for later "
+            "was not handed in by its deadline ({detail})."
+        ),
+    ),
 }
 
 
@@ -518,7 +532,11 @@ def _inbox_at(doc: Mapping[str, Any]) -> datetime | None:
 
 def _derived(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Fields that follow from the case's state: the work queues it is filed under."""
-    return {"inbox_keys": wf.inbox_keys(doc), "inbox_at": _inbox_at(doc)}
+    return {
+        "inbox_keys": wf.inbox_keys(doc),
+        "inbox_at": _inbox_at(doc),
+        "deferred_due_at": deferred.due_at(doc),
+    }
 
 
 def clock_fields(effect: str | None, case: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -570,7 +588,7 @@ def _check(
     action: str, actor: Principal | None, case: Mapping[str, Any], context: Mapping[str, Any]
 ) -> workflow.Transition:
     if actor is None:
-        raise Forbidden("Applications have no system transitions.")
+        return wf.check_system(action, case)
     return wf.check(action, actor, case, **context)
 
 
@@ -613,8 +631,13 @@ def accept(user: Principal, application_id: str, expected_version: int | None) -
         deciders = [
             work_rules.department_staff(task["department"], wf.DECIDING_DUTIES) for task in reviews
         ]
+        now = clock.now()
         return engine.Change(
-            set={"accepted_at": clock.now(), "reviews": reviews},
+            set={
+                "accepted_at": now,
+                "reviews": reviews,
+                "deferred_materials": deferred.at_acceptance(case, now),
+            },
             effects=lambda after: [
                 _tell_applicant(after, "accept"),
                 *_tell_staff(after, "review", deciders, actor=user.id),
@@ -739,6 +762,12 @@ def supplement(
     note: str | None,
     expected_version: int | None,
 ) -> dict[str, Any]:
+    """The materials staff asked for (needs_supplement → in_review), or, while the case is in
+    handling, materials accepted for later (容缺受理: `hand_in`, the status stays)."""
+    current = load_visible(user, application_id)
+    if current["status"] != wf.NEEDS_SUPPLEMENT and deferred.outstanding(current):
+        return _hand_in(user, application_id, materials, note, expected_version)
+
     def change(case: dict[str, Any]) -> engine.Change:
         request = case["supplement_request"] or {"materials": []}
         # Checked against the materials of the version the case was submitted under.
@@ -764,7 +793,11 @@ def supplement(
         asker = (request.get("requested_by") or {}).get("id")
         audience = [work_rules.person(asker)] if asker else []
         return engine.Change(
-            set={"materials": list(by_key.values()), "supplement_request": None},
+            set={
+                "materials": list(by_key.values()),
+                "supplement_request": None,
+                "deferred_materials": deferred.after_hand_in(case, by_key),
+            },
             push={"supplements": returned},
             note=note,
             effects=lambda after: [
@@ -777,8 +810,83 @@ def supplement(
     return _fire(application_id, "supplement", user, expected_version, change)
 
 
+def _hand_in(
+    user: Principal,
+    application_id: str,
+    materials: list[dict[str, Any]],
+    note: str | None,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    def change(case: dict[str, Any]) -> engine.Change:
+        later = {m["key"] for m in deferred.outstanding(case)}
+        errors: dict[str, list[str]] = {}
+        for item in materials:
+            if item["key"] not in later:
+                errors.setdefault(item["key"], []).append(
+                    "This material is not outstanding on this case."
+                )
+        cleaned, material_errors = _material_errors(user.oid, case["matter"], materials, [])
+        for key, problems in material_errors.items():
+            errors.setdefault(key, []).extend(problems)
+        if errors:
+            raise ValidationFailed(
+                "The supplement is not valid; see errors.", errors={"materials": errors}
+            )
+        by_key = {m["key"]: m for m in case["materials"]}
+        by_key.update({m["key"]: m for m in cleaned})
+        cited = [m["attachment_id"] for m in cleaned if "attachment_id" in m]
+        return engine.Change(
+            set={
+                "materials": list(by_key.values()),
+                "deferred_materials": deferred.after_hand_in(case, by_key),
+            },
+            note=note,
+            audit_detail={"materials": [m["key"] for m in cleaned]},
+            effects=lambda after: [
+                *attachments.citation(cited, user.oid, CASE_KIND, after["_id"]),
+            ],
+        )
+
+    return _fire(application_id, "hand_in", user, expected_version, change)
+
+
+def _terminate_overdue(case: dict[str, Any]) -> bool:
+    """The worker's half of 容缺受理: CASE's promised material is overdue, so it is terminated,
+    with the supervision event and the applicant's notification in the same write. False when
+    it was handed in or the case moved on meanwhile."""
+
+    def change(doc: dict[str, Any]) -> engine.Change:
+        now = clock.now()
+        lapsed = [m["key"] for m in deferred.outstanding(doc) if m["due_at"] <= now]
+        if not lapsed:
+            return engine.Change(noop=True)
+        keys = ", ".join(lapsed)
+        return engine.Change(
+            note=keys,
+            audit_detail={"materials": lapsed},
+            effects=lambda after: [
+                _event(after, "deferred_material_overdue", f"missed the deadline of {keys}."),
+                _tell_applicant(after, "terminate", keys),
+                *_closed_effects(after),
+            ],
+        )
+
+    try:
+        after = engine.fire(CASE_KIND, case["_id"], "terminate", None, change=change)
+    except (Conflict, NotFound):
+        return False
+    return after["status"] == wf.TERMINATED
+
+
+@sla_sweep.register
+def sweep_deferred(limit: int) -> int:
+    """One bounded pass of the worker over lapsed deferred materials (app.oversight.sla_sweep)."""
+    return deferred.sweep(limit, _terminate_overdue)
+
+
 def complete(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     def change(case: dict[str, Any]) -> engine.Change:
+        deferred.require_none_outstanding(case)
         now = clock.now()
         fields: dict[str, Any] = {"completed_at": now}
         issued: list[dict[str, Any]] = []
