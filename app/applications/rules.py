@@ -129,6 +129,16 @@ MACHINE = Machine(
             "overdue.",
         ),
         Transition(
+            "verify",
+            (COMPLETED,),
+            None,
+            roles=("staff",),
+            duties=DECIDING_DUTIES,
+            description="The lead department verifies, once, the commitments (告知承诺制) that "
+            "replaced proofs: confirmed, or false (the certificate is revoked, the applicant "
+            "barred from commitments).",
+        ),
+        Transition(
             "withdraw",
             (SUBMITTED,),
             WITHDRAWN,
@@ -219,9 +229,9 @@ def authorize(action: str, actor: Principal, case: Mapping[str, Any], **context:
     elif action == "record_visit":
         if not is_involved_staff(actor, case):
             raise Forbidden("Only staff handling the case record its visits.")
-    elif action == "complete":
+    elif action in ("complete", "verify"):
         if actor.department != case["department"]:
-            raise Forbidden("Only the lead department completes a case.")
+            raise Forbidden("Only the lead department completes or verifies a case.")
     elif action in ("supplement", "hand_in", "withdraw", "rate"):
         if not is_owner(actor, case):
             raise Forbidden("Only the applicant may do this.")
@@ -299,6 +309,9 @@ def inbox_keys(case: Mapping[str, Any]) -> list[str]:
         ]
     if status == IN_REVIEW:
         return [f"review:{r['department']}" for r in case["reviews"] if r["status"] == "pending"]
+    task = case.get("verification") or {}
+    if status == COMPLETED and task.get("status") == "pending":
+        return [f"verify:{task['department']}"]
     return []
 
 
@@ -311,3 +324,7 @@ def acceptance_keys(actor: Principal) -> list[str]:
 
 def review_keys(actor: Principal) -> list[str]:
     return [f"review:{actor.department}"]
+
+
+def verification_keys(actor: Principal) -> list[str]:
+    return [f"verify:{actor.department}"]

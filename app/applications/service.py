@@ -18,7 +18,7 @@ from app import audit, clock, i18n, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
-from app.applications import deferred
+from app.applications import commitments, deferred
 from app.applications import repository as repo
 from app.applications import rules as wf
 from app.approval import service as instant
@@ -130,6 +130,7 @@ def present(doc: dict[str, Any]) -> dict[str, Any]:
     if doc["status"] != wf.NEEDS_SUPPLEMENT:
         view["supplement_request"] = None
     view["deferred_materials"] = deferred.outstanding(doc)
+    view["verification"] = doc.get("verification")
     return privacy.people_in(view)
 
 
@@ -162,6 +163,11 @@ def _inbox_provider(kind: str) -> inbox.Provider:
             if overdue is True:
                 return Page([], None)  # the clock starts at acceptance: nothing is overdue yet
             overdue = None
+        elif kind == "verification":
+            keys = wf.verification_keys(user)
+            if overdue is True:
+                return Page([], None)  # verification has no deadline of its own
+            overdue = None
         else:
             keys = wf.review_keys(user)
         page = repo.inbox_page(keys, overdue, clock.now(), limit, cursor)
@@ -172,6 +178,7 @@ def _inbox_provider(kind: str) -> inbox.Provider:
 
 inbox.register_provider("acceptance", _inbox_provider("acceptance"))
 inbox.register_provider("review", _inbox_provider("review"))
+inbox.register_provider("verification", _inbox_provider("verification"))
 
 
 # ---------------------------------------------------------------- submission
@@ -199,6 +206,13 @@ def _material_errors(
     for key in required_keys:
         if key not in seen:
             errors.setdefault(key, []).append("This material is required.")
+    committed = [m for m in materials if m.get("commitment") is not None]
+    if committed and commitments.barred_until(owner_id) is not None:
+        for item in committed:
+            errors.setdefault(item["key"], []).append(
+                "A commitment of yours was found false: you may not use commitments until "
+                "the bar ends; hand in the document."
+            )
     attachment_ids = [m["attachment_id"] for m in materials if m.get("attachment_id")]
     certificate_ids = [m["certificate_id"] for m in materials if m.get("certificate_id")]
     own_files = attachments.require_owned(owner_id, attachment_ids) if attachment_ids else {}
@@ -211,7 +225,13 @@ def _material_errors(
             continue
         wanted = spec[key].get("certificate_type")
         entry: dict[str, Any] = {"key": key, "name": spec[key].get("name")}
-        if item.get("attachment_id") is not None:
+        if item.get("commitment") is not None:
+            why = commitments.problem(spec[key], item["commitment"])
+            if why is not None:
+                errors.setdefault(key, []).append(why)
+                continue
+            entry["commitment"] = commitments.recorded(spec[key], now)
+        elif item.get("attachment_id") is not None:
             if item["attachment_id"] not in own_files:
                 errors.setdefault(key, []).append("No such attachment of yours.")
                 continue
@@ -292,7 +312,14 @@ def submitted_document(
             "materials": [
                 {
                     k: m[k]
-                    for k in ("key", "name", "required", "certificate_type", "deferrable")
+                    for k in (
+                        "key",
+                        "name",
+                        "required",
+                        "certificate_type",
+                        "deferrable",
+                        "commitment",
+                    )
                     if k in m
                 }
                 for m in matter["materials"]
@@ -490,6 +517,13 @@ _MESSAGES = {
         N_("Application withdrawn"),
         N_("Your application {no} for {matter} was withdrawn."),
     ),
+    "false_commitment": (
+        N_("Commitment found false"),
+        N_(
+            "A commitment in your application {no} for {matter} was found false: its "
+            "certificate is revoked and you may not use commitments for a time. {detail}"
+        ),
+    ),
     "terminate": (
         N_("Application terminated"),
         N_(
@@ -527,6 +561,8 @@ def _inbox_at(doc: Mapping[str, Any]) -> datetime | None:
         return doc["submitted_at"]
     if doc["status"] == wf.IN_REVIEW:
         return doc.get("due_at")
+    if doc["status"] == wf.COMPLETED and commitments.is_pending(doc):
+        return doc.get("completed_at")
     return None
 
 
@@ -888,7 +924,10 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
     def change(case: dict[str, Any]) -> engine.Change:
         deferred.require_none_outstanding(case)
         now = clock.now()
-        fields: dict[str, Any] = {"completed_at": now}
+        fields: dict[str, Any] = {
+            "completed_at": now,
+            "verification": commitments.verification_task(case, now),
+        }
         issued: list[dict[str, Any]] = []
         if case["matter"].get("issues_certificate"):
             # The certificate is part of this one write: its id is on the case at once and
@@ -934,6 +973,7 @@ def _complete_instantly(
         completed_at=now,
         closed_at=now,
         due_at=calendar.due_at(now, doc["matter"]["time_limit"]),
+        verification=commitments.verification_task(doc, now),
     )
     cited = [m["attachment_id"] for m in doc["materials"] if "attachment_id" in m]
     note = f"rules version {decision['rules_version']}"
@@ -987,6 +1027,61 @@ def _certificate_for(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
         },
         source={"kind": CASE_KIND, "id": case["_id"], "tracking_no": case["tracking_no"]},
     )
+
+
+def verify(
+    user: Principal,
+    application_id: str,
+    result: str,
+    note: str | None,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    """The lead department's one verification of a completed case's commitments (告知承诺制).
+    `false` revokes the certificate the case issued, raises `false_commitment` and bars the
+    applicant from commitments, all queued in this one write."""
+
+    def change(case: dict[str, Any]) -> engine.Change:
+        task = case.get("verification")
+        if not task:
+            raise Conflict("This case used no commitment; there is nothing to verify.")
+        if task["status"] != commitments.PENDING:
+            raise Conflict("The commitments of this case were verified already.")
+        now = clock.now()
+        done = {
+            **task,
+            "status": result,
+            "result": result,
+            "note": note,
+            "decided_at": now,
+            "decided_by": {"id": user.id, "name": user.name, "department": user.department},
+        }
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            if result != commitments.FALSE:
+                return []
+            reason = note or ""
+            revoked = (
+                certificates.revocation(after["certificate_id"], reason)
+                if after.get("certificate_id")
+                else []
+            )
+            keys = ", ".join(task["materials"])
+            return [
+                *revoked,
+                commitments.bar_entry(after, now, reason),
+                _event(after, "false_commitment", f"rested on a false commitment ({keys})."),
+                _tell_applicant(after, "false_commitment", reason),
+            ]
+
+        return engine.Change(
+            set={"verification": done},
+            filter={"verification.status": commitments.PENDING},
+            note=f"{result}" + (f" — {note}" if note else ""),
+            audit_detail={"result": result},
+            effects=effects,
+        )
+
+    return _fire(application_id, "verify", user, expected_version, change)
 
 
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:

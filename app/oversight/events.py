@@ -31,6 +31,7 @@ SEVERITY = {
     "public_report": "medium",
     "rectification_overdue": "medium",
     "deferred_material_overdue": "medium",
+    "false_commitment": "high",
 }
 
 
