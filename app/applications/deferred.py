@@ -35,16 +35,17 @@ def still_required(matter: Mapping[str, Any], required: Iterable[str]) -> list[s
     return [key for key in required if key not in later]
 
 
+def left_out(matter: Mapping[str, Any], materials: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The deferrable materials a submission did not give (to be handed in later)."""
+    given = {m["key"] for m in materials}
+    return sorted(key for key in deferrable_keys(matter) if key not in given)
+
+
 def at_acceptance(case: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
     """What `accept` records: each deferrable material the submission left out, with its due."""
-    given = {m["key"] for m in case["materials"]}
     days = current_app.extensions["settings"].rules.deferred_material_working_days
     due = calendar.due_at(now, {"value": days, "unit": "working_days"})
-    return [
-        {"key": key, "due_at": due}
-        for key in sorted(deferrable_keys(case["matter"]))
-        if key not in given
-    ]
+    return [{"key": key, "due_at": due} for key in left_out(case["matter"], case["materials"])]
 
 
 def outstanding(case: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -467,7 +467,8 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     doc, effects = new_case(user, user.oid, checked)
     id_number = checked["applicant"].get("id_number")
     decision = instant.decide(checked["matter"], checked["form"], user.oid, id_number)
-    if decision is not None:
+    # A case with a material still to come (容缺受理) waits for a person and for it.
+    if decision is not None and not deferred.left_out(checked["matter"], checked["materials"]):
         return _complete_instantly(user, doc, decision)
     return file(doc, effects)
 
@@ -668,11 +669,14 @@ def accept(user: Principal, application_id: str, expected_version: int | None) -
             work_rules.department_staff(task["department"], wf.DECIDING_DUTIES) for task in reviews
         ]
         now = clock.now()
+        later = deferred.at_acceptance(case, now)
         return engine.Change(
             set={
                 "accepted_at": now,
                 "reviews": reviews,
-                "deferred_materials": deferred.at_acceptance(case, now),
+                "deferred_materials": later,
+                # Kept after hand-in: the KPI counts cases accepted on a promise.
+                "deferred_keys": [m["key"] for m in later],
             },
             effects=lambda after: [
                 _tell_applicant(after, "accept"),
@@ -948,6 +952,11 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
                     completed_online=int(visits == 0),
                     completed_one_visit=int(visits <= 1),
                     completed_on_time=int(after["due_at"] is not None and now <= after["due_at"]),
+                    **(
+                        {"completed_on_promise": 1}
+                        if after.get("deferred_keys") or commitments.uses_commitment(after)
+                        else {}
+                    ),
                     processing_hours_sum=hours,
                     **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
                 ),

@@ -113,6 +113,7 @@ def test_a_confirmed_commitment_keeps_the_certificate(world, app, db):
     assert cert["status"] == "valid"
     assert db.commitment_bars.count_documents({}) == 0
     world.submit(**_committed_body(world))  # not barred
+    assert world.kpi()["completed_on_promise"] == 1
 
 
 def test_a_case_without_commitments_has_nothing_to_verify(world):

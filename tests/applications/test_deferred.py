@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 
 from app import clock
-from app.oversight import sla_sweep
+from app.oversight import kpi_rebuild, sla_sweep
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope, drain
 from tests.matters import definition
@@ -66,6 +66,18 @@ def test_a_deferred_material_is_recorded_at_acceptance_and_blocks_completion(wor
     done = world.ok("amr_window", handed, "complete")
     assert done["status"] == "completed"
 
+    # The share of cases accepted on a promise: counted through the outbox, rebuilt alike.
+    world.ok("amr_window", world.approve_all(world.accept(world.submit())), "complete")
+    drain(app)
+    assert world.kpi()["completed_on_promise"] == 1
+    assert world.kpi()["applications_completed"] == 2
+    supervisor = world.users.supervisor()
+    assert supervisor.get("/api/v1/stats/overview").get_json()["promise_rate"] == 0.5
+    with app.app_context():
+        kpi_rebuild.rebuild()
+    assert world.kpi()["completed_on_promise"] == 1
+    assert supervisor.get("/api/v1/stats/overview").get_json()["promise_rate"] == 0.5
+
 
 @pytest.mark.frozen(T0)
 def test_only_deferrable_materials_may_be_left_out_or_handed_in_later(world):
@@ -87,6 +99,16 @@ def test_only_deferrable_materials_may_be_left_out_or_handed_in_later(world):
         json={"materials": [{"key": "articles", "attachment_id": world.articles}]},
     )
     assert stolen.status_code == 404
+
+
+def test_a_case_with_a_material_to_come_is_never_approved_instantly(world):
+    from tests.applications.test_instant_approval import APPROVING, with_rules
+
+    _deferrable(world)
+    with_rules(world, APPROVING)
+    assert world.submit()["status"] == "completed"  # everything given: the rules decide
+    case = world.submit(**_without_articles(world))
+    assert case["status"] == "submitted" and case["decision"] is None
 
 
 @pytest.mark.frozen(T0)
@@ -150,3 +172,15 @@ def test_the_catalogue_takes_deferrable_and_commitment_materials(world, users):
     optional = [{"key": "x", "name": "X", "required": False, "deferrable": True}]
     refused = admin.post(ADMIN_MATTERS, json=definition(code="ZJ-OTHER", materials=optional))
     assert "deferrable" in str(assert_envelope(refused, 422)["errors"])
+
+
+def test_the_demo_catalogue_shows_a_deferrable_material_and_a_commitment(app, client):
+    from app.seed import seed_demo
+
+    with app.app_context():
+        seed_demo()
+    medins = client.get("/api/v1/matters/ZJ-MEDINS-OUT-OF-TOWN").get_json()
+    assert [m["key"] for m in medins["materials"] if m.get("deferrable")] == ["expense_list"]
+    benefit = client.get("/api/v1/matters/ZJ-UNEMPLOY-BENEFIT").get_json()
+    (committed,) = [m for m in benefit["materials"] if m.get("commitment")]
+    assert committed["key"] == "termination_proof" and committed["commitment"]["version"] == 1
