@@ -84,6 +84,8 @@ class DomainRules:
     appointment_horizon_working_days: int = 5
     appointment_cancel_cutoff_hours: int = 2
     appointment_reminder_hour: int = 9
+    # Payments (app/payments): an online payment order stays open this many minutes.
+    payment_ttl_minutes: int = 30
     # A bad rating's rectification is due this many working days after the rating.
     rectification_working_days: int = 5
     # Accept now, hand in later (容缺受理): a deferred material is due this many working days
@@ -115,6 +117,7 @@ class DomainRules:
             appointment_horizon_working_days=_int("ONEVISIT_APPOINTMENT_HORIZON_WORKING_DAYS", 5),
             appointment_cancel_cutoff_hours=_int("ONEVISIT_APPOINTMENT_CANCEL_CUTOFF_HOURS", 2),
             appointment_reminder_hour=_int("ONEVISIT_APPOINTMENT_REMINDER_HOUR", 9),
+            payment_ttl_minutes=_int("ONEVISIT_PAYMENT_TTL_MINUTES", 30),
             rectification_working_days=_int("ONEVISIT_RECTIFICATION_WORKING_DAYS", 5),
             deferred_material_working_days=_int("ONEVISIT_DEFERRED_MATERIAL_WORKING_DAYS", 5),
             commitment_bar_days=_int("ONEVISIT_COMMITMENT_BAR_DAYS", 365),

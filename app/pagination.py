@@ -36,6 +36,15 @@ WINDOW_GROWTH = 4.0
 EMPTY_WINDOW_GROWTH = 8.0
 MAX_WINDOWS = 5
 MIN_WINDOW = timedelta(seconds=1)
+# A datetime key (not an ObjectId's whole seconds) takes narrower windows: a queue filled at
+# dozens of cases a second would otherwise read a second's worth for every page.
+MIN_TIME_WINDOW = timedelta(milliseconds=1)
+
+
+def _min_window(sort_field: str) -> timedelta:
+    return MIN_WINDOW if sort_field == "_id" else MIN_TIME_WINDOW
+
+
 # Window edges stay where an ObjectId's timestamp can follow; beyond, a window is open.
 _EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -48,10 +57,15 @@ class Windows:
     START is where the first page begins: the current time for a newest-first listing, the
     oldest entry's time (or a hint of it) for an oldest-first one. WIDTH is the first
     window's span; the next page's first window takes the span its page needed (it rides
-    in the cursor)."""
+    in the cursor). END, when known, is where the listing ends in its direction (its
+    oldest entry's time newest-first, its last one's oldest-first): the window that reaches
+    it is read as the last, open one, so a listing smaller than a page costs one or two
+    reads instead of every window. A hint like START: an END that is off costs time (one
+    wider read), never rows, since the open window holds everything past it."""
 
     start: datetime
     width: timedelta = timedelta(hours=1)
+    end: datetime | None = None
 
 
 @dataclass
@@ -242,6 +256,7 @@ def _read_windows(
     descending: bool,
     origin: datetime,
     width: timedelta,
+    end: datetime | None = None,
 ) -> list[dict[str, Any]] | None:
     """Up to WANT rows read window by window from ORIGIN in the listing's direction; None
     when the query's own condition on the sort key is not a range windows can narrow.
@@ -263,9 +278,12 @@ def _read_windows(
     step = -1 if descending else 1
 
     def edge(offset: timedelta) -> Any:
-        """The key value OFFSET from ORIGIN; None (no edge) outside what an ObjectId holds."""
+        """The key value OFFSET from ORIGIN; None (no edge) outside what an ObjectId holds
+        or at or past the listing's END (the rest of the listing is then one open window)."""
         at = origin + step * offset
         if not _EARLIEST <= at <= _LATEST:
+            return None
+        if end is not None and offset and (at <= end if descending else at >= end):
             return None
         return ObjectId.from_datetime(at) if sort_field == "_id" else at
 
@@ -295,7 +313,7 @@ def _read_windows(
         factor = EMPTY_WINDOW_GROWTH
         if items:
             factor = min(WINDOW_GROWTH, 1.25 * (want - len(items)) / len(items))
-        width = max(MIN_WINDOW, covered * factor)
+        width = max(_min_window(sort_field), covered * factor)
     return items
 
 
@@ -306,7 +324,7 @@ def page_span(items: list[dict[str, Any]], sort_field: str) -> timedelta | None:
     first, last = as_time(_get(items[0], sort_field)), as_time(_get(items[-1], sort_field))
     if first is None or last is None:
         return None
-    return max(MIN_WINDOW, abs(last - first))
+    return max(_min_window(sort_field), abs(last - first))
 
 
 def paginate(
@@ -382,7 +400,8 @@ def _read_page(
             sort_field=sort_field,
             descending=descending,
             origin=origin or windows.start,
-            width=max(MIN_WINDOW, width),
+            width=max(_min_window(sort_field), width),
+            end=windows.end,
         )
     if items is None:
         items = reader.read(filter_, limit + 1)

@@ -18,11 +18,25 @@ from bench import seed
 from bench.service import running_service
 
 REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "200"))
+# Applications submitted before profiling, so the acceptance queue is as long as after
+# make bench's submit phase (~500) rather than a handful.
+QUEUE = int(os.environ.get("BENCH_PROFILE_QUEUE", "0"))
 
 
 def cases(ctx: dict[str, Any]) -> dict[str, tuple[str, str, Any, str]]:
     token = ctx["resident_tokens"][0]
-    found = {"me": ("GET", "/api/v1/me", None, token)}
+    found = {
+        "me": ("GET", "/api/v1/me", None, token),
+        # Anonymous, as CatalogueUser reads it (the public cache's path).
+        "catalogue": ("GET", "/api/v1/matters?limit=20", None, ""),
+    }
+    if ctx.get("supervisor_token"):
+        found["feed"] = (
+            "GET",
+            "/api/v1/supervision/feed?limit=20",
+            None,
+            ctx["supervisor_token"],
+        )
     if ctx.get("submission"):
         app_id = ctx["profile_application"]
         found.update(
@@ -54,7 +68,7 @@ def approved_pool(service: Any, ctx: dict[str, Any], count: int) -> list[str]:
 
 def run(app: Any, method: str, path: str, body: Any, token: str) -> tuple[float, str]:
     client = app.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     pool = iter(body) if "{id}" in path else None  # one application per request
 
     def one() -> int:
@@ -67,6 +81,11 @@ def run(app: Any, method: str, path: str, body: Any, token: str) -> tuple[float,
 
     for _ in range(20):
         one()
+    from app.db import counting_commands
+
+    with counting_commands() as tally:
+        one()
+    commands = ", ".join(f"{n}x {c}" if n > 1 else c for c, n in (tally.by_command or {}).items())
     profiler = Profiler(interval=0.0005)
     started = time.perf_counter()
     profiler.start()
@@ -74,7 +93,9 @@ def run(app: Any, method: str, path: str, body: Any, token: str) -> tuple[float,
     profiler.stop()
     per_request = (time.perf_counter() - started) * 1000 / REQUESTS
     text = profiler.output_text(unicode=False, color=False)
-    return per_request, f"statuses {sorted(statuses)}\n{text}"
+    return per_request, (
+        f"statuses {sorted(statuses)}; database commands: {tally.total} ({commands})\n{text}"
+    )
 
 
 def main() -> None:
@@ -82,8 +103,11 @@ def main() -> None:
     with running_service() as service:
         app = service.flask_app()
         ctx = seed.start(service, app, 4)
+        ctx["supervisor_token"] = seed.supervisor_token(service)
         if seed.prepare_applications(service, app, ctx):
             ctx["profile_application"] = seed.submit_one(service, ctx)
+            for n in range(QUEUE):
+                seed.submit_one(service, ctx, n % len(ctx["submissions"]))
         found = cases(ctx)
         if ctx.get("submission") and (not wanted or "complete" in wanted):
             pool = approved_pool(service, ctx, REQUESTS + 20)

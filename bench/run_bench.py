@@ -7,7 +7,9 @@ phase, headless in its own process (bench/locust_run.py).
 Everything runs on one machine: the database server, gunicorn and the load generator share
 its cores, so read the figures as relative ones. Settings (environment): BENCH_SECONDS per
 phase (8), BENCH_CONCURRENCY (8), BENCH_WORKERS gunicorn workers (2), BENCH_THREADS per
-worker (8), BENCH_RESIDENTS (40)."""
+worker (8), BENCH_RESIDENTS (40), BENCH_ONLY (a comma-separated list of scenario names of
+SCENARIOS, plus "overhead", "commands", "lifecycle": only those phases run; the submissions
+`get` reads are made whatever it says)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,12 @@ from bench.service import THREADS, WORKERS, Service, running_service
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "40"))
+ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+
+
+def wanted(scenario: str) -> bool:
+    return not ONLY or scenario in ONLY or (scenario == "submit" and "get_application" in ONLY)
+
 
 # Scenario -> (Locust user class, the file that defines it).
 SCENARIOS = {
@@ -183,6 +191,8 @@ def password_hash_ms() -> float:
 def phase(
     name: str, scenario: str, base_url: str, ctx: dict[str, Any], duration: float = SECONDS
 ) -> locust_run.Result:
+    if not wanted(scenario):
+        return locust_run.Result()
     if DRAIN_APP:
         drained(DRAIN_APP[0])
     return run_scenario(scenario, base_url, ctx, duration)
@@ -275,9 +285,11 @@ def main() -> int:
             figures.update(report.rows(result))
             errors += result.errors
 
-        errors += overhead(service, app, ctx, figures, applications)
+        reads_against_get(figures)
+        if wanted("overhead"):
+            errors += overhead(service, app, ctx, figures, applications)
 
-        if applications:
+        if applications and wanted("commands"):
             service.stop_worker()  # the probe's own relay is the only one while it counts
             report.header("database commands per command, in all (request + worker's share)")
             print(
@@ -289,7 +301,7 @@ def main() -> int:
                 print(f"| {label} | {own:.2f} | {writes:.2f} | {share:.2f} | {total:.2f} |")
             service.start_worker()
 
-        if applications:
+        if applications and wanted("lifecycle"):
             report.header("full lifecycles (submit -> accept -> reviews -> complete)")
             result = phase("lifecycle", "lifecycle", service.url, ctx)
             report.rows(result)
@@ -311,6 +323,19 @@ def main() -> int:
         with open(os.environ["BENCH_JSON"], "w") as out:
             json.dump(figures, out, indent=1)
     return 1 if errors else 0
+
+
+def reads_against_get(figures: dict[str, dict[str, float]]) -> None:
+    """The list reads' throughput as a ratio of a single application's, in this run (issue
+    17's targets: the catalogue list at least 0.7x, the staff inbox and the feed 0.4x)."""
+    get = figures.get("get", {}).get("rps")
+    if not get:
+        return
+    print("\nlist reads against GET /applications/{id} (throughput, same run)")
+    for name, target in (("catalogue list", 0.7), ("staff inbox", 0.4), ("feed", 0.4)):
+        rps = figures.get(name, {}).get("rps")
+        if rps:
+            print(f"  {name}: {rps:.1f} req/s = {rps / get:.2f}x get (target {target}x)")
 
 
 def application_phases(service: Service, ctx: dict[str, Any], figures: dict[str, Any]) -> int:

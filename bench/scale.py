@@ -210,6 +210,15 @@ def db_costs(db: Any, size: int, sample_ids: list[ObjectId]) -> dict[str, float]
     return out
 
 
+def record_tails(app: Any, events: list[dict[str, Any]]) -> None:
+    """History loaded in bulk moves the feed tails back, as the relay does for new events
+    (app/oversight/feed_tails.py): else the feed's last window would read all of it."""
+    from app.oversight import feed_tails
+
+    with app.app_context():
+        feed_tails.record(events)
+
+
 def windows_ab(app: Any) -> dict[str, tuple[float, float, bool]]:
     """The same first page read as one plain range and in windows (app.pagination),
     in-process and side by side: (plain ms, windowed ms, same rows)."""
@@ -319,6 +328,7 @@ def main() -> int:
                 seeded += batch_size
                 if len(events) >= BATCH:
                     db.supervision_events.insert_many(events, ordered=False)
+                    record_tails(app, events)
                     events = []
                 if time.perf_counter() - last_report > 10 or seeded == size:
                     last_report = time.perf_counter()
@@ -332,6 +342,7 @@ def main() -> int:
                     )
             if events:
                 db.supervision_events.insert_many(events, ordered=False)
+                record_tails(app, events)
             updates = generator.drain_kpi()
             for n in range(0, len(updates), BATCH):
                 db.kpi_daily.bulk_write(

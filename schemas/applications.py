@@ -21,7 +21,9 @@ from schemas.base import (
     bounded_map,
 )
 from schemas.cases import TimelineEntrySchema
+from schemas.delivery import DeliveryAddressSchema, DeliveryAddressViewSchema
 from schemas.matters import MAX_FORM_FIELDS, MAX_MATTER_MATERIALS
+from schemas.payments import PaymentSummarySchema
 
 # ------------------------------------------------------------------ requests
 
@@ -102,6 +104,11 @@ class ApplicationCreateSchema(BaseSchema):
         validate=validate.Length(max=MAX_MATTER_MATERIALS),
     )
     delivery = StrictString(required=True, validate=validate.Length(min=1, max=32))
+    delivery_address = fields.Nested(
+        DeliveryAddressSchema,
+        load_default=None,
+        metadata={"description": 'Required with `delivery: "post"`'},
+    )
 
 
 class ReviewDecisionSchema(BaseSchema):
@@ -287,6 +294,19 @@ class ApplicationSchema(ResponseSchema):
     form = fields.Dict()
     materials = fields.List(fields.Nested(CitedMaterialSchema))
     delivery = fields.String()
+    delivery_address = fields.Nested(
+        DeliveryAddressViewSchema,
+        allow_none=True,
+        metadata={
+            "description": "With postal delivery; masked except for the applicant and the "
+            "lead department"
+        },
+    )
+    payment = fields.Nested(
+        PaymentSummarySchema,
+        allow_none=True,
+        metadata={"description": "The fee (null: the service item is free)"},
+    )
     region = fields.String()
     department = fields.String(metadata={"description": "The lead department"})
     co_departments = fields.List(fields.String())

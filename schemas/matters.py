@@ -241,7 +241,12 @@ class MatterDefinitionSchema(BaseSchema):
         maximum=10,
         metadata={"description": "0: fully online; 1: at most one visit"},
     )
-    fee = StrictNumeric(required=True, minimum=0, maximum=MAX_FEE, metadata={"description": "CNY"})
+    fee = StrictInteger(
+        required=True,
+        minimum=0,
+        maximum=MAX_FEE,
+        metadata={"description": "Fee in integer fen (1/100 CNY); 0: free", "example": 0},
+    )
     delivery = fields.List(
         StrictString(validate=validate.OneOf(DELIVERY_CHANNELS)),
         required=True,
@@ -321,7 +326,7 @@ class MatterSummarySchema(ResponseSchema):
     lead_department = fields.String(required=True)
     time_limit = fields.Nested(TimeLimitSchema, required=True)
     max_visits = fields.Integer(required=True)
-    fee = StrictNumeric(required=True)
+    fee = fields.Integer(required=True, metadata={"description": "Fee in integer fen (1/100 CNY)"})
     issues_certificate = fields.String(
         allow_none=True,
         required=True,

@@ -72,6 +72,10 @@ class KpiSchema(ResponseSchema):
         allow_none=True,
         metadata={"description": "Mean working hours from a bundle's submission to completion"},
     )
+    remote_delivery_rate = _rate(
+        "Results that reached the applicant without a visit (electronic, or posted and "
+        "delivered) / completed"
+    )
 
 
 class KpiOverviewSchema(KpiSchema):

@@ -526,7 +526,37 @@ def test_integer_fields_take_integer_bounds_and_keep_them_exact(admin, anon):
     assert isinstance(shown[0]["max"], int)
 
 
-def test_an_item_may_issue_nothing_need_no_material_and_charge_a_fractional_fee(admin, anon):
-    create(admin, issues_certificate=None, materials=[], co_departments=[], fee=12.5)
+def test_an_item_may_issue_nothing_need_no_material_and_charge_a_fee_in_fen(admin, anon):
+    # A fee is integer fen since issue 15 (12.50 CNY is 1250; 12.5 is refused, tests/payments).
+    create(admin, issues_certificate=None, materials=[], co_departments=[], fee=1250)
     shown = anon.get(f"/api/v1/matters/{CODE}").get_json()
-    assert (shown["issues_certificate"], shown["materials"], shown["fee"]) == (None, [], 12.5)
+    assert (shown["issues_certificate"], shown["materials"], shown["fee"]) == (None, [], 1250)
+
+
+# ---------------------------------------------------------------- the list's page cache
+
+
+def test_the_list_is_read_once_per_catalogue_stamp_and_a_save_renews_it(admin, anon, app, client):
+    from app.db import counting_commands
+
+    create(admin)
+    create(admin, code="ZJ-OTHER")
+    first = anon.get("/api/v1/matters?limit=20")
+    assert [m["code"] for m in first.get_json()["items"]] == ["ZJ-COMPANY-SETUP", "ZJ-OTHER"]
+    with app.app_context(), counting_commands() as tally:
+        again = client.get("/api/v1/matters?limit=20")  # no worker pass after it
+    assert tally.by_command is not None
+    # One read of the stamp, none of the items; the same body and ETag.
+    assert tally.by_command["find catalogue_stamp"] == 1, tally.by_command
+    assert "find matters" not in tally.by_command, tally.by_command
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    # Other filters or another page are pages of their own; another language renders the
+    # same page in it.
+    assert anon.get("/api/v1/matters?limit=1").get_json()["next_cursor"]
+    zh = anon.get("/api/v1/matters?limit=20", headers={"Accept-Language": "zh-CN"})
+    assert zh.get_json()["items"][0]["name"] == "企业开办"
+    # A saved version renews the stamp: the next read sees it, and a new ETag.
+    assert put(admin, max_visits=0).status_code == 200
+    changed = anon.get("/api/v1/matters?limit=20")
+    assert changed.get_json()["items"][0]["max_visits"] == 0
+    assert changed.headers["ETag"] != first.headers["ETag"]

@@ -217,3 +217,48 @@ def test_rows_exactly_on_a_window_edge_are_read_once(app, db):
         )
     assert newest == [ObjectId.from_datetime(at) for at in on_edges]
     assert oldest == newest
+
+
+# --- Windows that know where the listing ends ---------------------------------------------
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize(
+    "end_back",
+    [None, timedelta(0), timedelta(hours=2), timedelta(days=40), timedelta(days=9000)],
+)
+def test_windows_with_any_end_return_exactly_the_plain_listing(app, db, descending, end_back):
+    # END is a hint: right, too near, too far or on a row, the pages are the plain ones.
+    spread(db, 250)
+    end = None if end_back is None else (NOW - end_back if descending else NOW + end_back)
+    kw = {"sort_field": "due_at", "descending": descending, "limit": 9}
+    start = NOW if descending else NOW - timedelta(days=5000)
+    with app.app_context():
+        plain = walk(db.things, {"q": "a"}, **kw)
+        windowed = walk_windowed(
+            db.things, {"q": "a"}, Windows(start, timedelta(minutes=7), end), **kw
+        )
+    assert windowed == plain and len(plain) == db.things.count_documents({"q": "a"})
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_listing_shorter_than_a_page_with_a_known_end_is_one_read(app, db, descending):
+    # Without END, five empty windows and the open rest: six finds for five rows.
+    at = [NOW - timedelta(minutes=n) for n in range(5)]
+    db.things.insert_many([{"_id": ObjectId.from_datetime(t), "q": "a"} for t in at])
+    start, end = (NOW, min(at)) if descending else (min(at), NOW)
+    with app.app_context():
+        FINDS.filters.clear()
+        FINDS.on = True
+        try:
+            known = paginate(
+                db.things, {"q": "a"}, descending=descending, windows=Windows(start, end=end)
+            )
+            reads_known = len(FINDS.filters)
+            FINDS.filters.clear()
+            unknown = paginate(db.things, {"q": "a"}, descending=descending, windows=Windows(start))
+            reads_unknown = len(FINDS.filters)
+        finally:
+            FINDS.on = False
+    assert known.items == unknown.items and len(known.items) == 5
+    assert reads_known == 1 and reads_unknown == 6

@@ -36,8 +36,10 @@ def test_demo_data_loads_the_whole_catalogue_and_both_demo_wallets(app, client, 
     assert company["time_limit"] == {"value": 1, "unit": "working_days"}
 
     resident, enterprise = (login(client, r["phone"]) for r in DEMO_RESIDENTS)
-    (id_card,) = client.get("/api/v1/me/certificates", headers=resident).get_json()["items"]
-    assert id_card["type"] == "resident_id_card"
+    held = client.get("/api/v1/me/certificates", headers=resident).get_json()["items"]
+    # The ID card, and the residence permit the demo completed and posted (issue 15).
+    assert sorted(c["type"] for c in held) == ["residence_permit", "resident_id_card"]
+    (id_card,) = [c for c in held if c["type"] == "resident_id_card"]
     assert id_card["data"]["id_number"] == DEMO_RESIDENTS[0]["id_number"]
     assert id_card["valid_until"] is not None
     (licence,) = client.get("/api/v1/me/certificates", headers=enterprise).get_json()["items"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bson import ObjectId
+from pymongo import monitoring
 
 from app.oversight import repository as supervision_events
 from tests.conftest import assert_envelope
@@ -247,3 +248,77 @@ def test_public_reports_are_rate_limited_per_user(app, users, db):
     assert int(limited.headers["Retry-After"]) > 0
     assert neighbour.post(url, json=body).status_code == 201  # per user, not global
     assert db.supervision_events.count_documents({}) == 3
+
+
+class _FeedReads(monitoring.CommandListener):
+    """Per request, the filters (without the _id range) of the feed's reads of events."""
+
+    def __init__(self) -> None:
+        self.reads: list[list[dict]] = [[]]
+
+    def started(self, event):
+        command = event.command
+        if event.command_name == "find" and command.get("find") == "supervision_events":
+            if "region_path" in command.get("filter", {}):
+                query = {k: v for k, v in command["filter"].items() if k != "_id"}
+                self.reads[-1].append(query)
+
+    def pop(self) -> list[dict]:
+        last = self.reads[-1]
+        self.reads.append([])
+        return last
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+FEED_READS = _FeedReads()
+monitoring.register(FEED_READS)
+
+
+def test_a_feed_shorter_than_a_page_is_one_read_whatever_its_tail(app, users, db):
+    from app.db import counting_commands
+
+    sup = users.supervisor("330100")
+    assert _ids(sup.get(FEED)) == []  # no event, no tail: one open read
+    raised = [event(app, region="330122", department="AMR-330122") for _ in range(3)]
+    expected = [str(e["_id"]) for e in reversed(raised)]
+    # The relay recorded where each region of the events' paths begins.
+    tails = {doc["_id"]: doc["at"] for doc in db.feed_tails.find()}
+    assert set(tails) >= {"330000", "330100", "330122"}
+    assert tails["330100"] == raised[0]["_id"].generation_time
+    FEED_READS.pop()
+    with app.app_context(), counting_commands() as tally:
+        assert _ids(sup.get(FEED)) == expected
+    assert tally.by_command is not None
+    # The tail and one read of the events (six reads with every window; the test app's
+    # worker pass after the request reads events too, not by region).
+    assert FEED_READS.pop() == [{"region_path": "330100"}], tally.by_command
+    assert tally.by_command["find feed_tails"] == 1, tally.by_command
+    # A tail is a hint only: too recent, too old or gone, the pages are the same.
+    too_old = raised[0]["_id"].generation_time.replace(year=2001)
+    for at in (raised[-1]["_id"].generation_time, too_old, None):
+        if at is None:
+            db.feed_tails.delete_many({})
+        else:
+            db.feed_tails.update_many({}, {"$set": {"at": at}})
+        FEED_READS.pop()
+        assert _ids(sup.get(FEED)) == expected
+        assert len(FEED_READS.pop()) == (6 if at == too_old else 1)
+        first = sup.get(f"{FEED}?limit=2").get_json()
+        rest = sup.get(f"{FEED}?limit=2&cursor={first['next_cursor']}").get_json()
+        assert [e["id"] for e in first["items"] + rest["items"]] == expected
+
+
+def test_a_public_report_records_its_regions_tail(app, users, db):
+    from app import outbox
+    from app.oversight import feed_tails
+
+    with app.app_context():
+        doc = {"_id": ObjectId(), "region_path": ["330000", "330100"]}
+        outbox.apply_now([feed_tails.entry(doc)])
+        assert feed_tails.tail("330100") == doc["_id"].generation_time
+        assert feed_tails.tail("330200") is None

@@ -71,6 +71,33 @@ def inbox_query(key: str, overdue: bool | None, now: datetime) -> dict[str, Any]
     return query
 
 
+# What an inbox item shows (service.inbox_item, rules.overdue) and the merge's sort key: a
+# case's timeline, materials and form answers are most of its bytes, and a page reads a
+# page of them per queue.
+INBOX_FIELDS = {
+    field: 1
+    for field in (
+        "tracking_no",
+        "status",
+        "matter",
+        "applicant",
+        "applicant_id",
+        "department",
+        "region",
+        "submitted_at",
+        "accepted_at",
+        "due_at",
+        "completed_at",
+        "closed_at",
+        "clock_paused_at",
+        "reviews",
+        "supplements",
+        "version",
+        "inbox_at",
+    )
+}
+
+
 def inbox_page(
     keys: list[str], overdue: bool | None, now: datetime, limit: int, cursor: str | None
 ) -> Page:
@@ -90,6 +117,7 @@ def inbox_page(
             limit=limit,
             cursor=cursor,
             now=now,
+            projection=INBOX_FIELDS,
         )
         more = more or page.next_cursor is not None
         for doc in page.items:
@@ -120,6 +148,18 @@ def anonymise_applicant(
             }
         },
         array_filters=[{"mine.actor.id": str(applicant_id)}],
+        session=session,
+    )
+    # A posted result's address (app.delivery) goes with the rest of the person's data.
+    coll().update_many(
+        {"applicant_id": applicant_id, "delivery_address": {"$type": "object"}},
+        {
+            "$set": {
+                "delivery_address.name": label,
+                "delivery_address.phone": None,
+                "delivery_address.address": None,
+            }
+        },
         session=session,
     )
     return result.modified_count

@@ -154,6 +154,21 @@ MACHINE = Machine(
             description="Involved staff record a physical visit of the applicant.",
         ),
         Transition(
+            "pay",
+            (SUBMITTED, IN_REVIEW, NEEDS_SUPPLEMENT, APPROVED),
+            None,
+            roles=APPLICANT_ROLES,
+            description="The applicant starts paying the service item's fee online "
+            "(app.payments); the provider's confirmation marks it paid.",
+        ),
+        Transition(
+            "dispatch",
+            (COMPLETED,),
+            None,
+            roles=("staff",),
+            description="The lead department posts the result (app.delivery).",
+        ),
+        Transition(
             "rate",
             TERMINAL,
             None,
@@ -232,7 +247,10 @@ def authorize(action: str, actor: Principal, case: Mapping[str, Any], **context:
     elif action in ("complete", "verify"):
         if actor.department != case["department"]:
             raise Forbidden("Only the lead department completes or verifies a case.")
-    elif action in ("supplement", "hand_in", "withdraw", "rate"):
+    elif action == "dispatch":
+        if actor.department != case["department"]:
+            raise Forbidden("Only the lead department dispatches the result.")
+    elif action in ("supplement", "hand_in", "withdraw", "rate", "pay"):
         if not is_owner(actor, case):
             raise Forbidden("Only the applicant may do this.")
     else:

@@ -28,12 +28,15 @@ from app.catalogue import departments_repository as departments_repo
 from app.catalogue import forms
 from app.catalogue import repository as matters_repo
 from app.catalogue.regions import ancestors
+from app.delivery import rules as delivery_rules
+from app.delivery import service as delivery
 from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
 from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
 from app.oversight import events, kpi, kpi_rebuild, sla_sweep
 from app.pagination import Page
+from app.payments import service as payments
 from app.rectifications import ratings
 from app.wallet import attachments, certificates
 
@@ -127,6 +130,7 @@ def present(doc: dict[str, Any]) -> dict[str, Any]:
     view = dict(doc)
     view["applicant"] = masked_applicant(doc["applicant"], doc["applicant_id"])
     view["overdue"] = wf.overdue(doc, clock.now())
+    view["delivery_address"] = delivery.present_address(doc)
     if doc["status"] != wf.NEEDS_SUPPLEMENT:
         view["supplement_request"] = None
     view["deferred_materials"] = deferred.outstanding(doc)
@@ -381,6 +385,7 @@ def check_submission(
         form = {}
     if data["delivery"] not in matter["delivery"]:
         errors["delivery"] = [f"Choose one of: {', '.join(matter['delivery'])}."]
+    errors.update(delivery.address_errors(data))
     skipped = set(later)
     required = [m["key"] for m in matter["materials"] if m.get("required")]
     required = [key for key in deferred.still_required(matter, required) if key not in skipped]
@@ -393,6 +398,7 @@ def check_submission(
         "form": form,
         "materials": materials,
         "delivery": data["delivery"],
+        "delivery_address": delivery.stored_address(data),
     }
     return checked, errors
 
@@ -417,6 +423,8 @@ def new_case(
         tracking_no=next_tracking_no(TRACKING_PREFIX),
         at=now,
     )
+    doc["payment"] = payments.initial(checked["matter"])
+    doc["delivery_address"] = checked.get("delivery_address")
     doc.update(extra or {})
     cited = [m["attachment_id"] for m in checked["materials"] if "attachment_id" in m]
     effects = [
@@ -664,6 +672,7 @@ def _fire(
 
 def accept(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     def change(case: dict[str, Any]) -> engine.Change:
+        payments.require_paid(case)
         reviews = wf.open_reviews(wf.involved_departments(case))
         deciders = [
             work_rules.department_staff(task["department"], wf.DECIDING_DUTIES) for task in reviews
@@ -694,6 +703,7 @@ def _rejected_effects(after: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         _tell_applicant(after, "reject"),
         *_closed_effects(after),
+        *payments.refund_effects(after),
     ]
 
 
@@ -952,6 +962,7 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
                     completed_online=int(visits == 0),
                     completed_one_visit=int(visits <= 1),
                     completed_on_time=int(after["due_at"] is not None and now <= after["due_at"]),
+                    results_remote=int(delivery_rules.remote_on_completion(after)),
                     **(
                         {"completed_on_promise": 1}
                         if after.get("deferred_keys") or commitments.uses_commitment(after)
@@ -1096,7 +1107,11 @@ def verify(
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     def change(case: dict[str, Any]) -> engine.Change:
         return engine.Change(
-            effects=lambda after: [_tell_applicant(after, "withdraw"), *_closed_effects(after)]
+            effects=lambda after: [
+                _tell_applicant(after, "withdraw"),
+                *_closed_effects(after),
+                *payments.refund_effects(after),
+            ]
         )
 
     return _fire(application_id, "withdraw", user, expected_version, change)

@@ -6,8 +6,11 @@ where a queue begins; a plain read would make the embedded server fetch and sort
 queue for every page. A head is only a hint: the first window is open below it, so a stale
 or missing head costs time, never an entry, and dropping the collection is always safe.
 Readers never write it (a GET writes nothing): a command that files a case under a queue
-queues an `inbox` outbox entry, which the relay folds into the queue's head (`$min`), and the
-worker moves each head up to its queue's first entry now and then (`advance_all`).
+queues an `inbox` outbox entry, which the relay folds into the queue's head (`$min`) and its
+`last` entry (`$max`), and the worker moves each head up to its queue's first entry now and
+then (`advance_all`). `last` ends the windows (Windows.end): a queue shorter than a page is
+one read, not every window; an entry filed since (its entry not yet relayed) lies past it,
+in the open window that reaches it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ from app.db import collection
 from app.pagination import Page, Windows, as_time, page_span, paginate
 
 DEFAULT_WIDTH_SECONDS = 3600.0
+
+# Per queue, where its first entry was and the span per entry of its first page when this
+# process last read it (unfiltered): hints like the head's `at` and `width`, which the
+# worker refreshes only every minute, kept in memory since a read writes nothing. Without
+# them, a queue that filled fast since the worker's last pass is read nearly whole for every
+# page (hundreds of cases within the head's hour, or past a head its accepted cases left).
+_LEARNED: dict[str, tuple[datetime, float]] = {}
+_LEARNED_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -62,14 +73,20 @@ def entered(
 @outbox.applier("inbox")
 def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
     earliest: dict[str, Any] = {}
+    latest: dict[str, Any] = {}
     for item in pending:
         for key, at in item.entry["positions"].items():
             earliest[key] = min(at, earliest.get(key, at))
+            latest[key] = max(at, latest.get(key, at))
     _coll().bulk_write(
         [
             UpdateOne(
                 {"_id": key},
-                {"$min": {"at": at}, "$setOnInsert": {"width": DEFAULT_WIDTH_SECONDS}},
+                {
+                    "$min": {"at": at},
+                    "$max": {"last": latest[key]},
+                    "$setOnInsert": {"width": DEFAULT_WIDTH_SECONDS},
+                },
                 upsert=True,
             )
             for key, at in earliest.items()
@@ -97,10 +114,17 @@ def queue_page(
     limit: int,
     cursor: str | None,
     now: datetime,
+    projection: dict[str, Any] | None = None,
 ) -> Page:
-    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head."""
+    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head (only
+    the fields PROJECTION names, when given)."""
     start = as_time(head.get("at")) if head else None
-    windows = Windows(start, timedelta(seconds=head["width"])) if head and start else None
+    end = as_time(head.get("last")) if head else None
+    width = head["width"] if head else DEFAULT_WIDTH_SECONDS
+    learned = _LEARNED.get(key)
+    if learned is not None and start is not None:
+        start, width = max(start, learned[0]), learned[1] * (limit + 1)
+    windows = Windows(start, timedelta(seconds=width), end) if head and start else None
     page = paginate(
         coll,
         query,
@@ -109,7 +133,15 @@ def queue_page(
         limit=limit,
         cursor=cursor,
         windows=windows,
+        projection=projection,
     )
+    if windows and cursor is None and page.next_cursor and sort_field not in query:
+        span = page_span(page.items, sort_field)
+        first = as_time(page.items[0][sort_field])
+        if span is not None and first is not None:
+            if len(_LEARNED) >= _LEARNED_MAX:
+                _LEARNED.clear()
+            _LEARNED[key] = (first, span.total_seconds() / (len(page.items) - 1))
     return page
 
 

@@ -8,6 +8,7 @@ from pymongo import ASCENDING
 from pymongo.cursor import Cursor
 
 from app import clock, outbox, store
+from app.catalogue import list_cache
 from app.db import collection, get_client
 
 
@@ -30,7 +31,9 @@ outbox.carried_by("matters")
 
 def insert_first(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Version 1 of a new code; DuplicateKeyError when the code exists already."""
-    return store.insert(_coll(), doc, entries)
+    saved = store.insert(_coll(), doc, entries)
+    list_cache.bump()
+    return saved
 
 
 def replace_current(
@@ -55,12 +58,33 @@ def replace_current(
         return True
 
     with get_client().start_session() as session:
-        return session.with_transaction(swap)
+        swapped = session.with_transaction(swap)
+    if swapped:
+        list_cache.bump()
+    return swapped
 
 
 # Listing: both read current versions in code order from an index whose leading fields are
 # exactly the filter's (current, key) equalities followed by the code range of the cursor.
-_LISTED = {"search_keys": 0}
+# Only what a summary shows (schemas.matters.MatterSummarySchema) and the facets the search
+# filters on: a definition's forms and materials are most of its bytes.
+_LISTED = {
+    field: 1
+    for field in (
+        "code",
+        "version",
+        "name",
+        "category",
+        "audience",
+        "region",
+        "lead_department",
+        "time_limit",
+        "max_visits",
+        "fee",
+        "issues_certificate",
+        "facets",
+    )
+}
 
 
 def current_by_facet(facet: str, after_code: str | None, limit: int) -> Cursor[Any]:

@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 from app import audit, clock, i18n
 from app.accounts.auth import Principal
 from app.catalogue import departments_repository as departments_repo
+from app.catalogue import list_cache
 from app.catalogue import regions_repository as regions_repo
 from app.catalogue import repository as repo
 from app.catalogue.regions import ancestors
@@ -142,7 +143,23 @@ def list_matters(
     limit: int,
     cursor: str | None = None,
 ) -> Page:
-    """Current service items in code order, filtered; see the module docstring for how."""
+    """Current service items in code order, filtered; see the module docstring for how.
+    Kept per catalogue stamp (app.catalogue.list_cache)."""
+    return list_cache.cached(
+        (q, category, audience, max_visits, region, limit, cursor),
+        lambda: _list_matters(q, category, audience, max_visits, region, limit, cursor),
+    )
+
+
+def _list_matters(
+    q: str | None,
+    category: str | None,
+    audience: str | None,
+    max_visits: int | None,
+    region: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     regions: list[str | None] = list(ancestors(region)) if region else [None]
     wanted = [facet_key(r, category, audience, max_visits) for r in regions]
     after = decode_cursor(cursor, "code").value if cursor else None

@@ -14,7 +14,9 @@ Metric names (what the transition code passes as keyword increments):
   appointments_kept (checked in), appointments_no_show,
   rectifications_opened, rectifications_resolved, rectifications_on_time,
   rectification_hours_sum, appeals_upheld (app/rectifications),
-  bundles_received, bundles_closed, bundles_completed, bundles_on_time, bundle_hours_sum
+  bundles_received, bundles_closed, bundles_completed, bundles_on_time, bundle_hours_sum,
+  results_remote (a result that reached the applicant without a visit: electronic, or posted
+  and delivered; app.delivery.rules)
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ Applications (department = lead department, day = China-local day of the moment 
   ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at: the
     current rating only (a re-rating replaces the first), none when an upheld appeal took it
     out (rating.excluded)
+  results_remote +1 when the result reached the applicant without a visit
+    (app.delivery.rules: electronic on completed_at, post on shipment.delivered_at)
 Complaints (department = the one responsible at that moment):
   complaints_received +1 on created_at, to the department it was filed with (`hotline`);
     complaints_repeat +1 then when repeat_of is set
@@ -46,6 +48,7 @@ from typing import Any
 from app.cases import calendar
 from app.cases import repository as cases_repo
 from app.catalogue.regions import ancestors
+from app.delivery import rules as delivery_rules
 from app.oversight import kpi
 from app.oversight import kpi_repository as repo
 from app.rectifications import ratings
@@ -115,6 +118,9 @@ def application_increments(doc: dict[str, Any], counters: Counters) -> None:
     rating = ratings.counted(doc.get("rating"))
     if rating:
         counters.add(dept, region, rating[1], **kpi.rating_increments(rating[0], "application"))
+    delivered_at = delivery_rules.posted_delivered_at(doc)
+    if delivered_at is not None:
+        counters.add(dept, region, delivered_at, results_remote=1)
 
 
 def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
@@ -135,6 +141,8 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
         inc["completed_on_time"] = 1
     if (doc.get("decision") or {}).get("mode") == "automatic":
         inc["completed_instantly"] = 1
+    if delivery_rules.remote_on_completion(doc):
+        inc["results_remote"] = 1
     # Accepted on a promise (容缺受理) or with a commitment in place of a proof (告知承诺制).
     if doc.get("deferred_keys") or any(m.get("commitment") for m in doc.get("materials") or []):
         inc["completed_on_promise"] = 1

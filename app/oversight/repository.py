@@ -14,6 +14,7 @@ from pymongo.collection import Collection
 
 from app import store
 from app.db import collection
+from app.oversight import feed_tails
 from app.pagination import Page, Windows, paginate
 
 
@@ -39,12 +40,15 @@ def insert_unless_raised(docs: list[dict[str, Any]], session: ClientSession) -> 
         ordered=True,
         session=session,
     )
-    return {docs[index]["dedupe_key"] for index in result.upserted_ids or {}}
+    raised = {docs[index]["dedupe_key"] for index in result.upserted_ids or {}}
+    feed_tails.record((doc for doc in docs if doc["dedupe_key"] in raised), session)
+    return raised
 
 
 def insert(doc: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """A public report: the event is the command's own document."""
-    return store.insert(coll(), doc, entries)
+    """A public report: the event is the command's own document (its tail follows through
+    the outbox)."""
+    return store.insert(coll(), doc, [*entries, feed_tails.entry(doc)])
 
 
 def by_dedupe_key(key: str) -> dict[str, Any] | None:
@@ -84,7 +88,10 @@ def feed(
         query["state"] = state
     if department:
         query["department"] = department
-    return paginate(coll(), query, limit=limit, cursor=cursor, windows=Windows(now))
+    # No tail: the region has no event yet (or only ones loaded around the relay), so the
+    # whole listing is one open read.
+    windows = Windows(now, end=feed_tails.tail(region) or now)
+    return paginate(coll(), query, limit=limit, cursor=cursor, windows=windows)
 
 
 def after(

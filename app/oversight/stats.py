@@ -52,6 +52,7 @@ KPI_FIELDS = (
     "appointments_kept",
     "appointments_no_show",
     "no_show_rate",
+    "remote_delivery_rate",
     "rectifications_opened",
     "rectifications_resolved",
     "rectification_rate",
@@ -151,6 +152,7 @@ def kpis(m: dict[str, Any]) -> dict[str, Any]:
         "no_show_rate": _rate(
             g("appointments_no_show"), g("appointments_kept") + g("appointments_no_show")
         ),
+        "remote_delivery_rate": _rate(g("results_remote"), completed),
         # Bad ratings answered (app/rectifications); an upheld appeal leaves the count.
         "rectifications_opened": g("rectifications_opened"),
         "rectifications_resolved": g("rectifications_resolved"),

@@ -224,3 +224,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(kpi_cli)
     app.cli.add_command(audit_cli)
+    from app.payments.cli import payments_cli
+
+    app.cli.add_command(payments_cli)

@@ -20,6 +20,7 @@ from app.catalogue.regions import ancestors
 from app.seed.applications import seed_applications
 from app.seed.appointments import seed_appointments
 from app.seed.bundles import seed_bundle_applications, seed_bundles
+from app.seed.delivery import seed_delivery
 from app.seed.rectifications import seed_rectifications
 from app.wallet import certificates
 from schemas.matters import MatterDefinitionSchema
@@ -206,6 +207,7 @@ STEPS: list[Callable[[], None]] = [
     seed_complaint_categories,
     seed_applications,
     seed_appointments,
+    seed_delivery,
     seed_rectifications,
     seed_bundle_applications,
 ]

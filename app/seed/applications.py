@@ -1,6 +1,8 @@
 """Demo applications, so each demo staff app opens on work: a company set-up waiting at the
-AMR window, an HK/Macau permit in PSB's review and an employment registration in SI's.
-Nothing is completed, so the demo wallets keep exactly what seed_wallets put there."""
+AMR window, an HK/Macau permit (its 60 CNY fee paid through the sandbox, the permit to be
+posted) in PSB's review and an employment registration in SI's; and a residence permit
+completed by PSB and dispatched by post (app.seed.delivery), so its delivery can be followed
+and the sandbox carrier's callback tried on it."""
 
 from __future__ import annotations
 
@@ -19,6 +21,14 @@ DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0>>"
     b"endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+DEMO_ADDRESS = {
+    "name": "Zhang Wei",
+    "phone": "13800000001",
+    "address": "浙江省杭州市西湖区文三路 90 号 3 幢 501 室",
+    "region": "330106",
+}
 
 
 def _principal(phone: str) -> Principal:
@@ -44,6 +54,7 @@ def _id_card(holder: Principal) -> ObjectId:
 
 def seed_applications() -> None:
     from app.applications import service as applications
+    from app.payments import service as payments
 
     resident = _principal("13800000001")
     enterprise = _principal("13800000002")
@@ -79,8 +90,11 @@ def seed_applications() -> None:
             },
             "materials": [{"key": "applicant_id", "certificate_id": _id_card(resident)}],
             "delivery": "post",
+            "delivery_address": DEMO_ADDRESS,
         },
     )
+    payment = payments.start(resident, permit["_id"])["payment"]
+    payments.sandbox_pay(str(payment["id"]))
     applications.accept(psb_window, permit["_id"], None)
 
     employment = applications.submit(

@@ -57,6 +57,7 @@ const TEXTS = {
       repeat_complaint: "重复投诉",
       complaint_reopened: "投诉重启",
       public_report: "群众举报",
+      rectification_overdue: "差评整改超期",
     },
     kpis: {
       applications_received: "受理件数",
@@ -68,6 +69,10 @@ const TEXTS = {
       avg_complaint_hours: "投诉平均处理时长",
       repeat_rate: "重复投诉率",
       mediation_success_rate: "调解成功率",
+      ratings: "评价数",
+      bad_ratings: "差评数",
+      rectification_rate: "差评整改率",
+      instant_approval_rate: "秒批率",
     },
   },
   en: {
@@ -124,6 +129,7 @@ const TEXTS = {
       repeat_complaint: "Repeat complaint",
       complaint_reopened: "Complaint reopened",
       public_report: "Public report",
+      rectification_overdue: "Rectification overdue",
     },
     kpis: {
       applications_received: "Applications received",
@@ -135,6 +141,10 @@ const TEXTS = {
       avg_complaint_hours: "Complaint handling time",
       repeat_rate: "Repeat rate",
       mediation_success_rate: "Mediation success",
+      ratings: "Ratings",
+      bad_ratings: "Bad ratings",
+      rectification_rate: "Bad ratings rectified",
+      instant_approval_rate: "Instant approvals",
     },
   },
 };

@@ -37,6 +37,7 @@ const EVENT_TYPES = [
   "repeat_complaint",
   "complaint_reopened",
   "public_report",
+  "rectification_overdue",
 ];
 const STATES = ["open", "acknowledged", "closed"];
 const RATE_KPIS = [
@@ -47,8 +48,10 @@ const RATE_KPIS = [
   "complaint_on_time_rate",
   "repeat_rate",
   "mediation_success_rate",
+  "instant_approval_rate",
+  "rectification_rate",
 ];
-const COLOURS = ["#1f77b4", "#2ca02c", "#17becf", "#ff7f0e", "#9467bd", "#d62728", "#8c564b"];
+const COLOURS = ["#1f77b4", "#2ca02c", "#17becf", "#ff7f0e", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#7f7f7f"];
 const SORTABLE = ["applications_received", ...RATE_KPIS, "avg_complaint_hours"];
 
 const state = {
@@ -593,7 +596,7 @@ async function loadRankings() {
   try {
     const q = new URLSearchParams({ region, sort: r.sort });
     r.rows = (await call("GET", `/stats/departments?${q}`)).items;
-    // /stats/rankings, where this server has it (shown only when it answers).
+    // The good-or-bad ranking (satisfaction, then bad ratings rectified, then on time).
     r.extra = await call("GET", `/stats/rankings?${new URLSearchParams({ region })}`).catch(() => null);
     if (state.tab === "rankings") render();
   } catch (error) {
@@ -643,7 +646,7 @@ function renderRankings() {
   const extraItems = r.extra && Array.isArray(r.extra.items) ? r.extra.items : null;
   let extra = null;
   if (extraItems && extraItems.length) {
-    const keys = Object.keys(extraItems[0]).filter((k) => !["department", "name", "region"].includes(k)).slice(0, 6);
+    const keys = ["satisfaction_rate", "rectification_rate", "on_time_rate", "ratings", "bad_ratings"];
     extra = h(
       "div",
       { id: "rankings-extra" },

@@ -189,3 +189,31 @@ def test_each_queue_remembers_its_head_and_a_wrong_head_costs_no_case(world, db)
         assert _ids(head, "kind=acceptance") == expected
         assert _ids(head, "kind=acceptance&limit=1") == expected[:1]
         assert _ids(head, "kind=acceptance&overdue=false") == expected
+
+
+def test_a_queue_shorter_than_a_page_is_one_read_and_a_wrong_last_costs_no_case(world, db):
+    from app.db import counting_commands
+
+    cases = [world.submit() for _ in range(3)]
+    head = world.staff["amr_head"]
+    expected = [c["id"] for c in cases]
+    # The submissions told the queue's head where its last case sits, too.
+    newest = db.applications.find_one({"_id": ObjectId(cases[-1]["id"])})
+    assert (
+        db.inbox_heads.find_one({"_id": "accept:dept:AMR-330100"})["last"] == (newest["inbox_at"])
+    )
+    with world.app.app_context(), counting_commands() as tally:
+        assert _ids(head, "kind=acceptance") == expected
+    assert tally.by_command is not None
+    queues = db.inbox_heads.count_documents({"_id": {"$regex": "^accept:"}})
+    # One read per queue (six each when the windows had no end).
+    assert tally.by_command["find applications"] <= queues, tally.by_command
+    # `last` is a hint only: far too early, far too late or gone, the pages are the same.
+    for last in (datetime(2001, 1, 1, tzinfo=UTC), datetime(2090, 1, 1, tzinfo=UTC), None):
+        if last is None:
+            db.inbox_heads.update_many({}, {"$unset": {"last": ""}})
+        else:
+            db.inbox_heads.update_many({}, {"$set": {"last": last}})
+        assert _ids(head, "kind=acceptance") == expected
+        assert _ids(head, "kind=acceptance&limit=1") == expected[:1]
+        assert _ids(head, "kind=acceptance&overdue=false") == expected

@@ -63,7 +63,17 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_response(world, d
     assert first.get_json() == again.get_json()
     assert again.headers["ETag"] == first.headers["ETag"]
     assert db.applications.count_documents({}) == 1
-    other = world.applicant.post(APPS, json=world.body(delivery="post"), headers=headers)
+    # Another body (postal delivery now needs an address: issue 15).
+    other_body = world.body(
+        delivery="post",
+        delivery_address={
+            "name": "林小青",
+            "phone": "13800000001",
+            "address": "浙江省杭州市西湖区文三路 90 号",
+            "region": "330106",
+        },
+    )
+    other = world.applicant.post(APPS, json=other_body, headers=headers)
     body = assert_envelope(other, 422)
     assert "Idempotency-Key" in body["errors"]
     assert db.applications.count_documents({}) == 1

@@ -7,8 +7,6 @@ Chromium is installed (.ci/run installs Debian's chromium best effort)."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.conftest import SKIPS, sign_in
 from tests.conftest import PASSWORD, ensure_department
 
@@ -177,39 +175,30 @@ def test_sign_in_refuses_a_wrong_password_and_a_non_supervisor(app, users, live_
     assert page.evaluate("sessionStorage.length") == 0  # the tokens are dropped
 
 
-@pytest.fixture
-def rankings_endpoint(app):
-    """Where the server has GET /stats/rankings (another branch builds it), the console shows
-    it; here a stand-in of that shape, added before the app serves its first request."""
+def test_the_ranking_shows_each_departments_good_or_bad_figures(app, users, live_url, browser):
+    """The good-or-bad ranking (GET /stats/rankings) beside the KPI ranking: a department's
+    counters of today, as the rating calls move them, ranked and shown as rates."""
+    from app import clock
+    from app.oversight import kpi, kpi_repository
 
-    def rankings():
-        return {
-            "items": [
-                {"rank": 1, "department": "AMR-330100", "name": "Market Regulation", "score": 0.91},
-                {"rank": 2, "department": "TAX-330100", "name": "Tax Service", "score": 0.84},
-            ]
-        }
-
-    app.add_url_rule("/api/v1/stats/rankings", "rankings_stand_in", rankings)
-
-
-def test_rankings_section_appears_only_where_the_endpoint_answers(
-    app, rankings_endpoint, users, live_url, browser
-):
+    today = kpi.day_of(clock.now())
+    with app.app_context():
+        kpi_repository.add(
+            [
+                (
+                    kpi.counter_id("AMR-330100", today),
+                    "AMR-330100",
+                    "330100",
+                    today,
+                    {"m.ratings": 10, "m.ratings_satisfied": 9, "m.bad_ratings": 1},
+                )
+            ],
+            session=None,
+        )
     sup = users.supervisor("330100")
     page = browser.new_page()
     sign_in(page, live_url, sup.user["phone"])
     page.click("#tab-rankings")
-    page.wait_for_selector("#rankings-extra")
-    text = page.inner_text("#rankings-extra")
-    assert "Market Regulation" in text and "91.0%" in text
-
-
-def test_rankings_section_is_hidden_without_the_endpoint(app, users, live_url, browser):
-    sup = users.supervisor("330100")
-    page = browser.new_page()
-    sign_in(page, live_url, sup.user["phone"])
-    page.click("#tab-rankings")
-    page.wait_for_selector("#ranking-table")
-    page.wait_for_timeout(500)
-    assert page.locator("#rankings-extra").count() == 0
+    page.wait_for_selector("#rankings-extra tbody tr")
+    first = page.inner_text("#rankings-extra tbody tr:first-child")
+    assert "90.0%" in first and "10" in first, first
