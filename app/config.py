@@ -88,6 +88,12 @@ class DomainRules:
     payment_ttl_minutes: int = 30
     # A bad rating's rectification is due this many working days after the rating.
     rectification_working_days: int = 5
+    # Accept now, hand in later (容缺受理): a deferred material is due this many working days
+    # after acceptance.
+    deferred_material_working_days: int = 5
+    # Proof by commitment (告知承诺制): a commitment found false bars the applicant from
+    # commitments for this many days.
+    commitment_bar_days: int = 365
 
     @classmethod
     def from_env(cls) -> DomainRules:
@@ -113,6 +119,8 @@ class DomainRules:
             appointment_reminder_hour=_int("ONEVISIT_APPOINTMENT_REMINDER_HOUR", 9),
             payment_ttl_minutes=_int("ONEVISIT_PAYMENT_TTL_MINUTES", 30),
             rectification_working_days=_int("ONEVISIT_RECTIFICATION_WORKING_DAYS", 5),
+            deferred_material_working_days=_int("ONEVISIT_DEFERRED_MATERIAL_WORKING_DAYS", 5),
+            commitment_bar_days=_int("ONEVISIT_COMMITMENT_BAR_DAYS", 365),
         )
 
 

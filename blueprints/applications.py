@@ -17,6 +17,7 @@ from schemas.applications import (
     ApplicationListArgs,
     ApplicationSchema,
     ApplicationSummarySchema,
+    CommitmentVerificationSchema,
     ReviewDecisionSchema,
     SupplementRequestSchema,
     SupplementSchema,
@@ -147,7 +148,10 @@ class Supplements(MethodView):
     @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
     def post(self, data, application_id):
         """Hand in the requested materials; the case returns to review and the clock resumes,
-        its due time extended by the pause"""
+        its due time extended by the pause. While the case is in review or approved with
+        materials accepted for later outstanding (`deferred_materials`, 容缺受理), hand those
+        in here: each one given is cleared and the status does not change (the clock never
+        paused). The applicant only."""
         return _one(
             service.supplement(
                 acting.subject(),
@@ -264,6 +268,27 @@ class Complete(MethodView):
         """Complete an approved case (lead department): issues the item's certificate into
         the applicant's wallet"""
         return _one(service.complete(current_user(), application_id, if_match_version()))
+
+
+@blp.route("/<string:application_id>/verification")
+class Verification(MethodView):
+    @blp.doc(operationId="verifyCommitments")
+    @blp.auth("staff")
+    @blp.idempotent
+    @blp.if_match
+    @blp.not_found
+    @blp.arguments(CommitmentVerificationSchema)
+    @blp.response(200, ApplicationSchema, headers=VERSION_ETAG)
+    def post(self, data, application_id):
+        """Verify, once, the commitments that replaced proofs on a completed case (告知承诺制;
+        reviewers or heads of the lead department; its task is in the inbox, kind
+        `verification`). `false` (with a note) revokes the certificate the case issued,
+        raises `false_commitment` and bars the applicant from commitments for a time."""
+        return _one(
+            service.verify(
+                current_user(), application_id, data["result"], data["note"], if_match_version()
+            )
+        )
 
 
 @blp.route("/<string:application_id>/visits")

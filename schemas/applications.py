@@ -14,6 +14,8 @@ from schemas.base import (
     LocalizedName,
     PageArgs,
     ResponseSchema,
+    StrictBoolean,
+    StrictInteger,
     StrictString,
     UTCDateTime,
     bounded_map,
@@ -26,13 +28,25 @@ from schemas.payments import PaymentSummarySchema
 # ------------------------------------------------------------------ requests
 
 
-class MaterialRefSchema(BaseSchema):
-    """A required material: the key and exactly one source, an attachment or a certificate."""
+class CommitmentAcceptanceSchema(BaseSchema):
+    version = StrictInteger(
+        required=True,
+        minimum=1,
+        maximum=1_000_000,
+        metadata={"description": "The version of the material's commitment text you accept"},
+    )
+    accepted = StrictBoolean(required=True, metadata={"description": "Must be true"})
 
-    # Documented as one of two named shapes (app.http.openapi), one typed class each.
+
+class MaterialRefSchema(BaseSchema):
+    """A required material: the key and exactly one source, an attachment, a certificate or,
+    where the service item allows it, the applicant's commitment (告知承诺制)."""
+
+    # Documented as one of three named shapes (app.http.openapi), one typed class each.
     openapi_one_of = {
         "AttachmentMaterialRef": ("attachment_id",),
         "WalletMaterialRef": ("certificate_id",),
+        "CommitmentMaterialRef": ("commitment",),
     }
     key = StrictString(required=True, validate=validate.Length(min=1, max=64))
     attachment_id = Id(metadata={"description": "An attachment you uploaded"})
@@ -40,12 +54,19 @@ class MaterialRefSchema(BaseSchema):
         metadata={"description": "A certificate in your wallet of the material's type"}
     )
 
+    commitment = fields.Nested(
+        CommitmentAcceptanceSchema,
+        metadata={"description": "Your commitment in place of the proof (告知承诺制)"},
+    )
+
     @validates_schema
     def exactly_one_source(self, data: dict[str, Any], **_: Any) -> None:
-        given = [k for k in ("attachment_id", "certificate_id") if data.get(k) is not None]
+        sources = ("attachment_id", "certificate_id", "commitment")
+        given = [k for k in sources if data.get(k) is not None]
         if len(given) != 1:
             raise ValidationError(
-                "Give exactly one of attachment_id or certificate_id.", "attachment_id"
+                "Give exactly one of attachment_id, certificate_id or commitment.",
+                "attachment_id",
             )
 
 
@@ -129,6 +150,21 @@ class SupplementSchema(BaseSchema):
     note = StrictString(load_default=None, validate=validate.Length(max=2000))
 
 
+class CommitmentVerificationSchema(BaseSchema):
+    example: ClassVar[dict[str, Any]] = {
+        "result": "false",
+        "note": "经核查，申请人承诺的无违法记录与公安记录不符",
+    }
+
+    result = StrictString(required=True, validate=validate.OneOf(["confirmed", "false"]))
+    note = StrictString(load_default=None, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reasons_for_false(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("result") == "false" and not data.get("note"):
+            raise ValidationError("Say why the commitment is false.", "note")
+
+
 class VisitSchema(BaseSchema):
     example: ClassVar[dict[str, Any]] = {"purpose": "核验营业执照原件"}
 
@@ -164,6 +200,12 @@ class ApplicantSchema(ResponseSchema):
     enterprise = fields.Nested(EnterpriseViewSchema, allow_none=True)
 
 
+class CommitmentRecordSchema(ResponseSchema):
+    version = fields.Integer()
+    sha256 = fields.String(metadata={"description": "SHA-256 of the commitment text accepted"})
+    accepted_at = UTCDateTime()
+
+
 class CitedMaterialSchema(ResponseSchema):
     key = fields.String()
     name = fields.String(allow_none=True)
@@ -171,6 +213,12 @@ class CitedMaterialSchema(ResponseSchema):
     attachment_id = Id(metadata={"optional": True})
     certificate_id = Id(metadata={"optional": True})
     certificate_type = fields.String(metadata={"optional": True})
+    commitment = fields.Nested(CommitmentRecordSchema, metadata={"optional": True})
+
+
+class DeferredMaterialSchema(ResponseSchema):
+    key = fields.String()
+    due_at = UTCDateTime()
 
 
 class ReviewSchema(ResponseSchema):
@@ -191,6 +239,17 @@ class StaffRefSchema(ResponseSchema):
     id = fields.String()
     name = fields.String()
     department = fields.String(allow_none=True)
+
+
+class CommitmentVerificationViewSchema(ResponseSchema):
+    status = fields.String(metadata={"enum": ["pending", "confirmed", "false"]})
+    department = fields.String()
+    materials = fields.List(fields.String(), metadata={"description": "Keys given by commitment"})
+    opened_at = UTCDateTime()
+    result = fields.String(allow_none=True, metadata={"enum": ["confirmed", "false", None]})
+    note = fields.String(allow_none=True)
+    decided_at = UTCDateTime(allow_none=True)
+    decided_by = fields.Nested(StaffRefSchema, allow_none=True)
 
 
 class VisitViewSchema(ResponseSchema):
@@ -258,6 +317,13 @@ class ApplicationSchema(ResponseSchema):
     overdue = fields.Boolean()
     reviews = fields.List(fields.Nested(ReviewSchema))
     supplement_request = fields.Nested(SupplementRequestViewSchema, allow_none=True)
+    deferred_materials = fields.List(
+        fields.Nested(DeferredMaterialSchema),
+        metadata={
+            "description": "Materials accepted for later (容缺受理) still to hand in, set at "
+            "acceptance; hand them in with POST /applications/{id}/supplements"
+        },
+    )
     visits = fields.List(fields.Nested(VisitViewSchema))
     visit_count = fields.Integer()
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
@@ -267,6 +333,14 @@ class ApplicationSchema(ResponseSchema):
         DecisionSchema,
         allow_none=True,
         metadata={"description": "Set when the instant-approval rules decided the case (秒批)"},
+    )
+    verification = fields.Nested(
+        CommitmentVerificationViewSchema,
+        allow_none=True,
+        metadata={
+            "description": "The lead department's check of commitments that replaced proofs "
+            "(告知承诺制), opened at completion; POST /applications/{id}/verification"
+        },
     )
     version = fields.Integer()
 

@@ -33,6 +33,17 @@ class CertificateSchema(ResponseSchema):
     valid_until = UTCDateTime(allow_none=True, required=True)
     status = fields.String(required=True, metadata={"enum": ["valid", "revoked"]})
     data = fields.Dict(required=True, metadata={"description": "What the certificate states"})
+    revoked = fields.Function(
+        lambda c: c.get("status") == "revoked" or bool(c.get("revoked")),
+        required=True,
+        metadata={"type": "boolean"},
+    )
+    revoked_reason = fields.Function(
+        lambda c: c.get("revoked_reason"),
+        allow_none=True,
+        required=True,
+        metadata={"type": "string", "description": "Why it was revoked (e.g. a false commitment)"},
+    )
     source = fields.Nested(
         CertificateSourceSchema,
         allow_none=True,

@@ -91,6 +91,11 @@ MATTER_EXAMPLE: dict[str, Any] = {
 }
 
 
+class CommitmentTermsSchema(BaseSchema):
+    text = StrictString(required=True, validate=validate.Length(min=1, max=4000))
+    version = StrictInteger(required=True, minimum=1, maximum=1_000_000)
+
+
 class MatterMaterialSchema(BaseSchema):
     key = StrictString(required=True, validate=[validate.Length(max=64), KEY])
     name = StrictString(required=True, validate=validate.Length(min=1, max=200))
@@ -99,6 +104,26 @@ class MatterMaterialSchema(BaseSchema):
         validate=validate.OneOf(CERTIFICATE_TYPES),
         metadata={"description": "A wallet certificate of this type satisfies the material"},
     )
+    deferrable = StrictBoolean(
+        metadata={
+            "optional": True,
+            "description": "Accept now, hand in later (容缺受理): a submission may omit it and "
+            "hand it in after acceptance, within the deadline",
+        }
+    )
+    commitment = fields.Nested(
+        CommitmentTermsSchema,
+        metadata={
+            "optional": True,
+            "description": "Proof by commitment (告知承诺制): the applicant's acceptance of "
+            "this text replaces the document",
+        },
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _deferrable_is_required(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("deferrable") and not data.get("required"):
+            raise ValidationError("Only a required material can be handed in later.", "deferrable")
 
 
 class FormFieldSchema(BaseSchema):

@@ -16,7 +16,8 @@ class InboxArgs(PageArgs):
         metadata={
             "description": "acceptance: cases awaiting the one window; review: my "
             "department's pending review tasks (supplements returned included); complaints; "
-            "rectification: bad ratings my department must answer (heads)"
+            "rectification: bad ratings my department must answer (heads); verification: "
+            "completed cases whose commitments (告知承诺制) my department must verify"
         },
     )
     overdue = fields.Boolean(

@@ -20,6 +20,10 @@ class KpiSchema(ResponseSchema):
     applications_completed = fields.Integer()
     online_rate = _rate("Completed with 0 visits / completed")
     instant_approval_rate = _rate("Completed by the instant-approval rules (秒批) / completed")
+    promise_rate = _rate(
+        "Completed with a material accepted for later (容缺受理) or a commitment in place of a "
+        "proof (告知承诺制) / completed"
+    )
     one_visit_rate = _rate("Completed with at most 1 visit / completed")
     on_time_rate = _rate("Completed by the due time / completed")
     avg_processing_hours = fields.Float(

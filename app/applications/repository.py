@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
@@ -20,7 +21,7 @@ def coll() -> Collection[Any]:
     return collection("applications")
 
 
-for _prefix in ("accept:", "review:"):
+for _prefix in ("accept:", "review:", "verify:"):
     inbox_heads.register_queue(
         inbox_heads.Queue(_prefix, "applications", lambda key: {"inbox_keys": key}, "inbox_at")
     )
@@ -190,3 +191,28 @@ def add_visit_once(
         entries,
         session,
     )
+
+
+def deferred_overdue(now: datetime, limit: int) -> list[dict[str, Any]]:
+    """Cases in handling whose earliest deferred material is past due (partial index
+    `deferred_due`), earliest first."""
+    query = {"deferred_due_at": {"$type": "date", "$lte": now}}
+    return list(coll().find(query).sort("deferred_due_at", 1).limit(limit))
+
+
+def active_commitment_bar(applicant_id: ObjectId, now: datetime) -> dict[str, Any] | None:
+    """APPLICANT's bar from commitments that runs longest past NOW, if any (index
+    `applicant_until`)."""
+    return collection("commitment_bars").find_one(
+        {"applicant_id": applicant_id, "until": {"$gt": now}}, sort=[("until", -1)]
+    )
+
+
+def insert_commitment_bars(docs: list[dict[str, Any]], session: ClientSession) -> None:
+    """One bar per case (its id): a replayed entry is a no-op."""
+    if docs:
+        collection("commitment_bars").bulk_write(
+            [UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True) for doc in docs],
+            ordered=True,
+            session=session,
+        )

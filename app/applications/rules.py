@@ -20,7 +20,7 @@ from typing import Any
 
 from app.accounts.auth import Principal
 from app.cases.workflow import Machine, Transition
-from app.http.errors import Forbidden
+from app.http.errors import Conflict, Forbidden
 
 SUBMITTED = "submitted"
 IN_REVIEW = "in_review"
@@ -29,9 +29,22 @@ APPROVED = "approved"
 COMPLETED = "completed"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
+# A case accepted on a promise to hand a material in later whose promise lapsed (容缺受理).
+TERMINATED = "terminated"
 
-STATES = (SUBMITTED, IN_REVIEW, NEEDS_SUPPLEMENT, APPROVED, COMPLETED, REJECTED, WITHDRAWN)
-TERMINAL = (COMPLETED, REJECTED, WITHDRAWN)
+STATES = (
+    SUBMITTED,
+    IN_REVIEW,
+    NEEDS_SUPPLEMENT,
+    APPROVED,
+    COMPLETED,
+    REJECTED,
+    WITHDRAWN,
+    TERMINATED,
+)
+TERMINAL = (COMPLETED, REJECTED, WITHDRAWN, TERMINATED)
+# Fired by the worker, never by a person.
+SYSTEM_ACTIONS = ("terminate",)
 APPLICANT_ROLES = ("resident", "enterprise")
 DECIDING_DUTIES = ("reviewer", "head")
 # The SLA clock runs from acceptance until one of these; it is paused in needs_supplement.
@@ -97,6 +110,33 @@ MACHINE = Machine(
             duties=("window", "head"),
             clock="stop",
             description="The lead department completes the case and issues its certificate.",
+        ),
+        Transition(
+            "hand_in",
+            (IN_REVIEW, APPROVED),
+            None,
+            roles=APPLICANT_ROLES,
+            description="The applicant hands in a material accepted for later (容缺受理), "
+            "through the supplements call; the clock keeps running.",
+        ),
+        Transition(
+            "terminate",
+            (IN_REVIEW, NEEDS_SUPPLEMENT, APPROVED),
+            TERMINATED,
+            roles=(),
+            clock="stop",
+            description="The worker terminates a case whose material accepted for later is "
+            "overdue.",
+        ),
+        Transition(
+            "verify",
+            (COMPLETED,),
+            None,
+            roles=("staff",),
+            duties=DECIDING_DUTIES,
+            description="The lead department verifies, once, the commitments (告知承诺制) that "
+            "replaced proofs: confirmed, or false (the certificate is revoked, the applicant "
+            "barred from commitments).",
         ),
         Transition(
             "withdraw",
@@ -204,13 +244,13 @@ def authorize(action: str, actor: Principal, case: Mapping[str, Any], **context:
     elif action == "record_visit":
         if not is_involved_staff(actor, case):
             raise Forbidden("Only staff handling the case record its visits.")
-    elif action == "complete":
+    elif action in ("complete", "verify"):
         if actor.department != case["department"]:
-            raise Forbidden("Only the lead department completes a case.")
+            raise Forbidden("Only the lead department completes or verifies a case.")
     elif action == "dispatch":
         if actor.department != case["department"]:
             raise Forbidden("Only the lead department dispatches the result.")
-    elif action in ("supplement", "withdraw", "rate", "pay"):
+    elif action in ("supplement", "hand_in", "withdraw", "rate", "pay"):
         if not is_owner(actor, case):
             raise Forbidden("Only the applicant may do this.")
     else:
@@ -224,6 +264,16 @@ def check(action: str, actor: Principal, case: Mapping[str, Any], **context: Any
         raise Forbidden(f"Your role may not {action.replace('_', ' ')}.")
     authorize(action, actor, case, **context)
     return MACHINE.check(action, case["status"], actor)
+
+
+def check_system(action: str, case: Mapping[str, Any]) -> Transition:
+    """The worker firing one of SYSTEM_ACTIONS: only the source state is checked."""
+    if action not in SYSTEM_ACTIONS:
+        raise Forbidden("Applications have no such system transition.")
+    transition = MACHINE.transition(action)
+    if case["status"] not in transition.sources:
+        raise Conflict("The case is no longer in a state this system action applies to.")
+    return transition
 
 
 def open_reviews(departments: Iterable[str]) -> list[dict[str, Any]]:
@@ -277,6 +327,9 @@ def inbox_keys(case: Mapping[str, Any]) -> list[str]:
         ]
     if status == IN_REVIEW:
         return [f"review:{r['department']}" for r in case["reviews"] if r["status"] == "pending"]
+    task = case.get("verification") or {}
+    if status == COMPLETED and task.get("status") == "pending":
+        return [f"verify:{task['department']}"]
     return []
 
 
@@ -289,3 +342,7 @@ def acceptance_keys(actor: Principal) -> list[str]:
 
 def review_keys(actor: Principal) -> list[str]:
     return [f"review:{actor.department}"]
+
+
+def verification_keys(actor: Principal) -> list[str]:
+    return [f"verify:{actor.department}"]

@@ -18,6 +18,7 @@ from app import audit, clock, i18n, privacy
 from app.accounts import repository as users_repo
 from app.accounts.auth import Principal, current_user_document
 from app.accounts.identity import mask_name, mask_phone, mask_resident_id
+from app.applications import commitments, deferred
 from app.applications import repository as repo
 from app.applications import rules as wf
 from app.approval import service as instant
@@ -33,7 +34,7 @@ from app.http.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
 from app.messaging import work_notices, work_rules
 from app.messaging.notify import notification
-from app.oversight import events, kpi, kpi_rebuild
+from app.oversight import events, kpi, kpi_rebuild, sla_sweep
 from app.pagination import Page
 from app.payments import service as payments
 from app.rectifications import ratings
@@ -132,6 +133,8 @@ def present(doc: dict[str, Any]) -> dict[str, Any]:
     view["delivery_address"] = delivery.present_address(doc)
     if doc["status"] != wf.NEEDS_SUPPLEMENT:
         view["supplement_request"] = None
+    view["deferred_materials"] = deferred.outstanding(doc)
+    view["verification"] = doc.get("verification")
     return privacy.people_in(view)
 
 
@@ -164,6 +167,11 @@ def _inbox_provider(kind: str) -> inbox.Provider:
             if overdue is True:
                 return Page([], None)  # the clock starts at acceptance: nothing is overdue yet
             overdue = None
+        elif kind == "verification":
+            keys = wf.verification_keys(user)
+            if overdue is True:
+                return Page([], None)  # verification has no deadline of its own
+            overdue = None
         else:
             keys = wf.review_keys(user)
         page = repo.inbox_page(keys, overdue, clock.now(), limit, cursor)
@@ -174,6 +182,7 @@ def _inbox_provider(kind: str) -> inbox.Provider:
 
 inbox.register_provider("acceptance", _inbox_provider("acceptance"))
 inbox.register_provider("review", _inbox_provider("review"))
+inbox.register_provider("verification", _inbox_provider("verification"))
 
 
 # ---------------------------------------------------------------- submission
@@ -201,6 +210,13 @@ def _material_errors(
     for key in required_keys:
         if key not in seen:
             errors.setdefault(key, []).append("This material is required.")
+    committed = [m for m in materials if m.get("commitment") is not None]
+    if committed and commitments.barred_until(owner_id) is not None:
+        for item in committed:
+            errors.setdefault(item["key"], []).append(
+                "A commitment of yours was found false: you may not use commitments until "
+                "the bar ends; hand in the document."
+            )
     attachment_ids = [m["attachment_id"] for m in materials if m.get("attachment_id")]
     certificate_ids = [m["certificate_id"] for m in materials if m.get("certificate_id")]
     own_files = attachments.require_owned(owner_id, attachment_ids) if attachment_ids else {}
@@ -213,7 +229,13 @@ def _material_errors(
             continue
         wanted = spec[key].get("certificate_type")
         entry: dict[str, Any] = {"key": key, "name": spec[key].get("name")}
-        if item.get("attachment_id") is not None:
+        if item.get("commitment") is not None:
+            why = commitments.problem(spec[key], item["commitment"])
+            if why is not None:
+                errors.setdefault(key, []).append(why)
+                continue
+            entry["commitment"] = commitments.recorded(spec[key], now)
+        elif item.get("attachment_id") is not None:
             if item["attachment_id"] not in own_files:
                 errors.setdefault(key, []).append("No such attachment of yours.")
                 continue
@@ -292,7 +314,18 @@ def submitted_document(
             "issues_certificate": matter.get("issues_certificate"),
             "delivery": list(matter["delivery"]),
             "materials": [
-                {k: m[k] for k in ("key", "name", "required", "certificate_type") if k in m}
+                {
+                    k: m[k]
+                    for k in (
+                        "key",
+                        "name",
+                        "required",
+                        "certificate_type",
+                        "deferrable",
+                        "commitment",
+                    )
+                    if k in m
+                }
                 for m in matter["materials"]
             ],
         },
@@ -306,6 +339,7 @@ def submitted_document(
         "reviews": [],
         "supplement_request": None,
         "supplements": [],
+        "deferred_materials": [],
         "visits": [],
         "visit_count": 0,
         "rating": None,
@@ -354,7 +388,7 @@ def check_submission(
     errors.update(delivery.address_errors(data))
     skipped = set(later)
     required = [m["key"] for m in matter["materials"] if m.get("required")]
-    required = [key for key in required if key not in skipped]
+    required = [key for key in deferred.still_required(matter, required) if key not in skipped]
     materials, material_errors = _material_errors(user.oid, matter, data["materials"], required)
     if material_errors:
         errors["materials"] = material_errors
@@ -441,7 +475,8 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     doc, effects = new_case(user, user.oid, checked)
     id_number = checked["applicant"].get("id_number")
     decision = instant.decide(checked["matter"], checked["form"], user.oid, id_number)
-    if decision is not None:
+    # A case with a material still to come (容缺受理) waits for a person and for it.
+    if decision is not None and not deferred.left_out(checked["matter"], checked["materials"]):
         return _complete_instantly(user, doc, decision)
     return file(doc, effects)
 
@@ -491,6 +526,20 @@ _MESSAGES = {
         N_("Application withdrawn"),
         N_("Your application {no} for {matter} was withdrawn."),
     ),
+    "false_commitment": (
+        N_("Commitment found false"),
+        N_(
+            "A commitment in your application {no} for {matter} was found false: its "
+            "certificate is revoked and you may not use commitments for a time. {detail}"
+        ),
+    ),
+    "terminate": (
+        N_("Application terminated"),
+        N_(
+            "Your application {no} for {matter} was terminated: a material accepted for later "
+            "was not handed in by its deadline ({detail})."
+        ),
+    ),
 }
 
 
@@ -521,12 +570,18 @@ def _inbox_at(doc: Mapping[str, Any]) -> datetime | None:
         return doc["submitted_at"]
     if doc["status"] == wf.IN_REVIEW:
         return doc.get("due_at")
+    if doc["status"] == wf.COMPLETED and commitments.is_pending(doc):
+        return doc.get("completed_at")
     return None
 
 
 def _derived(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Fields that follow from the case's state: the work queues it is filed under."""
-    return {"inbox_keys": wf.inbox_keys(doc), "inbox_at": _inbox_at(doc)}
+    return {
+        "inbox_keys": wf.inbox_keys(doc),
+        "inbox_at": _inbox_at(doc),
+        "deferred_due_at": deferred.due_at(doc),
+    }
 
 
 def clock_fields(effect: str | None, case: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -578,7 +633,7 @@ def _check(
     action: str, actor: Principal | None, case: Mapping[str, Any], context: Mapping[str, Any]
 ) -> workflow.Transition:
     if actor is None:
-        raise Forbidden("Applications have no system transitions.")
+        return wf.check_system(action, case)
     return wf.check(action, actor, case, **context)
 
 
@@ -622,8 +677,16 @@ def accept(user: Principal, application_id: str, expected_version: int | None) -
         deciders = [
             work_rules.department_staff(task["department"], wf.DECIDING_DUTIES) for task in reviews
         ]
+        now = clock.now()
+        later = deferred.at_acceptance(case, now)
         return engine.Change(
-            set={"accepted_at": clock.now(), "reviews": reviews},
+            set={
+                "accepted_at": now,
+                "reviews": reviews,
+                "deferred_materials": later,
+                # Kept after hand-in: the KPI counts cases accepted on a promise.
+                "deferred_keys": [m["key"] for m in later],
+            },
             effects=lambda after: [
                 _tell_applicant(after, "accept"),
                 *_tell_staff(after, "review", deciders, actor=user.id),
@@ -749,6 +812,12 @@ def supplement(
     note: str | None,
     expected_version: int | None,
 ) -> dict[str, Any]:
+    """The materials staff asked for (needs_supplement → in_review), or, while the case is in
+    handling, materials accepted for later (容缺受理: `hand_in`, the status stays)."""
+    current = load_visible(user, application_id)
+    if current["status"] != wf.NEEDS_SUPPLEMENT and deferred.outstanding(current):
+        return _hand_in(user, application_id, materials, note, expected_version)
+
     def change(case: dict[str, Any]) -> engine.Change:
         request = case["supplement_request"] or {"materials": []}
         # Checked against the materials of the version the case was submitted under.
@@ -774,7 +843,11 @@ def supplement(
         asker = (request.get("requested_by") or {}).get("id")
         audience = [work_rules.person(asker)] if asker else []
         return engine.Change(
-            set={"materials": list(by_key.values()), "supplement_request": None},
+            set={
+                "materials": list(by_key.values()),
+                "supplement_request": None,
+                "deferred_materials": deferred.after_hand_in(case, by_key),
+            },
             push={"supplements": returned},
             note=note,
             effects=lambda after: [
@@ -787,10 +860,88 @@ def supplement(
     return _fire(application_id, "supplement", user, expected_version, change)
 
 
+def _hand_in(
+    user: Principal,
+    application_id: str,
+    materials: list[dict[str, Any]],
+    note: str | None,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    def change(case: dict[str, Any]) -> engine.Change:
+        later = {m["key"] for m in deferred.outstanding(case)}
+        errors: dict[str, list[str]] = {}
+        for item in materials:
+            if item["key"] not in later:
+                errors.setdefault(item["key"], []).append(
+                    "This material is not outstanding on this case."
+                )
+        cleaned, material_errors = _material_errors(user.oid, case["matter"], materials, [])
+        for key, problems in material_errors.items():
+            errors.setdefault(key, []).extend(problems)
+        if errors:
+            raise ValidationFailed(
+                "The supplement is not valid; see errors.", errors={"materials": errors}
+            )
+        by_key = {m["key"]: m for m in case["materials"]}
+        by_key.update({m["key"]: m for m in cleaned})
+        cited = [m["attachment_id"] for m in cleaned if "attachment_id" in m]
+        return engine.Change(
+            set={
+                "materials": list(by_key.values()),
+                "deferred_materials": deferred.after_hand_in(case, by_key),
+            },
+            note=note,
+            audit_detail={"materials": [m["key"] for m in cleaned]},
+            effects=lambda after: [
+                *attachments.citation(cited, user.oid, CASE_KIND, after["_id"]),
+            ],
+        )
+
+    return _fire(application_id, "hand_in", user, expected_version, change)
+
+
+def _terminate_overdue(case: dict[str, Any]) -> bool:
+    """The worker's half of 容缺受理: CASE's promised material is overdue, so it is terminated,
+    with the supervision event and the applicant's notification in the same write. False when
+    it was handed in or the case moved on meanwhile."""
+
+    def change(doc: dict[str, Any]) -> engine.Change:
+        now = clock.now()
+        lapsed = [m["key"] for m in deferred.outstanding(doc) if m["due_at"] <= now]
+        if not lapsed:
+            return engine.Change(noop=True)
+        keys = ", ".join(lapsed)
+        return engine.Change(
+            note=keys,
+            audit_detail={"materials": lapsed},
+            effects=lambda after: [
+                _event(after, "deferred_material_overdue", f"missed the deadline of {keys}."),
+                _tell_applicant(after, "terminate", keys),
+                *_closed_effects(after),
+            ],
+        )
+
+    try:
+        after = engine.fire(CASE_KIND, case["_id"], "terminate", None, change=change)
+    except (Conflict, NotFound):
+        return False
+    return after["status"] == wf.TERMINATED
+
+
+@sla_sweep.register
+def sweep_deferred(limit: int) -> int:
+    """One bounded pass of the worker over lapsed deferred materials (app.oversight.sla_sweep)."""
+    return deferred.sweep(limit, _terminate_overdue)
+
+
 def complete(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:
     def change(case: dict[str, Any]) -> engine.Change:
+        deferred.require_none_outstanding(case)
         now = clock.now()
-        fields: dict[str, Any] = {"completed_at": now}
+        fields: dict[str, Any] = {
+            "completed_at": now,
+            "verification": commitments.verification_task(case, now),
+        }
         issued: list[dict[str, Any]] = []
         if case["matter"].get("issues_certificate"):
             # The certificate is part of this one write: its id is on the case at once and
@@ -812,6 +963,11 @@ def complete(user: Principal, application_id: str, expected_version: int | None)
                     completed_one_visit=int(visits <= 1),
                     completed_on_time=int(after["due_at"] is not None and now <= after["due_at"]),
                     results_remote=int(delivery_rules.remote_on_completion(after)),
+                    **(
+                        {"completed_on_promise": 1}
+                        if after.get("deferred_keys") or commitments.uses_commitment(after)
+                        else {}
+                    ),
                     processing_hours_sum=hours,
                     **{f"processing_hours_hist.{kpi.hours_bucket(hours)}": 1},
                 ),
@@ -837,6 +993,7 @@ def _complete_instantly(
         completed_at=now,
         closed_at=now,
         due_at=calendar.due_at(now, doc["matter"]["time_limit"]),
+        verification=commitments.verification_task(doc, now),
     )
     cited = [m["attachment_id"] for m in doc["materials"] if "attachment_id" in m]
     note = f"rules version {decision['rules_version']}"
@@ -890,6 +1047,61 @@ def _certificate_for(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
         },
         source={"kind": CASE_KIND, "id": case["_id"], "tracking_no": case["tracking_no"]},
     )
+
+
+def verify(
+    user: Principal,
+    application_id: str,
+    result: str,
+    note: str | None,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    """The lead department's one verification of a completed case's commitments (告知承诺制).
+    `false` revokes the certificate the case issued, raises `false_commitment` and bars the
+    applicant from commitments, all queued in this one write."""
+
+    def change(case: dict[str, Any]) -> engine.Change:
+        task = case.get("verification")
+        if not task:
+            raise Conflict("This case used no commitment; there is nothing to verify.")
+        if task["status"] != commitments.PENDING:
+            raise Conflict("The commitments of this case were verified already.")
+        now = clock.now()
+        done = {
+            **task,
+            "status": result,
+            "result": result,
+            "note": note,
+            "decided_at": now,
+            "decided_by": {"id": user.id, "name": user.name, "department": user.department},
+        }
+
+        def effects(after: dict[str, Any]) -> list[dict[str, Any]]:
+            if result != commitments.FALSE:
+                return []
+            reason = note or ""
+            revoked = (
+                certificates.revocation(after["certificate_id"], reason)
+                if after.get("certificate_id")
+                else []
+            )
+            keys = ", ".join(task["materials"])
+            return [
+                *revoked,
+                commitments.bar_entry(after, now, reason),
+                _event(after, "false_commitment", f"rested on a false commitment ({keys})."),
+                _tell_applicant(after, "false_commitment", reason),
+            ]
+
+        return engine.Change(
+            set={"verification": done},
+            filter={"verification.status": commitments.PENDING},
+            note=f"{result}" + (f" — {note}" if note else ""),
+            audit_detail={"result": result},
+            effects=effects,
+        )
+
+    return _fire(application_id, "verify", user, expected_version, change)
 
 
 def withdraw(user: Principal, application_id: str, expected_version: int | None) -> dict[str, Any]:

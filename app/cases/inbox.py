@@ -1,6 +1,6 @@
 """The staff inbox: what my department must act on, by kind. Each case type registers a
 provider for its kinds (applications: `acceptance` and `review`; complaints: `complaints`;
-rectifications: `rectification`),
+rectifications: `rectification`; commitments to verify: `verification`),
 so this module knows no case type and a kind without a provider is an empty page.
 
 A provider is `provider(user, overdue, limit, cursor) -> Page` whose items are dicts in the
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from app.accounts.auth import Principal
 from app.pagination import Page
 
-KINDS = ("acceptance", "review", "complaints", "rectification")
+KINDS = ("acceptance", "review", "complaints", "rectification", "verification")
 Provider = Callable[[Principal, bool | None, int, str | None], Page]
 _providers: dict[str, Provider] = {}
 

@@ -30,6 +30,8 @@ SEVERITY = {
     "complaint_reopened": "medium",
     "public_report": "medium",
     "rectification_overdue": "medium",
+    "deferred_material_overdue": "medium",
+    "false_commitment": "high",
 }
 
 

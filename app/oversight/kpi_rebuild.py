@@ -10,7 +10,8 @@ Applications (department = lead department, day = China-local day of the moment 
     completed_on_time (a due_at, and completed_at <= due_at),
     processing_hours_sum and processing_hours_hist.<bucket> of the working hours from
     submitted_at to completed_at (app.cases.calendar), completed_instantly (decided by the
-    instant-approval rules: decision.mode "automatic")
+    instant-approval rules: decision.mode "automatic"), completed_on_promise (a material
+    deferred at acceptance, `deferred_keys`, or given by commitment)
   ratings / ratings_satisfied (score >= 4) / bad_ratings (score <= 2) on rating.at: the
     current rating only (a re-rating replaces the first), none when an upheld appeal took it
     out (rating.excluded)
@@ -142,6 +143,9 @@ def completion_increments(doc: dict[str, Any]) -> dict[str, float]:
         inc["completed_instantly"] = 1
     if delivery_rules.remote_on_completion(doc):
         inc["results_remote"] = 1
+    # Accepted on a promise (容缺受理) or with a commitment in place of a proof (告知承诺制).
+    if doc.get("deferred_keys") or any(m.get("commitment") for m in doc.get("materials") or []):
+        inc["completed_on_promise"] = 1
     return inc
 
 

@@ -34,6 +34,16 @@ SWEEPS = (
 )
 
 
+# Sweeps of case types with deadlines of their own (e.g. an application's deferred materials,
+# app.applications.deferred): `sweep(limit) -> how many cases it moved`, each exactly once.
+_EXTRA: list[Callable[[int], int]] = []
+
+
+def register(extra: Callable[[int], int]) -> Callable[[int], int]:
+    _EXTRA.append(extra)
+    return extra
+
+
 def rules():
     return current_app.extensions["settings"].rules
 
@@ -71,4 +81,11 @@ def sweep(limit: int, should_stop: Callable[[], bool] = lambda: False) -> dict[s
                 return report
             if sweep_one(kind, clock_field, event_type, case):
                 report["cleared"] += 1
+    for extra in _EXTRA:
+        if should_stop():
+            return report
+        moved = extra(limit)
+        report["cleared"] += moved
+        if moved >= limit:
+            report["full"] = 1
     return report

@@ -95,6 +95,27 @@ def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
     repo.insert_unless_issued([item.entry["certificate"] for item in pending], session)
 
 
+def revocation(certificate_id: ObjectId, reason: str) -> list[dict[str, Any]]:
+    """The outbox entries revoking a certificate (e.g. a false commitment behind the case that
+    issued it): `status: revoked`, `revoked_reason`, so the wallet and /verify say so."""
+    return [
+        outbox.entry(
+            "certificate_revocation",
+            certificate_id=certificate_id,
+            reason=reason,
+            at=clock.now(),
+        ),
+        audit.entry("certificate.revoke", "certificate", certificate_id, detail={"reason": reason}),
+    ]
+
+
+@outbox.applier("certificate_revocation")
+def _apply_revocation(pending: list[outbox.Pending], session: ClientSession) -> None:
+    for item in pending:
+        entry = item.entry
+        repo.revoke(entry["certificate_id"], entry["reason"], entry["at"], session)
+
+
 def issue(
     holder_id: ObjectId,
     holder_name: str,

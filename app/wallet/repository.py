@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -108,3 +109,19 @@ def anonymise_holder(holder_id: ObjectId, label: str, at: Any, session: ClientSe
 
 
 outbox.carried_by("presentations")
+
+
+def revoke(certificate_id: ObjectId, reason: str, at: datetime, session: ClientSession) -> None:
+    """Mark a certificate revoked (idempotent: a revoked one keeps its first reason)."""
+    collection("certificates").update_one(
+        {"_id": certificate_id, "status": {"$ne": "revoked"}},
+        {
+            "$set": {
+                "status": "revoked",
+                "revoked": True,
+                "revoked_reason": reason,
+                "revoked_at": at,
+            }
+        },
+        session=session,
+    )

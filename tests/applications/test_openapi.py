@@ -13,7 +13,7 @@ def _operations(client):
 
 def test_every_operation_is_documented_with_security_and_errors(client):
     operations = list(_operations(client))
-    assert len(operations) == 18  # with payments, dispatch and delivery (issue 15)
+    assert len(operations) == 19  # with payments, dispatch and delivery (issue 15), verification
     for method, path, operation in operations:
         where = f"{method} {path}"
         assert operation.get("summary"), where
