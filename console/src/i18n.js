@@ -58,6 +58,8 @@ const TEXTS = {
       complaint_reopened: "投诉重启",
       public_report: "群众举报",
       rectification_overdue: "差评整改超期",
+      deferred_material_overdue: "容缺材料逾期",
+      false_commitment: "虚假承诺",
     },
     kpis: {
       applications_received: "受理件数",
@@ -130,6 +132,8 @@ const TEXTS = {
       complaint_reopened: "Complaint reopened",
       public_report: "Public report",
       rectification_overdue: "Rectification overdue",
+      deferred_material_overdue: "Deferred material overdue",
+      false_commitment: "False commitment",
     },
     kpis: {
       applications_received: "Applications received",

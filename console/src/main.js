@@ -38,6 +38,8 @@ const EVENT_TYPES = [
   "complaint_reopened",
   "public_report",
   "rectification_overdue",
+  "deferred_material_overdue",
+  "false_commitment",
 ];
 const STATES = ["open", "acknowledged", "closed"];
 const RATE_KPIS = [
