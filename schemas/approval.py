@@ -40,7 +40,7 @@ class RuleValue(fields.Field):
     def __init__(self, **kwargs: Any) -> None:
         scalar: list[dict[str, Any]] = [
             {"type": "string", "maxLength": MAX_VALUE_LENGTH},
-            {"type": "number"},
+            {"type": "number", "minimum": -NUMBER_LIMIT, "maximum": NUMBER_LIMIT},
             {"type": "boolean"},
         ]
         kwargs.setdefault("metadata", {}).update(
