@@ -5,31 +5,18 @@ types (added to the validator as it stands, so other migrations' types are kept)
 
 from pymongo import ASCENDING
 
-from app.platform.migrate import drop_collections, ensure_collection
+from app.platform.migrate import (
+    add_enum_value,
+    drop_collections,
+    ensure_collection,
+    remove_enum_value,
+)
 
 EVENT_TYPE = "rectification_overdue"
 
 
-def _event_types(db, change) -> None:
-    info = next(db.list_collections(filter={"name": "supervision_events"}), None)
-    schema = ((info or {}).get("options") or {}).get("validator", {}).get("$jsonSchema")
-    if schema is None:
-        return
-    type_rule = schema.setdefault("properties", {}).setdefault("type", {})
-    if "enum" not in type_rule:
-        return
-    type_rule["enum"] = change(list(type_rule["enum"]))
-    db.command(
-        "collMod",
-        "supervision_events",
-        validator={"$jsonSchema": schema},
-        validationLevel="strict",
-        validationAction="error",
-    )
-
-
 def upgrade(db):
-    _event_types(db, lambda types: types if EVENT_TYPE in types else [*types, EVENT_TYPE])
+    add_enum_value(db, "supervision_events", "type", EVENT_TYPE)
     ensure_collection(
         db,
         "rectifications",
@@ -77,7 +64,7 @@ def upgrade(db):
 
 
 def downgrade(db):
-    _event_types(db, lambda types: [t for t in types if t != EVENT_TYPE])
+    remove_enum_value(db, "supervision_events", "type", EVENT_TYPE)
     if "rated_window" in db.applications.index_information():
         db.applications.drop_index("rated_window")
     drop_collections(db, "rectifications")

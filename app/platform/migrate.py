@@ -10,6 +10,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -156,6 +157,30 @@ def ensure_collection(db: Database[Any], name: str, schema: dict[str, Any] | Non
     except (CollectionInvalid, OperationFailure):
         if options:  # created concurrently: make the validator ours
             db.command("collMod", name, **options)
+
+
+def _change_enum(
+    db: Database[Any], collection: str, field: str, change: Callable[[list[Any]], list[Any]]
+) -> None:
+    """Rewrite the enum of FIELD in COLLECTION's validator as it stands (so the values other
+    migrations added are kept); nothing where the collection has no such enum."""
+    info = next(db.list_collections(filter={"name": collection}), None)
+    schema = ((info or {}).get("options") or {}).get("validator", {}).get("$jsonSchema")
+    if schema is None:
+        return
+    rule = schema.setdefault("properties", {}).setdefault(field, {})
+    if "enum" not in rule:
+        return
+    rule["enum"] = change(list(rule["enum"]))
+    ensure_collection(db, collection, schema)
+
+
+def add_enum_value(db: Database[Any], collection: str, field: str, value: Any) -> None:
+    _change_enum(db, collection, field, lambda vs: vs if value in vs else [*vs, value])
+
+
+def remove_enum_value(db: Database[Any], collection: str, field: str, value: Any) -> None:
+    _change_enum(db, collection, field, lambda vs: [v for v in vs if v != value])
 
 
 def drop_collections(db: Database[Any], *names: str) -> None:
