@@ -3,6 +3,7 @@ charging 50.00 CNY (5000 fen), and helpers that sign callbacks as the sandbox pr
 carrier do."""
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -41,3 +42,23 @@ def signed(app, kind: str, body: dict[str, Any], secret: str | None = None):
 def post_callback(anon, app, kind: str, body: dict[str, Any], **kw: Any):
     raw, headers = signed(app, kind, body, **kw)
     return anon.post(f"/api/v1/callbacks/{kind}/sandbox", data=raw, headers=headers)
+
+
+def post_at_once(app, kind: str, raw: bytes, headers: dict[str, str], times: int = 4) -> list[int]:
+    """The statuses of TIMES posts of one signed callback to /callbacks/KIND/sandbox, released
+    together (a barrier), as a provider retrying while its first notice is in flight."""
+    statuses: list[int] = []
+    barrier = threading.Barrier(times)
+
+    def post() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(f"/api/v1/callbacks/{kind}/sandbox", data=raw, headers=headers)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses

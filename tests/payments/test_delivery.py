@@ -2,12 +2,10 @@
 submission and its masking, dispatch by the lead department after completion, the carrier's
 signed reports (forged, replayed, racing) and the KPI of results delivered without a visit."""
 
-import threading
-
 from app.oversight import kpi_rebuild
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope, drain
-from tests.payments.conftest import post_callback, signed
+from tests.payments.conftest import post_at_once, post_callback, signed
 
 ADDRESS = {
     "name": "林小青",
@@ -125,21 +123,7 @@ def test_two_reports_of_one_event_at_once_add_one_event(world, app):
     case = _completed_post_case(world)
     world.ok("amr_head", case, "dispatch", {"carrier": "sandbox", "waybill_no": "SBX0004"})
     raw, headers = signed(app, "delivery", _report("SBX0004", "E9"))
-    statuses: list[int] = []
-    barrier = threading.Barrier(4)
-
-    def report() -> None:
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(
-            client.post("/api/v1/callbacks/delivery/sandbox", data=raw, headers=headers).status_code
-        )
-
-    threads = [threading.Thread(target=report) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = post_at_once(app, "delivery", raw, headers)
     drain(app)
     assert statuses == [200] * 4
     events = world.stored(case)["shipment"]["events"]

@@ -5,7 +5,6 @@ reconciliation."""
 
 import dataclasses
 import json
-import threading
 from datetime import datetime
 
 from bson import ObjectId
@@ -15,7 +14,7 @@ from app.cases.workcalendar import CHINA_TZ
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope, drain
 from tests.matters import definition
-from tests.payments.conftest import FEE, post_callback, signed
+from tests.payments.conftest import FEE, post_at_once, post_callback, signed
 
 
 def _pay_order(world, case):
@@ -126,21 +125,7 @@ def test_two_callbacks_at_once_have_one_effect(world, app, db):
     case = world.submit()
     payment = _pay_order(world, case)
     raw, headers = signed(app, "payments", _notice(payment))
-    statuses: list[int] = []
-    barrier = threading.Barrier(4)
-
-    def notify() -> None:
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(
-            client.post("/api/v1/callbacks/payments/sandbox", data=raw, headers=headers).status_code
-        )
-
-    threads = [threading.Thread(target=notify) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = post_at_once(app, "payments", raw, headers)
     drain(app)
     assert statuses == [200] * 4
     stored = world.stored(case)
