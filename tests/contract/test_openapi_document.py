@@ -93,14 +93,16 @@ def test_the_envelopes_errors_have_a_declared_recursive_shape(spec):
     assert {"$ref": "#/components/schemas/FieldErrors"} in nested
 
 
-def test_a_material_is_one_of_two_named_shapes(spec):
+def test_a_material_is_one_of_three_named_shapes(spec):
     schemas = spec["components"]["schemas"]
     assert schemas["MaterialRef"]["oneOf"] == [
         {"$ref": "#/components/schemas/AttachmentMaterialRef"},
         {"$ref": "#/components/schemas/WalletMaterialRef"},
+        {"$ref": "#/components/schemas/CommitmentMaterialRef"},
     ]
     assert schemas["AttachmentMaterialRef"]["required"] == ["key", "attachment_id"]
     assert schemas["WalletMaterialRef"]["required"] == ["key", "certificate_id"]
+    assert schemas["CommitmentMaterialRef"]["required"] == ["key", "commitment"]
 
 
 def test_nullable_objects_and_enums_are_one_type_beside_null(spec):

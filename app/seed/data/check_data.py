@@ -91,7 +91,7 @@ MATTER_KEYS = {
     "issues_certificate",
     "description",
 }
-MATERIAL_KEYS = {"key", "name", "required", "certificate_type"}
+MATERIAL_KEYS = {"key", "name", "required", "certificate_type", "deferrable", "commitment"}
 OPEN311_DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 MATTER_CODE = re.compile(r"^ZJ-[A-Z0-9]+(-[A-Z0-9]+)*$")
@@ -387,6 +387,18 @@ for m in matters:
             err(f"matter {mc} material {x.get('key')!r}: key must be snake_case")
         if not nonempty_str(x.get("name")) or not isinstance(x.get("required"), bool):
             err(f"matter {mc} material {x.get('key')!r}: name / required")
+        if "deferrable" in x and (x["deferrable"] is not True or x.get("required") is not True):
+            err(f"matter {mc} material {x.get('key')!r}: only a required material is deferrable")
+        if "commitment" in x:
+            terms = x["commitment"]
+            if (
+                not isinstance(terms, dict)
+                or set(terms) != {"text", "version"}
+                or not nonempty_str(terms.get("text"))
+                or not isinstance(terms.get("version"), int)
+                or terms["version"] < 1
+            ):
+                err(f"matter {mc} material {x.get('key')!r}: commitment needs text and version")
         if "certificate_type" in x and x["certificate_type"] not in CERT_TYPES:
             err(
                 f"matter {mc} material {x.get('key')!r}: bad certificate_type {x['certificate_type']!r}"
