@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from functools import wraps
@@ -36,6 +37,8 @@ class Api(flask_smorest.Api):
         return handle_http_exception(error)
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        self._undocumented: list[tuple[Any, str, Any]] = []
+        self._documenting = threading.Lock()
         spec_kwargs = {**(spec_kwargs or {})}
         spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ContractPlugin()]
         super().init_app(app, spec_kwargs=spec_kwargs)
@@ -46,7 +49,30 @@ class Api(flask_smorest.Api):
         # Links name their targets by endpoint; they can only be resolved once every
         # blueprint is in the document, i.e. when the document is generated.
         generate = self.spec.to_dict
-        self.spec.to_dict = lambda: links.resolve(generate(), app)  # type: ignore[method-assign]
+
+        def to_dict() -> dict[str, Any]:
+            self._document_blueprints()
+            return links.resolve(generate(), app)
+
+        self.spec.to_dict = to_dict  # type: ignore[method-assign]
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """Route BLP now and document it when the document is first asked for: converting
+        every schema of every operation takes ~0.4 s, which a worker's start-up (and each test's
+        app) need not pay before anyone reads /openapi.json."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+
+    def _document_blueprints(self) -> None:
+        with self._documenting:
+            while self._undocumented:
+                blp, name, parameters = self._undocumented.pop(0)
+                blp.register_views_in_doc(
+                    self, self._app, self.spec, name=name, parameters=parameters
+                )
+                self.spec.tag({"name": name, "description": blp.description})
 
 
 def _add_doc(
