@@ -175,10 +175,11 @@ def relay(batch: int, should_stop: Callable[[], bool] = lambda: False) -> dict[s
 
 
 def _relay_collections(batch: int, should_stop: Callable[[], bool], report: RelayReport) -> None:
+    waiting = repo.pending_in(COLLECTIONS, batch)
     for name in COLLECTIONS:
         if should_stop():
             break
-        docs = repo.pending(name, batch)
+        docs = waiting.get(name)
         if not docs:
             continue
         if len(docs) >= batch:
@@ -213,10 +214,7 @@ def backlog(now: datetime | None = None, count: bool = False) -> dict[str, Any]:
     now = now or clock.now()
     per: dict[str, Any] = {}
     oldest: datetime | None = None
-    for name in COLLECTIONS:
-        first = repo.oldest(name)
-        if first is None:
-            continue
+    for name, first in repo.oldest_in(COLLECTIONS).items():
         per[name] = {"oldest_age_seconds": round((now - first).total_seconds(), 3)}
         if count:
             per[name]["documents"] = repo.waiting(name)

@@ -21,26 +21,53 @@ PENDING_FIELDS = {"outbox": 1, "outbox_n": 1, "outbox_since": 1}
 RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+QUEUED = {"outbox_since": {"$gte": RELEASED}}
+
+
 def pending(name: str, limit: int) -> list[dict[str, Any]]:
     """Documents of NAME with entries queued, oldest first (index outbox_pending, one range)."""
-    return list(
-        collection(name)
-        .find({"outbox_since": {"$gte": RELEASED}}, PENDING_FIELDS)
-        .sort("outbox_since", 1)
-        .limit(limit)
-    )
+    return pending_in([name], limit).get(name, [])
 
 
-def oldest(name: str) -> datetime | None:
-    doc = collection(name).find_one(
-        {"outbox_since": {"$gte": RELEASED}}, {"outbox_since": 1}, sort=[("outbox_since", 1)]
-    )
-    return doc["outbox_since"] if doc else None
+def pending_in(names: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
+    """Per collection of NAMES, up to LIMIT documents with entries queued, oldest first: one
+    command for them all (a relay's idle pass asks every outbox-carrying collection)."""
+    return _across(names, [{"$limit": limit}, {"$project": PENDING_FIELDS}])
+
+
+def oldest_in(names: list[str]) -> dict[str, datetime]:
+    """Per collection of NAMES with entries queued, when its oldest was queued (one command)."""
+    found = _across(names, [{"$limit": 1}, {"$project": {"outbox_since": 1}}])
+    return {name: docs[0]["outbox_since"] for name, docs in found.items()}
+
+
+def _across(names: list[str], stages: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each collection's queued documents (oldest first, then STAGES), tagged with its name,
+    through one aggregate: the first collection's pipeline, the others' by $unionWith."""
+    if not names:
+        return {}
+
+    def queued(name: str) -> list[dict[str, Any]]:
+        return [
+            {"$match": QUEUED},
+            {"$sort": {"outbox_since": 1}},
+            *stages,
+            {"$addFields": {"_outbox_of": name}},
+        ]
+
+    first, *rest = names
+    pipeline = queued(first) + [
+        {"$unionWith": {"coll": name, "pipeline": queued(name)}} for name in rest
+    ]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for doc in collection(first).aggregate(pipeline):
+        found.setdefault(doc.pop("_outbox_of"), []).append(doc)
+    return found
 
 
 def waiting(name: str) -> int:
     """How many documents of NAME have entries queued (the same index range)."""
-    return collection(name).count_documents({"outbox_since": {"$gte": RELEASED}})
+    return collection(name).count_documents(QUEUED)
 
 
 def clear(name: str, docs: list[dict[str, Any]], session: ClientSession) -> None:
