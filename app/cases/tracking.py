@@ -33,6 +33,12 @@ def _reserve(prefix: str, day: str) -> int:
     return end - BLOCK + 1
 
 
+def forget() -> None:
+    """Drop every block held (tests put a database's counters back to an earlier state)."""
+    with _lock:
+        _blocks.clear()
+
+
 def next_tracking_no(prefix: str) -> str:
     day = clock.now().astimezone(CHINA_TZ).strftime("%Y%m%d")
     slot = (get_db().name, prefix, day)

@@ -44,6 +44,12 @@ def bump() -> None:
     _coll().update_one({"_id": STAMP_ID}, {"$set": {"stamp": ObjectId()}}, upsert=True)
 
 
+def forget() -> None:
+    """Drop every page kept (tests put a database back to an earlier stamp)."""
+    with _lock:
+        _pages.clear()
+
+
 def cached(args: Hashable, read: Callable[[], Page]) -> Page:
     """The page READ gives for ARGS, from memory when read under the current stamp."""
     doc = _coll().find_one({"_id": STAMP_ID})
