@@ -1,6 +1,7 @@
 """The one write path of a command: one document written, with its side effects queued in its
 outbox (app.outbox) and, for a creating request, its Idempotency-Key stamped on it
-(app.http.idempotency). Repositories call these; nothing else writes a command's document."""
+(app.http.idempotency). Repositories call these; nothing else writes a command's document.
+A document an inbox lists also queues the refresh of its slim copy (app.cases.inbox_items)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from app import clock, outbox
+from app.cases import inbox_items
 from app.http import idempotency
 
 
@@ -28,6 +30,7 @@ def insert(
     STAMP_KEY=False leaves the key off (a document filed beside the request's own one)."""
     if stamp_key:
         doc.update(idempotency.stamp_fields())
+    entries = entries + inbox_items.entries_for(coll.name)
     doc.update(outbox.fields_for_insert(entries, clock.now()))
     try:
         coll.insert_one(doc, session=session)
@@ -52,6 +55,7 @@ def update(
 ) -> bool:
     """One compare-and-set write of FILTER_ with UPDATE_ and ENTRIES queued; True if it matched
     (or, with UPSERT, created the document)."""
+    entries = entries + inbox_items.entries_for(coll.name)
     merged = outbox.merge_update(update_, outbox.update_for(entries, clock.now()))
     result = coll.update_one(filter_, merged, session=session, upsert=upsert)
     return result.modified_count == 1 or result.upserted_id is not None

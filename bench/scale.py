@@ -210,6 +210,18 @@ def db_costs(db: Any, size: int, sample_ids: list[ObjectId]) -> dict[str, float]
     return out
 
 
+def insert_applications(app: Any, db: Any, docs: list[dict[str, Any]]) -> None:
+    """Applications loaded in bulk, with the staff inbox's copies of those in a queue, as
+    the relay makes them for new cases (app/cases/inbox_items.py)."""
+    from app.cases import inbox_items
+
+    db.applications.insert_many(docs, ordered=False)
+    with app.app_context():
+        copies = inbox_items.copies_of("applications", docs)
+    if copies:
+        db.inbox_items.insert_many(copies, ordered=False)
+
+
 def record_tails(app: Any, events: list[dict[str, Any]]) -> None:
     """History loaded in bulk moves the feed tails back, as the relay does for new events
     (app/oversight/feed_tails.py): else the feed's last window would read all of it."""
@@ -294,7 +306,7 @@ def main() -> int:
                 generator.application(resident, "Bench resident")[0]
                 for _ in range(OWN_PER_RESIDENT)
             ]
-            db.applications.insert_many(docs, ordered=False)
+            insert_applications(app, db, docs)
         ctx["own_tracking_no"] = db.applications.find_one(
             {"applicant_id": residents[0]}, sort=[("_id", -1)]
         )["tracking_no"]
@@ -324,7 +336,7 @@ def main() -> int:
                     docs.append(doc)
                     if event is not None:
                         events.append(event)
-                db.applications.insert_many(docs, ordered=False)
+                insert_applications(app, db, docs)
                 seeded += batch_size
                 if len(events) >= BATCH:
                     db.supervision_events.insert_many(events, ordered=False)

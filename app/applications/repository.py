@@ -3,6 +3,7 @@ the case engine (app.cases.engine); this module holds the reads and the inbox qu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
 from app import store
-from app.cases import inbox_heads
+from app.cases import inbox_heads, inbox_items
 from app.db import collection
 from app.pagination import Page, encode_cursor, page_span, paginate
 
@@ -21,9 +22,11 @@ def coll() -> Collection[Any]:
     return collection("applications")
 
 
+# The queues are read from the cases' slim copies (app.cases.inbox_items), which carry the
+# same inbox_keys and inbox_at under the case's _id.
 for _prefix in ("accept:", "review:", "verify:"):
     inbox_heads.register_queue(
-        inbox_heads.Queue(_prefix, "applications", lambda key: {"inbox_keys": key}, "inbox_at")
+        inbox_heads.Queue(_prefix, "inbox_items", lambda key: {"inbox_keys": key}, "inbox_at")
     )
 
 
@@ -71,39 +74,43 @@ def inbox_query(key: str, overdue: bool | None, now: datetime) -> dict[str, Any]
     return query
 
 
-# What an inbox item shows (service.inbox_item, rules.overdue) and the merge's sort key: a
-# case's timeline, materials and form answers are most of its bytes, and a page reads a
-# page of them per queue.
-INBOX_FIELDS = {
-    field: 1
-    for field in (
-        "tracking_no",
-        "status",
-        "matter",
-        "applicant",
-        "applicant_id",
-        "department",
-        "region",
-        "submitted_at",
-        "accepted_at",
-        "due_at",
-        "completed_at",
-        "closed_at",
-        "clock_paused_at",
-        "reviews",
-        "supplements",
-        "version",
-        "inbox_at",
-    )
-}
+# What an inbox item shows (service.inbox_item, rules.overdue), kept in the case's slim copy:
+# a case's timeline, materials and form answers are most of its bytes, and the embedded
+# server decodes every document a queue's window matches in full.
+INBOX_FIELDS = (
+    "tracking_no",
+    "status",
+    "applicant",
+    "applicant_id",
+    "department",
+    "region",
+    "submitted_at",
+    "accepted_at",
+    "due_at",
+    "completed_at",
+    "closed_at",
+    "clock_paused_at",
+    "reviews",
+    "version",
+)
+
+
+def inbox_copy(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of the slim copy the inbox reads of case DOC (app.cases.inbox_items)."""
+    copy = {field: doc[field] for field in INBOX_FIELDS if field in doc}
+    copy["matter"] = {key: doc["matter"][key] for key in ("code", "version", "name")}
+    last = (doc.get("supplements") or [])[-1:]
+    copy["supplements"] = [{"returned_at": s.get("returned_at")} for s in last]
+    return copy
 
 
 def inbox_page(
     keys: list[str], overdue: bool | None, now: datetime, limit: int, cursor: str | None
 ) -> Page:
     """Most urgent first: earliest inbox_at (due_at, or submitted_at awaiting acceptance).
-    Each key is its own queue, read in windows from its head (app.cases.inbox_heads)
-    from the same cursor, and the queues merged."""
+    Each key is its own queue, read from the cases' slim copies (app.cases.inbox_items) in
+    windows from its head (app.cases.inbox_heads) from the same cursor, and the queues
+    merged."""
     heads = inbox_heads.read(keys)
     items: dict[Any, dict[str, Any]] = {}
     more = False
@@ -116,7 +123,7 @@ def inbox_page(
             # the same cases, so this read is about a page, whatever its hints say).
             query["inbox_at"] = {**query.get("inbox_at", {}), "$lte": bound}
         page = inbox_heads.queue_page(
-            coll(),
+            inbox_items.coll(),
             key,
             heads.get(key),
             query,
@@ -124,7 +131,6 @@ def inbox_page(
             limit=limit,
             cursor=cursor,
             now=now,
-            projection=INBOX_FIELDS,
         )
         more = more or page.next_cursor is not None
         for doc in page.items:
@@ -158,6 +164,19 @@ def anonymise_applicant(
             }
         },
         array_filters=[{"mine.actor.id": str(applicant_id)}],
+        session=session,
+    )
+    # The inbox's copies of the cases (written by the relay, not through app.store) too.
+    inbox_items.coll().update_many(
+        {"applicant_id": applicant_id},
+        {
+            "$set": {
+                "applicant.name": label,
+                "applicant.phone": None,
+                "applicant.id_number": None,
+                "applicant.erased_at": at,
+            }
+        },
         session=session,
     )
     # A posted result's address (app.delivery) goes with the rest of the person's data.

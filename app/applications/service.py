@@ -647,6 +647,7 @@ APPLICATION = engine.register(
         clock=clock_fields,
         derive=_derived,
         queues=lambda doc: dict.fromkeys(wf.inbox_keys(doc), _inbox_at(doc)),
+        inbox_view=repo.inbox_copy,
     )
 )
 

@@ -27,7 +27,7 @@ from pymongo.client_session import ClientSession
 
 from app import audit, clock, outbox, store
 from app.accounts.auth import Principal
-from app.cases import inbox_heads
+from app.cases import inbox_heads, inbox_items
 from app.cases import repository as repo
 from app.cases.workflow import Machine, Transition, timeline_entry
 from app.http import idempotency
@@ -53,6 +53,9 @@ class CaseType:
     # The work queues a case in this state is filed under, with its position in each (the
     # inbox heads learn of a case entering a queue from the command's outbox).
     queues: Callable[[Mapping[str, Any]], dict[str, Any]] = lambda case: {}
+    # What an inbox item of a case shows: given, the inboxes read slim copies of the cases
+    # in a queue (app.cases.inbox_items) instead of the cases.
+    inbox_view: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     status_field: str = "status"
 
 
@@ -80,6 +83,10 @@ _TYPES: dict[str, CaseType] = {}
 def register(case_type: CaseType) -> CaseType:
     _TYPES[case_type.kind] = case_type
     outbox.carried_by(case_type.collection)
+    if case_type.inbox_view is not None:
+        inbox_items.register(
+            inbox_items.Listed(case_type.collection, case_type.queues, case_type.inbox_view)
+        )
     return case_type
 
 

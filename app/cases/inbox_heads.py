@@ -114,10 +114,8 @@ def queue_page(
     limit: int,
     cursor: str | None,
     now: datetime,
-    projection: dict[str, Any] | None = None,
 ) -> Page:
-    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head (only
-    the fields PROJECTION names, when given)."""
+    """A page of one queue, oldest first on SORT_FIELD, read in windows from its head."""
     start = as_time(head.get("at")) if head else None
     end = as_time(head.get("last")) if head else None
     width = head["width"] if head else DEFAULT_WIDTH_SECONDS
@@ -133,7 +131,6 @@ def queue_page(
         limit=limit,
         cursor=cursor,
         windows=windows,
-        projection=projection,
     )
     if windows and cursor is None and page.next_cursor and sort_field not in query:
         span = page_span(page.items, sort_field)

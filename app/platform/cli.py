@@ -1,5 +1,5 @@
 """Operator commands: `flask --app wsgi db upgrade|status|downgrade N`, `seed`, `bootstrap`,
-`keys rotate`, `worker`, `kpi rebuild`."""
+`keys rotate`, `worker`, `kpi rebuild`, `inbox rebuild`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ complaints_cli = AppGroup("complaints", help="Complaint handling jobs.")
 keys_cli = AppGroup("keys", help="JWT signing keys.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 kpi_cli = AppGroup("kpi", help="KPI counters.")
+inbox_cli = AppGroup("inbox", help="The staff inbox's copies of the cases it lists.")
 
 
 @db_cli.command("upgrade")
@@ -181,6 +182,17 @@ def kpi_rebuild() -> None:
     click.echo(f"kpi counters rebuilt: {rebuild.rebuild()} department-days")
 
 
+@inbox_cli.command("rebuild")
+def inbox_rebuild() -> None:
+    """Make every case's inbox copy anew from the cases (app/cases/inbox_items.py): after a
+    restore, or when an inbox item shows new fields. Run it with the worker stopped: a copy
+    the relay refreshes meanwhile may be overwritten by an older read, until the case's next
+    write."""
+    from app.cases import inbox_items
+
+    click.echo(f"inbox copies rebuilt: {inbox_items.rebuild()} cases in a queue")
+
+
 @audit_cli.command("verify")
 @click.option(
     "--since",
@@ -223,6 +235,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(kpi_cli)
+    app.cli.add_command(inbox_cli)
     app.cli.add_command(audit_cli)
     from app.payments.cli import payments_cli
 

@@ -224,7 +224,7 @@ def test_a_later_queue_is_read_only_up_to_the_earlier_queues_page(world, db, mon
 
     cases = [world.submit() for _ in range(5)]
     # The oldest case is in the region window's queue only; the rest in both queues.
-    db.applications.update_one(
+    db.inbox_items.update_one(
         {"_id": ObjectId(cases[0]["id"])}, {"$pull": {"inbox_keys": "accept:dept:AMR-330100"}}
     )
     reads: list[dict] = []

@@ -105,6 +105,7 @@ def test_a_submission_that_dies_is_whole_or_absent_and_its_retry_files_it_once(
             "audit",
             "cite",
             "inbox",
+            "inbox_item",
             "kpi",
             "notify",
             "work_arrived",
@@ -267,7 +268,7 @@ def test_a_relay_that_dies_half_way_applies_nothing_and_its_rerun_applies_everyt
     for _ in range(3):
         world.submit()
     queued = sum(len(d.get("outbox", [])) for d in db.applications.find({}))
-    assert queued == 18  # 6 side effects a submission
+    assert queued == 21  # 7 side effects a submission
 
     def dies(pending, session):
         raise RuntimeError("the worker died after applying the audit and the counters")
@@ -280,13 +281,15 @@ def test_a_relay_that_dies_half_way_applies_nothing_and_its_rerun_applies_everyt
     # transaction as the failing notifications.
     assert db.kpi_daily.count_documents({}) == 0
     assert db.audit.count_documents({"action": "application.submit"}) == 0
-    assert sum(len(d.get("outbox", [])) for d in db.applications.find({})) == 18
+    assert db.inbox_items.count_documents({}) == 0
+    assert sum(len(d.get("outbox", [])) for d in db.applications.find({})) == 21
     monkeypatch.setitem(outbox._APPLIERS, "notify", notify_applier)
-    assert drain(app) == 18
+    assert drain(app) == 21
     assert drain(app) == 0
     assert world.kpi()["applications_received"] == 3
     assert db.audit.count_documents({"action": "application.submit"}) == 3
     assert db.notifications.count_documents({"kind": "application.submit"}) == 3
+    assert db.inbox_items.count_documents({}) == 3
     assert db.applications.count_documents({"outbox_since": {"$exists": True}}) == 0
     rebuilt_equals_applied(app, db)
 

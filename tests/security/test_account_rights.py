@@ -106,6 +106,13 @@ def test_a_closed_accounts_earlier_case_as_staff_now_see_it(world, client, db, u
     assert stored["timeline"][0]["actor"]["name"] == ERASED_NAME
     assert "Qiantang Software Ltd" not in str(stored["timeline"])
     assert stored["applicant"]["id_number"] is None and stored["applicant"]["phone"] is None
+    # So does the staff inbox's copy of the case (app.cases.inbox_items).
+    inbox = world.staff["amr_window"].get("/api/v1/staff/inbox?kind=acceptance").get_json()
+    (item,) = inbox["items"]
+    assert item["applicant"]["name"] == ERASED_NAME and item["applicant"]["phone"] is None
+    copy = db.inbox_items.find_one({"_id": ObjectId(case["id"])})
+    assert copy["applicant"]["name"] == ERASED_NAME
+    assert copy["applicant"]["id_number"] is None and copy["applicant"]["phone"] is None
     # The wallet's certificates keep the record of issue, not the name; the inbox is gone.
     cert = db.certificates.find_one({"_id": ObjectId(world.id_card)})
     assert cert["holder_name"] == ERASED_NAME
