@@ -217,14 +217,16 @@ class Service:
 
 
 def bootstrap(mongo_uri: str, jwt_keys: str) -> None:
-    """Migrations and the demo catalogue (regions, departments, matters, demo users)."""
+    """Migrations and the demo catalogue (regions, departments, matters, demo users), by a
+    development app: the demo pays through the payment sandbox, which production does not
+    serve (the service itself then runs as production)."""
     from app import create_app
     from app.config import Settings
     from app.platform.cli import bootstrap as run_bootstrap
 
     app = create_app(
         Settings.from_env(
-            env="production",
+            env="development",
             mongo_uri=mongo_uri,
             db_name=DB_NAME,
             jwt_keys=jwt_keys,

@@ -1,6 +1,9 @@
 """The demo catalogue and demo wallets load through the same rules as the admin API."""
 
+import dataclasses
 import json
+
+import pytest
 
 from app.seed import DATA, DEMO_PASSWORD, DEMO_RESIDENTS, seed_demo
 
@@ -54,3 +57,12 @@ def test_demo_catalogue_is_browsable_by_region_and_visits(app, client):
     assert {m["region"] for m in tonglu} == {"330000", "330100", "330122"}
     online = client.get("/api/v1/matters?max_visits=0&limit=100").get_json()["items"]
     assert len(online) >= 22 and all(m["max_visits"] == 0 for m in online)
+
+
+def test_demo_data_is_refused_in_production(app, db, monkeypatch):
+    # The demo pays and posts through the development sandboxes, which production refuses.
+    production = dataclasses.replace(app.extensions["settings"], env="production")
+    monkeypatch.setitem(app.extensions, "settings", production)
+    with app.app_context(), pytest.raises(RuntimeError, match="development sandboxes"):
+        seed_demo()
+    assert db.matters.count_documents({}) == 0

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+
 from app import clock, outbox
 from app.accounts import repository as users_repo
 from app.accounts import service as accounts
@@ -218,7 +220,13 @@ def is_empty() -> bool:
 
 
 def seed_demo(force: bool = False) -> bool:
-    """Load the demo data into an empty database; returns whether it did."""
+    """Load the demo data into an empty database; returns whether it did. Not in
+    production: the demo pays and posts through the development sandboxes (app.payments,
+    app.delivery), which production does not serve."""
+    if current_app.extensions["settings"].production:
+        raise RuntimeError(
+            "demo data needs the development sandboxes: not with ONEVISIT_ENV=production"
+        )
     if not force and not is_empty():
         log.info("database not empty; demo data not loaded")
         return False
