@@ -16,12 +16,11 @@ from flask.testing import FlaskClient
 from pymongo import MongoClient
 from werkzeug.datastructures import Headers
 
-from app import clock, create_app, outbox
+from app import clock, create_app, outbox, page_cache
 from app.accounts import passwords
 from app.accounts import service as accounts
 from app.cases import tracking
 from app.catalogue import directory as directory_service
-from app.catalogue import list_cache
 from app.config import Settings
 from app.db import get_db
 from app.platform import migrate
@@ -139,7 +138,7 @@ class MigratedDatabase:
             if self.snapshot[name]:
                 db[name].insert_many(self.snapshot[name])
         # What this process keeps per database, read from what was just put back.
-        list_cache.forget()
+        page_cache.forget_all()
         tracking.forget()
 
     def _written(self, db: Any) -> set[str]:

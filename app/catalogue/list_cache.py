@@ -17,22 +17,18 @@ the service since migration 0082) means no caching."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from bson import ObjectId
 from flask import current_app
 
-from app.db import collection, get_db
+from app.db import collection
+from app.page_cache import PageCache
 from app.pagination import Page
 
 STAMP_ID = "matters"
-MAX_PAGES = 512
-
-_pages: dict[Hashable, tuple[float, Page]] = {}
-_lock = threading.Lock()
+_pages = PageCache()
 
 
 def _coll() -> Any:
@@ -44,27 +40,10 @@ def bump() -> None:
     _coll().update_one({"_id": STAMP_ID}, {"$set": {"stamp": ObjectId()}}, upsert=True)
 
 
-def forget() -> None:
-    """Drop every page kept (tests put a database back to an earlier stamp)."""
-    with _lock:
-        _pages.clear()
-
-
 def cached(args: Hashable, read: Callable[[], Page]) -> Page:
     """The page READ gives for ARGS, from memory when read under the current stamp."""
     doc = _coll().find_one({"_id": STAMP_ID})
     if doc is None:
         return read()
-    key = (get_db().name, doc["stamp"], args)
-    now = time.monotonic()
-    with _lock:
-        hit = _pages.get(key)
-    if hit is not None and hit[0] > now:
-        return Page(hit[1].items, hit[1].next_cursor)
-    page = read()
     max_age = current_app.extensions["settings"].catalogue_max_age_seconds
-    with _lock:
-        if len(_pages) >= MAX_PAGES:
-            _pages.clear()
-        _pages[key] = (now + max_age, page)
-    return Page(page.items, page.next_cursor)
+    return _pages.cached((doc["stamp"], args), max_age, read)
