@@ -15,6 +15,7 @@ from pymongo.collection import Collection
 from app import store
 from app.cases import inbox_heads, inbox_items
 from app.db import collection
+from app.page_cache import PageCache
 from app.pagination import Page, encode_cursor, page_span, paginate
 
 
@@ -104,14 +105,40 @@ def inbox_copy(doc: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
+# Pages of the inbox kept per process under their queues' stamps (app.page_cache); a write
+# that renews no stamp (an operator's shell) shows after at most this long.
+INBOX_PAGE_MAX_AGE = 30.0
+_inbox_pages = PageCache()
+
+
 def inbox_page(
     keys: list[str], overdue: bool | None, now: datetime, limit: int, cursor: str | None
 ) -> Page:
     """Most urgent first: earliest inbox_at (due_at, or submitted_at awaiting acceptance).
     Each key is its own queue, read from the cases' slim copies (app.cases.inbox_items) in
     windows from its head (app.cases.inbox_heads) from the same cursor, and the queues
-    merged."""
+    merged. Without an overdue filter, a page is kept under the stamps of its queues' heads,
+    which every change of what they list renews."""
     heads = inbox_heads.read(keys)
+    stamps = tuple(heads.get(key, {}).get("stamp") for key in keys)
+    if overdue is not None or None in stamps:
+        # (An overdue filter is a range on NOW: its page changes with the clock alone.)
+        return _inbox_page(keys, heads, overdue, now, limit, cursor)
+    return _inbox_pages.cached(
+        (tuple(keys), stamps, limit, cursor),
+        INBOX_PAGE_MAX_AGE,
+        lambda: _inbox_page(keys, heads, None, now, limit, cursor),
+    )
+
+
+def _inbox_page(
+    keys: list[str],
+    heads: dict[str, dict[str, Any]],
+    overdue: bool | None,
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     items: dict[Any, dict[str, Any]] = {}
     more = False
     bound: datetime | None = None
@@ -152,33 +179,19 @@ def anonymise_applicant(
     """A closed account's cases, kept as the law requires: the applicant snapshot loses its
     name, phone and ID number, and the timeline entries they made their name (index
     applicant_newest on applicant_id)."""
+    person = {
+        "applicant.name": label,
+        "applicant.phone": None,
+        "applicant.id_number": None,
+        "applicant.erased_at": at,
+    }
     result = coll().update_many(
         {"applicant_id": applicant_id},
-        {
-            "$set": {
-                "applicant.name": label,
-                "applicant.phone": None,
-                "applicant.id_number": None,
-                "applicant.erased_at": at,
-                "timeline.$[mine].actor.name": label,
-            }
-        },
+        {"$set": {**person, "timeline.$[mine].actor.name": label}},
         array_filters=[{"mine.actor.id": str(applicant_id)}],
         session=session,
     )
-    # The inbox's copies of the cases (written by the relay, not through app.store) too.
-    inbox_items.coll().update_many(
-        {"applicant_id": applicant_id},
-        {
-            "$set": {
-                "applicant.name": label,
-                "applicant.phone": None,
-                "applicant.id_number": None,
-                "applicant.erased_at": at,
-            }
-        },
-        session=session,
-    )
+    inbox_items.anonymise(applicant_id, person, session)
     # A posted result's address (app.delivery) goes with the rest of the person's data.
     coll().update_many(
         {"applicant_id": applicant_id, "delivery_address": {"$type": "object"}},

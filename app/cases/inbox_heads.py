@@ -1,5 +1,5 @@
-"""`inbox_heads`: per work queue (an inbox key), where its most urgent entry was last seen
-and the span of the sort key one page needed.
+"""`inbox_heads`: per work queue (an inbox key), where its most urgent entry was last seen and
+the span of the sort key one page needed.
 
 Staff inboxes list oldest-first, so a windowed read (app.pagination.Windows) needs to know
 where a queue begins; a plain read would make the embedded server fetch and sort the whole
@@ -8,9 +8,10 @@ or missing head costs time, never an entry, and dropping the collection is alway
 Readers never write it (a GET writes nothing): a command that files a case under a queue
 queues an `inbox` outbox entry, which the relay folds into the queue's head (`$min`) and its
 `last` entry (`$max`), and the worker moves each head up to its queue's first entry now and
-then (`advance_all`). `last` ends the windows (Windows.end): a queue shorter than a page is
-one read, not every window; an entry filed since (its entry not yet relayed) lies past it,
-in the open window that reaches it.
+then (`advance_all`). A head's `stamp` changes whenever what its queue lists changes
+(`renew`): readers keep a queue's pages under it (app.page_cache). `last` ends the windows
+(Windows.end): a queue shorter than a page is one read, not every window; an entry filed
+since (its entry not yet relayed) lies past it, in the open window that reaches it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -98,6 +100,20 @@ def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
 
 def _coll() -> Collection[Any]:
     return collection("inbox_heads")
+
+
+def renew(keys: set[str], session: ClientSession) -> None:
+    """What the queues KEYS list changed (app.cases.inbox_items): their heads take a new
+    `stamp`, under which readers keep pages. A queue without a head has no stamp: its pages
+    are read every time (its head comes with the first case filed under it)."""
+    if keys:
+        _coll().update_many(
+            {"_id": {"$in": sorted(keys)}}, {"$set": {"stamp": ObjectId()}}, session=session
+        )
+
+
+def renew_all() -> None:
+    _coll().update_many({}, {"$set": {"stamp": ObjectId()}})
 
 
 def read(keys: list[str]) -> dict[str, dict[str, Any]]:

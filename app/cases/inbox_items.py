@@ -1,5 +1,5 @@
-"""`inbox_items`: a slim copy of every case a staff inbox lists, which the inbox reads in
-place of the cases.
+"""`inbox_items`: a slim copy of every case a staff inbox lists, which the inbox reads in place
+of the cases.
 
 An inbox page shows twenty cases out of queues that hold thousands. The embedded server
 decodes every document an index range matches in full (timeline, materials, form answers)
@@ -7,15 +7,17 @@ before it sorts or projects, so reading the cases themselves costs about fifty s
 reads a page (docs/benchmarks.md, "The staff inbox at the floor"). A copy holds only what an
 inbox item shows, the case's queues (`inbox_keys`) and its position in them (`inbox_at`),
 under the case's own `_id`: the inbox's query, index, windows and cursor stay the same, on
-documents a tenth of the size.
+documents a fraction of the size.
 
 Every write of a listed case through app.store queues an `inbox_item` entry in the case's
 own outbox (`entries_for`), and the relay rewrites the copy from the case as it then is, in
 its transaction: the copy follows the case within the relay's delay, whatever the write
-changed (a transition, a payment, a visit), and a replay rewrites the same copy. A case in no
-queue has no copy. `rebuild` makes every copy anew (`flask inbox rebuild`: after restoring a
-backup, or when a case type's item shows more fields). Writes that bypass app.store (an
-erasure's anonymisation) change the copy beside the case themselves.
+changed (a transition, a payment, a visit), and a replay rewrites the same copy. A case in
+no queue has no copy. Each refresh renews the stamp of every queue the copy was or is in
+(`inbox_heads.renew`), under which readers keep pages (app.page_cache). `rebuild` makes
+every copy anew (`flask inbox rebuild`: after restoring a backup, or when a case type's item
+shows more fields). Writes that bypass app.store (an erasure's anonymisation) change the
+copy beside the case themselves.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
 from app import outbox
+from app.cases import inbox_heads
 from app.db import collection
 
 ENTRY = "inbox_item"
@@ -94,20 +97,34 @@ def _refresh(pending: list[outbox.Pending], session: ClientSession) -> None:
     for item in pending:
         ids.setdefault(item.collection, set()).add(item.doc_id)
     ops: list[Any] = []
+    touched: set[str] = set()
     for name, case_ids in ids.items():
         listed = _LISTED[name]
-        found = {
-            doc["_id"]: doc
-            for doc in collection(name).find({"_id": {"$in": list(case_ids)}}, session=session)
-        }
+        wanted = {"_id": {"$in": list(case_ids)}}
+        for old in coll().find(wanted, {"inbox_keys": 1}, session=session):
+            touched.update(old["inbox_keys"])
+        found = {doc["_id"]: doc for doc in collection(name).find(wanted, session=session)}
         for case_id in case_ids:
             copy = copy_of(listed, found[case_id]) if case_id in found else None
             if copy is None:
                 ops.append(DeleteOne({"_id": case_id}))
             else:
+                touched.update(copy["inbox_keys"])
                 ops.append(ReplaceOne({"_id": case_id}, copy, upsert=True))
     if ops:
         coll().bulk_write(ops, ordered=False, session=session)
+    # The queues these copies left or are in list something else now.
+    inbox_heads.renew(touched, session)
+
+
+def anonymise(applicant_id: ObjectId, fields: dict[str, Any], session: ClientSession) -> None:
+    """An erasure's anonymisation of the person's cases (FIELDS, e.g. `applicant.name`),
+    applied to their copies too: it is written beside the cases, not through app.store."""
+    keys: set[str] = set()
+    for copy in coll().find({"applicant_id": applicant_id}, {"inbox_keys": 1}, session=session):
+        keys.update(copy["inbox_keys"])
+    coll().update_many({"applicant_id": applicant_id}, {"$set": fields}, session=session)
+    inbox_heads.renew(keys, session)
 
 
 def rebuild() -> int:
@@ -129,4 +146,5 @@ def rebuild() -> int:
         if batch:
             coll().bulk_write(batch, ordered=False)
         coll().delete_many({"case_collection": listed.collection_name, "rebuilt_by": {"$ne": run}})
+    inbox_heads.renew_all()
     return listed_now

@@ -76,9 +76,49 @@ def test_the_inbox_reads_the_copies_not_the_cases(world, db, monkeypatch):
     assert item["applicant"]["name"] != world.applicant.user["name"]  # masked as before
 
 
+def test_a_page_is_kept_under_its_queues_stamps_until_what_they_list_changes(
+    world, db, users, monkeypatch
+):
+    window = world.staff["amr_window"]
+    first = world.submit()
+    reads: list[str] = []
+    read = pagination._Reader.read
+
+    def spy(self, filter_, want):
+        reads.append(filter_["inbox_keys"])
+        return read(self, filter_, want)
+
+    monkeypatch.setattr(pagination._Reader, "read", spy)
+    assert [i["id"] for i in window.get(f"{INBOX}?kind=acceptance").get_json()["items"]] == [
+        first["id"]
+    ]
+    assert reads
+    reads.clear()
+    again = window.get(f"{INBOX}?kind=acceptance").get_json()
+    assert reads == [] and [i["id"] for i in again["items"]] == [first["id"]]
+    # Another staff member of the same queues is answered from the same page.
+    other = users.staff("AMR-330100", ("window",)).get(f"{INBOX}?kind=acceptance").get_json()
+    assert reads == [] and [i["id"] for i in other["items"]] == [first["id"]]
+    # A new case renews the queues' stamps: it shows at once (after the relay's pass).
+    second = world.submit()
+    ids = [i["id"] for i in window.get(f"{INBOX}?kind=acceptance").get_json()["items"]]
+    assert ids == [first["id"], second["id"]] and reads
+    # So does a case leaving them.
+    world.accept(first)
+    ids = [i["id"] for i in window.get(f"{INBOX}?kind=acceptance").get_json()["items"]]
+    assert ids == [second["id"]]
+    # An overdue filter is a range on the clock: never kept.
+    reads.clear()
+    for _ in range(2):
+        window.get(f"{INBOX}?kind=review&overdue=false")
+    assert len(reads) >= 2
+
+
 def test_rebuild_makes_every_copy_anew_and_removes_strays(world, app, db):
     waiting, done = world.submit(), world.submit()
     world.approve_all(world.accept(done))
+    window = world.staff["amr_window"]
+    assert len(window.get(f"{INBOX}?kind=acceptance").get_json()["items"]) == 1  # kept
     before = {doc["_id"]: doc for doc in db.inbox_items.find({})}
     db.inbox_items.delete_many({})
     db.inbox_items.insert_one(
@@ -96,6 +136,12 @@ def test_rebuild_makes_every_copy_anew_and_removes_strays(world, app, db):
     rebuilt = after[ObjectId(waiting["id"])]
     rebuilt.pop("rebuilt_by")
     assert rebuilt == before[ObjectId(waiting["id"])]
+    # The rebuild renewed every stamp: the page kept before it is not answered.
+    db.inbox_items.update_one({"_id": ObjectId(waiting["id"])}, {"$set": {"tracking_no": "X"}})
+    with app.app_context():
+        inbox_items.rebuild()
+    (item,) = window.get(f"{INBOX}?kind=acceptance").get_json()["items"]
+    assert item["tracking_no"] == waiting["tracking_no"]
 
 
 def test_the_cli_rebuilds_the_copies(world, app, db):
