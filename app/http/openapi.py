@@ -12,7 +12,8 @@ It runs after flask-smorest's own plugins, once per path, and adds to each opera
 Anything an operation declares itself (its own 4xx descriptions, headers) is kept.
 
 And to each schema component: a response schema (schemas.base.ResponseSchema) lists every
-field it always sends as required; an enum field named with `x-enum-name` becomes one
+field it always sends as required, a request schema says its defaults in words (so that a
+generated client may leave them out); an enum field named with `x-enum-name` becomes one
 component referenced wherever it is used (null admitted beside it with anyOf), so a
 generator makes one class of it, not one per schema and property.
 """
@@ -20,6 +21,7 @@ generator makes one class of it, not one per schema and property.
 from __future__ import annotations
 
 import http
+import json
 import re
 from typing import Any
 
@@ -163,6 +165,8 @@ class ContractPlugin(BasePlugin):
             from schemas.base import required_in_response
 
             definition["required"] = required_in_response(instance)
+        else:
+            _defaults_in_words(definition)
         one_of = getattr(instance, "openapi_one_of", None)
         if one_of:
             self._one_of(definition, one_of)
@@ -225,3 +229,16 @@ class ContractPlugin(BasePlugin):
                 _cacheable(operation, cache)
             _complete_responses(operation)
             _describe(operation)
+
+
+def _defaults_in_words(definition: dict[str, Any]) -> None:
+    """A request field the server defaults says so in its description, not as `default`:
+    openapi-typescript (7, by default) types a property with a `default` as always present,
+    so a client generated from the document would have to send every defaulted field."""
+    for prop in definition.get("properties", {}).values():
+        if "default" not in prop:
+            continue
+        value = prop.pop("default")
+        said = "null" if value is None else json.dumps(value, ensure_ascii=False)
+        words = f"Defaults to `{said}` when left out."
+        prop["description"] = f"{prop['description']} {words}" if prop.get("description") else words

@@ -3,6 +3,7 @@ and declaring every status and header it can answer with (issue 13, items 1, 2 a
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -115,3 +116,21 @@ def test_nullable_objects_and_enums_are_one_type_beside_null(spec):
         prop = schemas[name]["properties"]["issues_certificate"]
         assert prop["anyOf"][0] == {"$ref": "#/components/schemas/CertificateType"}, name
     assert "rating" in schemas["Application"]["required"]
+
+
+def test_request_fields_say_their_defaults_in_words_so_clients_may_leave_them_out(spec):
+    # openapi-typescript types a property with a `default` as always present: a generated
+    # client would have to send every field the server defaults.
+    schemas = spec["components"]["schemas"]
+    requests = [s for s in schemas.values() if "Defaults to" in json.dumps(s)]
+    assert requests
+    for schema in requests:
+        for prop in schema.get("properties", {}).values():
+            assert "default" not in prop, prop
+    created = schemas["ApplicationCreate"]
+    assert "delivery_address" not in created["required"]
+    assert "Defaults to `null`" in created["properties"]["delivery_address"]["description"]
+    assert (
+        'Defaults to `"case"`'
+        in schemas["ApplicationRating"]["properties"]["target"]["description"]
+    )
