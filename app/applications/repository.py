@@ -123,22 +123,25 @@ def inbox_page(
     stamps = tuple(heads.get(key, {}).get("stamp") for key in keys)
     if overdue is not None or None in stamps:
         # (An overdue filter is a range on NOW: its page changes with the clock alone.)
-        return _inbox_page(keys, heads, overdue, now, limit, cursor)
+        return read_inbox_page(keys, overdue, now, limit, cursor, heads)
     return _inbox_pages.cached(
         (tuple(keys), stamps, limit, cursor),
         INBOX_PAGE_MAX_AGE,
-        lambda: _inbox_page(keys, heads, None, now, limit, cursor),
+        lambda: read_inbox_page(keys, None, now, limit, cursor, heads),
     )
 
 
-def _inbox_page(
+def read_inbox_page(
     keys: list[str],
-    heads: dict[str, dict[str, Any]],
     overdue: bool | None,
     now: datetime,
     limit: int,
     cursor: str | None,
+    heads: dict[str, dict[str, Any]] | None = None,
 ) -> Page:
+    """inbox_page read from the copies, never from the pages kept (bench.scale compares it
+    with one plain range)."""
+    heads = inbox_heads.read(keys) if heads is None else heads
     items: dict[Any, dict[str, Any]] = {}
     more = False
     bound: datetime | None = None
