@@ -106,7 +106,7 @@ def endpoints(ctx: dict[str, Any]) -> list[Endpoint]:
     month_ago = today - timedelta(days=30)
     resident = ctx["resident_tokens"][0]
     return [
-        # The floor issue 17's targets are ratios to (throughput, here 1 / mean latency).
+        # The floor issue 17's targets are ratios to (throughput, here 1 / p50 latency).
         Endpoint("get application", f"/api/v1/applications/{ctx['own_application_id']}", resident),
         Endpoint("catalogue list", "/api/v1/matters?limit=20", ""),
         Endpoint("list mine", "/api/v1/applications?limit=20", resident),
@@ -385,13 +385,15 @@ def main() -> int:
                     f"{figure['p95']:>9.1f}{figure['mean']:>9.1f}",
                     flush=True,
                 )
-            floor = results[size]["get application"]["mean"]
+            # One client, one request at a time: throughput is 1 / latency (p50: the mean
+            # of a shared machine's run carries its stalls).
+            floor = results[size]["get application"]["p50"]
             for label, target in (
                 ("catalogue list", 0.7),
                 ("staff inbox", 0.4),
                 ("feed page", 0.4),
             ):
-                ratio = floor / results[size][label]["mean"]
+                ratio = floor / results[size][label]["p50"]
                 print(f"  {label}: {ratio:.2f}x GET /applications/{{id}} (target {target}x)")
             print("  query plans:")
             with app.app_context():
