@@ -25,7 +25,12 @@ class Inbox(MethodView):
     @blp.response(200, page_of(InboxItemSchema))
     def get(self, args):
         """Work for my department: acceptance, review (returned supplements too) or complaints;
-        most urgent first (earliest due_at; awaiting acceptance: earliest submitted_at)"""
+        most urgent first (earliest due_at; awaiting acceptance: earliest submitted_at).
+
+        Applications are listed from copies the service keeps of the cases in each queue: a
+        change to a case shows here within the background relay's delay (about a second),
+        and an item's `version` may briefly trail the case's. A command sent with that
+        version as `If-Match` then answers 412: read the case and retry."""
         page = inbox.page(
             current_user(), args["kind"], args["overdue"], args["limit"], args["cursor"]
         )

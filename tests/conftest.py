@@ -1,5 +1,6 @@
-"""Fixtures: one embedded SecantusDB server per test session (a real socket, never a mock),
-a fresh database per test, and helpers that sign in as each role."""
+"""Fixtures: one embedded SecantusDB server per test process (a real socket, never a mock),
+one migrated database per process put back to its migrated state after each test
+(MigratedDatabase), and helpers that sign in as each role."""
 
 from __future__ import annotations
 
