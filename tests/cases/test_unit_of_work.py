@@ -294,6 +294,22 @@ def test_a_relay_that_dies_half_way_applies_nothing_and_its_rerun_applies_everyt
     rebuilt_equals_applied(app, db)
 
 
+def test_one_command_finds_what_every_collection_has_queued_oldest_first(quiet, app, db):
+    world = quiet
+    cases = [world.submit() for _ in range(3)]
+    with app.app_context():
+        found = outbox_repository.pending_in(["complaints", "applications", "users"], 2)
+        oldest = outbox_repository.oldest_in(["complaints", "applications"])
+    # Only collections with something queued; each its oldest LIMIT, with the relay's fields.
+    assert set(found) == {"applications"}
+    assert [str(d["_id"]) for d in found["applications"]] == [c["id"] for c in cases[:2]]
+    assert set(found["applications"][0]) == {"_id", "outbox", "outbox_n", "outbox_since"}
+    assert oldest == {"applications": found["applications"][0]["outbox_since"]}
+    with app.app_context():
+        assert outbox_repository.pending_in([], 5) == {}
+        assert outbox.backlog()["collections"].keys() == {"applications"}
+
+
 def test_entries_queued_while_the_relay_works_are_kept_for_its_next_pass(quiet, app, db):
     world = quiet
     case = world.submit()
