@@ -219,13 +219,29 @@ def db_costs(db: Any, size: int, sample_ids: list[ObjectId]) -> dict[str, float]
 def insert_applications(app: Any, db: Any, docs: list[dict[str, Any]]) -> None:
     """Applications loaded in bulk, with the staff inbox's copies of those in a queue, as
     the relay makes them for new cases (app/cases/inbox_items.py)."""
-    from app.cases import inbox_items
+    from app import outbox
+    from app.cases import inbox_heads, inbox_items
 
     db.applications.insert_many(docs, ordered=False)
     with app.app_context():
         copies = inbox_items.copies_of("applications", docs)
-    if copies:
+        if not copies:
+            return
         db.inbox_items.insert_many(copies, ordered=False)
+        # And the queues' heads, as the relay moves them for each new case (app.cases.
+        # inbox_heads): else a queue's first page would read all of it.
+        earliest: dict[str, Any] = {}
+        latest: dict[str, Any] = {}
+        for copy in copies:
+            if copy["inbox_at"] is None:
+                continue
+            for key in copy["inbox_keys"]:
+                earliest[key] = min(copy["inbox_at"], earliest.get(key, copy["inbox_at"]))
+                latest[key] = max(copy["inbox_at"], latest.get(key, copy["inbox_at"]))
+        outbox.apply_now(
+            [outbox.entry("inbox", positions=earliest), outbox.entry("inbox", positions=latest)]
+        )
+        inbox_heads.renew_all()
 
 
 def record_tails(app: Any, events: list[dict[str, Any]]) -> None:
