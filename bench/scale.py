@@ -220,7 +220,6 @@ def db_costs(db: Any, size: int, sample_ids: list[ObjectId]) -> dict[str, float]
 def insert_applications(app: Any, db: Any, docs: list[dict[str, Any]]) -> None:
     """Applications loaded in bulk, with the staff inbox's copies of those in a queue, as
     the relay makes them for new cases (app/cases/inbox_items.py)."""
-    from app import outbox
     from app.cases import inbox_heads, inbox_items
 
     db.applications.insert_many(docs, ordered=False)
@@ -245,9 +244,7 @@ def insert_applications(app: Any, db: Any, docs: list[dict[str, Any]]) -> None:
             for key in copy["inbox_keys"]:
                 earliest[key] = min(copy["inbox_at"], earliest.get(key, copy["inbox_at"]))
                 latest[key] = max(copy["inbox_at"], latest.get(key, copy["inbox_at"]))
-        outbox.apply_now(
-            [outbox.entry("inbox", positions=earliest), outbox.entry("inbox", positions=latest)]
-        )
+        inbox_heads.move(earliest, latest)
         inbox_heads.renew_all()
 
 

@@ -80,6 +80,17 @@ def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
         for key, at in item.entry["positions"].items():
             earliest[key] = min(at, earliest.get(key, at))
             latest[key] = max(at, latest.get(key, at))
+    move(earliest, latest, session)
+
+
+def move(
+    earliest: Mapping[str, Any], latest: Mapping[str, Any], session: ClientSession | None = None
+) -> None:
+    """Each queue of EARLIEST holds an entry at that position and one at LATEST's: its head
+    moves back to the first (`$min`) and its `last` on to the second (`$max`). Commutative,
+    so a bulk load (bench.scale) may move heads beside the relay."""
+    if not earliest:
+        return
     _coll().bulk_write(
         [
             UpdateOne(
