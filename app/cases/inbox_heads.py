@@ -84,14 +84,18 @@ def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
 
 
 def move(
-    earliest: Mapping[str, Any], latest: Mapping[str, Any], session: ClientSession | None = None
+    earliest: Mapping[str, Any],
+    latest: Mapping[str, Any],
+    session: ClientSession | None = None,
+    heads: Collection[Any] | None = None,
 ) -> None:
     """Each queue of EARLIEST holds an entry at that position and one at LATEST's: its head
     moves back to the first (`$min`) and its `last` on to the second (`$max`). Commutative,
-    so a bulk load (bench.scale) may move heads beside the relay."""
+    so a bulk load (bench.scale, through its own client: HEADS) may move heads beside the
+    relay."""
     if not earliest:
         return
-    _coll().bulk_write(
+    (heads if heads is not None else _coll()).bulk_write(
         [
             UpdateOne(
                 {"_id": key},
@@ -123,8 +127,8 @@ def renew(keys: set[str], session: ClientSession) -> None:
         )
 
 
-def renew_all() -> None:
-    _coll().update_many({}, {"$set": {"stamp": ObjectId()}})
+def renew_all(heads: Collection[Any] | None = None) -> None:
+    (heads if heads is not None else _coll()).update_many({}, {"$set": {"stamp": ObjectId()}})
 
 
 def read(keys: list[str]) -> dict[str, dict[str, Any]]:
