@@ -16,7 +16,7 @@ since (its entry not yet relayed) lies past it, in the open window that reaches 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,25 +74,23 @@ def entered(
 
 @outbox.applier("inbox")
 def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
-    earliest: dict[str, Any] = {}
-    latest: dict[str, Any] = {}
-    for item in pending:
-        for key, at in item.entry["positions"].items():
-            earliest[key] = min(at, earliest.get(key, at))
-            latest[key] = max(at, latest.get(key, at))
-    move(earliest, latest, session)
+    move((item.entry["positions"] for item in pending), session)
 
 
 def move(
-    earliest: Mapping[str, Any],
-    latest: Mapping[str, Any],
+    positions: Iterable[Mapping[str, Any]],
     session: ClientSession | None = None,
     heads: Collection[Any] | None = None,
 ) -> None:
-    """Each queue of EARLIEST holds an entry at that position and one at LATEST's: its head
-    moves back to the first (`$min`) and its `last` on to the second (`$max`). Commutative,
-    so a bulk load (bench.scale, through its own client: HEADS) may move heads beside the
-    relay."""
+    """Each of POSITIONS maps queues to where an entry sits in them: each queue's head moves
+    back to its earliest (`$min`) and its `last` on to its latest (`$max`). Commutative, so a
+    bulk load (bench.scale, through its own client: HEADS) may move heads beside the relay."""
+    earliest: dict[str, Any] = {}
+    latest: dict[str, Any] = {}
+    for entry in positions:
+        for key, at in entry.items():
+            earliest[key] = min(at, earliest.get(key, at))
+            latest[key] = max(at, latest.get(key, at))
     if not earliest:
         return
     (heads if heads is not None else _coll()).bulk_write(
