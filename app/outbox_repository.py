@@ -24,14 +24,10 @@ RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
 QUEUED = {"outbox_since": {"$gte": RELEASED}}
 
 
-def pending(name: str, limit: int) -> list[dict[str, Any]]:
-    """Documents of NAME with entries queued, oldest first (index outbox_pending, one range)."""
-    return pending_in([name], limit).get(name, [])
-
-
 def pending_in(names: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
-    """Per collection of NAMES, up to LIMIT documents with entries queued, oldest first: one
-    command for them all (a relay's idle pass asks every outbox-carrying collection)."""
+    """Per collection of NAMES, up to LIMIT documents with entries queued, oldest first (index
+    outbox_pending, one range each): one command for them all (a relay's idle pass asks every
+    outbox-carrying collection)."""
     return _across(names, [{"$limit": limit}, {"$project": PENDING_FIELDS}])
 
 

@@ -314,7 +314,7 @@ def test_entries_queued_while_the_relay_works_are_kept_for_its_next_pass(quiet, 
     world = quiet
     case = world.submit()
     with app.app_context():
-        docs = outbox_repository.pending("applications", 10)
+        docs = outbox_repository.pending_in(["applications"], 10)["applications"]
     # A transition queues more entries after the relay read the document...
     world.accept(case)
     with app.app_context():
