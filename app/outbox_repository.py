@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from app.db import collection, get_client
+from app.db import collection, get_client, get_db, union
 
 PENDING_FIELDS = {"outbox": 1, "outbox_n": 1, "outbox_since": 1}
 # The epoch: a released lease ends then (free whatever the clock says: tests freeze it), and
@@ -39,9 +39,7 @@ def oldest_in(names: list[str]) -> dict[str, datetime]:
 
 def _across(names: list[str], stages: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Each collection's queued documents (oldest first, then STAGES), tagged with its name,
-    through one aggregate: the first collection's pipeline, the others' by $unionWith."""
-    if not names:
-        return {}
+    through one aggregate (app.db.union)."""
 
     def queued(name: str) -> list[dict[str, Any]]:
         return [
@@ -51,12 +49,8 @@ def _across(names: list[str], stages: list[dict[str, Any]]) -> dict[str, list[di
             {"$addFields": {"_outbox_of": name}},
         ]
 
-    first, *rest = names
-    pipeline = queued(first) + [
-        {"$unionWith": {"coll": name, "pipeline": queued(name)}} for name in rest
-    ]
     found: dict[str, list[dict[str, Any]]] = {}
-    for doc in collection(first).aggregate(pipeline):
+    for doc in union(get_db(), names, queued):
         found.setdefault(doc.pop("_outbox_of"), []).append(doc)
     return found
 

@@ -23,7 +23,7 @@ from app.accounts import service as accounts
 from app.cases import tracking
 from app.catalogue import directory as directory_service
 from app.config import Settings
-from app.db import get_db
+from app.db import get_db, union
 from app.platform import migrate
 from app.platform.embedded import EmbeddedServer
 from app.seed import DEMO_PASSWORD
@@ -144,15 +144,11 @@ class MigratedDatabase:
 
     def _written(self, db: Any) -> set[str]:
         """The collections holding any document, in one command."""
-        first, *rest = sorted(self.snapshot)
 
         def probe(name: str) -> list[dict[str, Any]]:
             return [{"$limit": 1}, {"$project": {"_id": 0, "c": {"$literal": name}}}]
 
-        pipeline = probe(first) + [
-            {"$unionWith": {"coll": name, "pipeline": probe(name)}} for name in rest
-        ]
-        return {doc["c"] for doc in db[first].aggregate(pipeline)}
+        return {doc["c"] for doc in union(db, sorted(self.snapshot), probe)}
 
 
 @pytest.fixture(scope="session")
