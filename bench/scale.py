@@ -101,6 +101,11 @@ class Endpoint:
     def __init__(self, label: str, path: str, token: str) -> None:
         self.label, self.path, self.token = label, path, token
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The token's bearer header; none for an anonymous read (the catalogue list)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
 
 def endpoints(ctx: dict[str, Any]) -> list[Endpoint]:
     today = now_utc().date()
@@ -130,7 +135,7 @@ def endpoints(ctx: dict[str, Any]) -> list[Endpoint]:
 def measure_http(url: str, endpoint: Endpoint) -> dict[str, float]:
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=120)
-    headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
+    headers = endpoint.headers
     samples = []
     status = 0
     for n in range(REQUESTS + 3):
@@ -156,10 +161,7 @@ def explain_endpoint(app: Any, db: Any, endpoint: Endpoint) -> list[tuple[str, l
     CAPTURED.commands.clear()
     CAPTURED.enabled = True
     try:
-        client.get(
-            endpoint.path,
-            headers={"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {},
-        )
+        client.get(endpoint.path, headers=endpoint.headers)
     finally:
         CAPTURED.enabled = False
     plans = []
