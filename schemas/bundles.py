@@ -25,6 +25,7 @@ from schemas.base import (
     UTCDateTime,
 )
 from schemas.cases import TimelineEntrySchema
+from schemas.delivery import DeliveryAddressSchema
 from schemas.matters import (
     KEY,
     MATTER_CODE,
@@ -210,6 +211,14 @@ class BundleApplicationCreateSchema(BaseSchema):
         },
     )
     delivery = StrictString(required=True, validate=validate.Length(min=1, max=32))
+    delivery_address = fields.Nested(
+        DeliveryAddressSchema,
+        load_default=None,
+        metadata={
+            "description": 'Required with `delivery: "post"`; every item\'s result is posted '
+            "there, those filed later included"
+        },
+    )
 
 
 CHILD_STATES = [*APPLICATION_STATES, rules.WAITING, rules.NOT_FILED]

@@ -1,9 +1,9 @@
 """A closed account's personal data (PIPL; API.md "Personal data"): `DELETE /me` removes the
 account and its tokens at once, in one transaction with the closure record; the closure
 record's outbox entry `account_erasure` then anonymises, in the relay's transaction, what the
-law makes us keep (applications, appointments, complaints, issued certificates: the person's
-name, phone and ID number replaced) and removes what nothing requires (the notification inbox,
-delegations and dependants)."""
+law makes us keep (applications, bundle applications, appointments, complaints, issued
+certificates: the person's name, phone and ID number replaced) and removes what nothing
+requires (the notification inbox, delegations and dependants)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
     from app.accounts import delegations_repository as delegations_repo
     from app.applications import repository as applications_repo
     from app.appointments import repository as appointments_repo
+    from app.bundles import repository as bundles_repo
     from app.complaints import repository as complaints_repo
     from app.messaging import repository as notifications_repo
     from app.wallet import repository as wallet_repo
@@ -38,6 +39,7 @@ def _apply(pending: list[outbox.Pending], session: ClientSession) -> None:
         user_id = item.entry["user_id"]
         applications_repo.anonymise_applicant(user_id, ERASED_NAME, now, session)
         appointments_repo.anonymise_owner(user_id, ERASED_NAME, now, session)
+        bundles_repo.anonymise_applicant(user_id, ERASED_NAME, now, session)
         complaints_repo.anonymise_complainant(user_id, ERASED_NAME, now, session)
         wallet_repo.anonymise_holder(user_id, ERASED_NAME, now, session)
         notifications_repo.delete_for_user(user_id, session)

@@ -3,6 +3,7 @@ the bundle cases (their writes go through the case engine)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -104,6 +105,36 @@ def children(ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
         {"status": 1, "tracking_no": 1, "due_at": 1, "timeline": 1, "matter.code": 1},
     )
     return {doc["_id"]: doc for doc in found}
+
+
+def anonymise_applicant(
+    applicant_id: ObjectId, label: str, at: datetime, session: ClientSession
+) -> int:
+    """A closed account's bundle cases, kept as their children are (app.applications.
+    repository.anonymise_applicant): the applicant snapshot loses its name, phone and ID
+    number, the timeline entries they made their name, and the postal address a child still
+    waiting to be filed keeps in its plan goes (index applicant on applicant_id)."""
+    result = cases().update_many(
+        {"applicant_id": applicant_id},
+        {
+            "$set": {
+                "applicant.name": label,
+                "applicant.phone": None,
+                "applicant.id_number": None,
+                "applicant.erased_at": at,
+                "timeline.$[mine].actor.name": label,
+                "children.$[posted].plan.delivery_address.name": label,
+                "children.$[posted].plan.delivery_address.phone": None,
+                "children.$[posted].plan.delivery_address.address": None,
+            }
+        },
+        array_filters=[
+            {"mine.actor.id": str(applicant_id)},
+            {"posted.plan.delivery_address": {"$type": "object"}},
+        ],
+        session=session,
+    )
+    return result.modified_count
 
 
 def page(query: dict[str, Any], limit: int, cursor: str | None) -> Page:

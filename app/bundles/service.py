@@ -40,6 +40,7 @@ from app.catalogue import forms
 from app.catalogue import repository as matters_repo
 from app.catalogue.regions import ancestors
 from app.catalogue.service import search_keys, search_term
+from app.delivery import service as delivery
 from app.http import idempotency
 from app.http.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.i18n import N_
@@ -313,6 +314,7 @@ def _split(bundle: dict[str, Any], matters: dict[str, dict[str, Any]], data: dic
             "form": {k: v for k, v in form.items() if k in keys},
             "materials": [m for m in materials if m["key"] in wanted],
             "delivery": data["delivery"],
+            "delivery_address": data.get("delivery_address"),
         }
     unused: dict[str, Any] = {}
     extra_fields = {
@@ -332,7 +334,8 @@ def _split(bundle: dict[str, Any], matters: dict[str, dict[str, Any]], data: dic
 
 def _item_errors(errors: dict[str, Any]) -> dict[str, Any]:
     """A child's errors as keyed under items.<matter_code>: its form fields directly."""
-    flat = {k: v for k, v in errors.items() if k != "form"}
+    # A missing postal address is the bundle's own error (one address serves every item).
+    flat = {k: v for k, v in errors.items() if k not in ("form", "delivery_address")}
     form = errors.get("form") or {}
     if isinstance(form, dict):
         flat.update(form)
@@ -364,6 +367,7 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     except ValidationFailed as exc:
         errors.update(exc.errors or {})
         shared = {}
+    errors.update(delivery.address_errors(data))
     parts, unused = _split(bundle, matters, data)  # type: ignore[arg-type]
     for part, found in unused.items():
         errors.setdefault(part, {}).update(found)
@@ -377,8 +381,9 @@ def submit(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
         # A fed material comes from the feeding child's certificate, never from the applicant.
         part["materials"] = [m for m in part["materials"] if m["key"] not in fed]
         result, found = applications.check_submission(user, part, later=fed)
-        if found:
-            item_errors[code] = _item_errors(found)
+        flat = _item_errors(found)
+        if flat:
+            item_errors[code] = flat
         if result is not None:
             checked[code] = result
             applicant = result["applicant"]
@@ -428,6 +433,7 @@ def _file(
                 "form": result["form"],
                 "materials": result["materials"],
                 "delivery": result["delivery"],
+                "delivery_address": result["delivery_address"],
             }
         else:
             doc, effects = applications.new_case(user, user.oid, result, {"bundle": ref})
@@ -565,6 +571,7 @@ def _advance(case: dict[str, Any], entry: dict[str, Any], session: ClientSession
             "form": plan["form"],
             "materials": [*plan["materials"], *fed],
             "delivery": plan["delivery"],
+            "delivery_address": plan.get("delivery_address"),
         }
         doc, effects = applications.new_case(None, case["applicant_id"], checked, {"bundle": ref})
         applications.file(doc, effects, session, stamp=False)

@@ -5,6 +5,7 @@ import threading
 
 from bson import ObjectId
 
+from app.accounts.erasure import ERASED_NAME
 from app.oversight import kpi_rebuild
 from tests.bundles.conftest import APPS, CASES, CERT, HUKOU, SSCARD
 from tests.conftest import assert_envelope
@@ -104,6 +105,57 @@ def test_the_fed_child_is_filed_by_the_worker_citing_the_certificate(bw):
         rebuilt = {d["_id"]: d["m"] for d in kpi_rebuild.compute()}
     for doc in bw.db.kpi_daily.find():
         assert rebuilt[doc["_id"]] == doc["m"], doc["_id"]
+
+
+ADDRESS = {
+    "name": "王大明",
+    "phone": "13800000077",
+    "address": "浙江省杭州市西湖区文三路 90 号 3 幢 501 室",
+    "region": "330106",
+}
+
+
+def test_a_posted_bundle_sends_every_result_to_its_one_address(bw):
+    # One address for the whole bundle: missing, it is the bundle's error, once.
+    errors = assert_envelope(bw.resident.post(CASES, json=bw.body(delivery="post")), 422)["errors"]
+    assert errors == {"delivery_address": ["A postal delivery needs an address."]}
+    assert bw.db.bundle_applications.count_documents({}) == 0
+    assert bw.db.applications.count_documents({}) == 0
+
+    case = bw.submit(delivery="post", delivery_address=ADDRESS)
+    for code in (CERT, SSCARD):
+        stored = bw.db.applications.find_one(
+            {"_id": ObjectId(bw.child(case, code)["application_id"])}
+        )
+        assert stored["delivery"] == "post" and stored["delivery_address"] == ADDRESS
+    # The child filed later by the worker is posted to the same address.
+    bw.complete(bw.child(case, CERT)["application_id"], "HEALTH-330100")
+    hukou = bw.child(bw.resident.get(f"{CASES}/{case['id']}").get_json(), HUKOU)
+    shown = bw.resident.get(f"{APPS}/{hukou['application_id']}").get_json()
+    assert shown["delivery"] == "post" and shown["delivery_address"] == ADDRESS
+
+
+def test_a_closed_account_leaves_its_bundle_cases_without_the_person(bw):
+    case = bw.submit(delivery="post", delivery_address=ADDRESS)
+    waiting = bw.db.bundle_applications.find_one({"_id": ObjectId(case["id"])})
+    assert waiting["children"][1]["plan"]["delivery_address"] == ADDRESS
+    assert bw.resident.delete("/api/v1/me").status_code == 204
+    stored = bw.db.bundle_applications.find_one({"_id": ObjectId(case["id"])})
+    assert stored["applicant"]["name"] == ERASED_NAME
+    assert stored["applicant"]["phone"] is None and stored["applicant"]["id_number"] is None
+    assert stored["timeline"][0]["actor"]["name"] == ERASED_NAME
+    plan = bw.child(stored, HUKOU)["plan"]
+    assert plan["delivery_address"] == {
+        "name": ERASED_NAME,
+        "phone": None,
+        "address": None,
+        "region": "330106",
+    }
+    assert "王大明" not in str(stored) and "13800000077" not in str(stored)
+    # Its filed children, as any application of the account.
+    child = bw.db.applications.find_one({"_id": ObjectId(bw.child(case, CERT)["application_id"])})
+    assert child["applicant"]["name"] == ERASED_NAME
+    assert child["delivery_address"]["address"] is None
 
 
 def test_a_rejected_item_leaves_its_dependants_unfiled_and_the_bundle_partial(bw):
