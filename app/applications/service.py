@@ -919,6 +919,7 @@ def _terminate_overdue(case: dict[str, Any]) -> bool:
                 _event(after, "deferred_material_overdue", f"missed the deadline of {keys}."),
                 _tell_applicant(after, "terminate", keys),
                 *_closed_effects(after),
+                *payments.refund_effects(after),
             ],
         )
 

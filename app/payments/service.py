@@ -11,9 +11,9 @@ applicant's notification are one write (app.store, outbox). The rules:
   it paid and changes nothing; an amount other than the payment's is refused (422) and the
   payment stays pending;
 - acceptance waits for payment (`require_paid`: 409);
-- rejection or withdrawal after payment queues one refund (`refund_effects`), applied by the
-  relay exactly once (`payment_refund`); a payment confirmed after the case closed is refunded
-  the same way.
+- rejection, withdrawal or termination (a lapsed promise, app.applications.deferred) after
+  payment queues one refund (`refund_effects`), applied by the relay exactly once
+  (`payment_refund`); a payment confirmed after the case closed is refunded the same way.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from app.payments import repository as repo
 
 CURRENCY = "CNY"
 CASE_KIND = "application"
-CLOSED = ("rejected", "withdrawn")
+CLOSED = ("rejected", "withdrawn", "terminated")
 
 
 def _settings() -> Any:
@@ -206,7 +206,8 @@ def confirm(provider_name: str, body: bytes, headers: Any) -> dict[str, Any]:
 
 
 def refund_effects(after: dict[str, Any]) -> list[dict[str, Any]]:
-    """The refund a rejected or withdrawn case owes (none unless its fee was paid)."""
+    """The refund a rejected, withdrawn or terminated case owes (none unless its fee was
+    paid)."""
     payment = after.get("payment")
     if payment is None or payment["status"] != "paid":
         return []

@@ -5,12 +5,13 @@ reconciliation."""
 
 import dataclasses
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 
 from app import clock
 from app.cases.workcalendar import CHINA_TZ
+from app.oversight import sla_sweep
 from tests.applications.world import APPS
 from tests.conftest import assert_envelope, drain
 from tests.matters import definition
@@ -161,6 +162,27 @@ def test_rejection_after_payment_refunds(world, anon, db):
     world.ok("amr_window", case, "reject", {"reason": "材料与所办事项不符"})
     assert world.stored(case)["payment"]["status"] == "refunded"
     assert db.payment_sandbox.find_one({"_id": payment["id"]})["status"] == "refunded"
+
+
+def test_a_case_terminated_for_a_lapsed_promise_refunds_its_fee_once(world, anon, app, db):
+    db.matters.update_one({"_id": world.matter["_id"]}, {"$set": {"materials.0.deferrable": True}})
+    body = world.body()
+    body["materials"] = [m for m in body["materials"] if m["key"] != "articles"]
+    case = world.submit(**body)
+    payment = _pay_order(world, case)
+    anon.post(f"/api/v1/sandbox/payments/{payment['id']}/pay")
+    world.accept(case)
+    clock.freeze(clock.now() + timedelta(days=30))  # well past the promised hand-in
+    for _ in range(2):  # a second pass changes nothing
+        with app.app_context():
+            sla_sweep.sweep(100)
+        drain(app)
+    stored = world.stored(case)
+    assert stored["status"] == "terminated"
+    assert stored["payment"]["status"] == "refunded"
+    assert [e["action"] for e in stored["timeline"]].count("payment_refunded") == 1
+    sandbox = db.payment_sandbox.find_one({"_id": payment["id"]})
+    assert sandbox["refunded"] == FEE and len(sandbox["refunds"]) == 1
 
 
 def test_a_payment_confirmed_after_withdrawal_goes_straight_back(world, app, anon, db):
