@@ -156,8 +156,14 @@ class Generator:
             ]
             doc["inbox_at"] = due
             if due > self.now:
-                doc["warn_at"] = accepted + span * 0.8
+                warn = accepted + span * 0.8
                 doc["overdue_at"] = due
+                if warn > self.now:
+                    doc["warn_at"] = warn
+                else:
+                    # Warned already, as the worker's sweep leaves a case past its warning:
+                    # else the first sweep after the load would work through all of them.
+                    event = self._event("sla_warning", doc, warn)
             elif rng.random() < 0.8:
                 event = self._event("application_overdue", doc, due)
             if status == "needs_supplement":
