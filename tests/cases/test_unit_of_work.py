@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from pymongo import monitoring
 from pymongo.errors import AutoReconnect
 
 from app import outbox, outbox_repository, store
@@ -294,7 +295,29 @@ def test_a_relay_that_dies_half_way_applies_nothing_and_its_rerun_applies_everyt
     rebuilt_equals_applied(app, db)
 
 
-def test_one_command_finds_what_every_collection_has_queued_oldest_first(quiet, app, db):
+class _Reads(monitoring.CommandListener):
+    """The read commands a block of code sent (registered before any test's client exists)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.commands: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.on and event.command_name in ("find", "aggregate"):
+            self.commands.append(dict(event.command))
+
+    def succeeded(self, event: Any) -> None:
+        pass
+
+    def failed(self, event: Any) -> None:
+        pass
+
+
+READS = _Reads()
+monitoring.register(READS)
+
+
+def test_the_relay_finds_what_every_collection_has_queued_oldest_first(quiet, app, db):
     world = quiet
     cases = [world.submit() for _ in range(3)]
     with app.app_context():
@@ -308,6 +331,28 @@ def test_one_command_finds_what_every_collection_has_queued_oldest_first(quiet, 
     with app.app_context():
         assert outbox_repository.pending_in([], 5) == {}
         assert outbox.backlog()["collections"].keys() == {"applications"}
+
+
+def test_an_idle_relay_pass_reads_one_index_range_per_collection(quiet, app, db):
+    """Never a $unionWith: the embedded server reads every document of a collection it names
+    (an idle pass took seconds at 100 k applications)."""
+    quiet.submit()
+    drain(app)
+    READS.commands.clear()
+    READS.on = True
+    try:
+        with app.app_context():
+            outbox.relay(100)
+            outbox.backlog()
+    finally:
+        READS.on = False
+    queued = [c for c in READS.commands if c.get("filter") == outbox_repository.QUEUED]
+    assert {c["find"] for c in queued} == set(outbox.COLLECTIONS)
+    assert not [c for c in READS.commands if "aggregate" in c]
+    for command in queued:
+        cursor = db[command["find"]].find(command["filter"]).sort("outbox_since", 1).limit(1)
+        plan = str(cursor.explain()["queryPlanner"]["winningPlan"])
+        assert "outbox_pending" in plan and "COLLSCAN" not in plan, (command["find"], plan)
 
 
 def test_entries_queued_while_the_relay_works_are_kept_for_its_next_pass(quiet, app, db):
