@@ -1,5 +1,6 @@
 """Attacks on sign-in: a guesser is slowed down, the owner is never locked out by them."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,7 +34,12 @@ def owner(app):
 
 @pytest.fixture(autouse=True)
 def frozen_clock():
-    clock.freeze(datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+    """Frozen at the start of the next five-minute window (the limits' windows), so that a
+    test's few advanced seconds stay in one. Never in the past: the database's TTL monitor
+    deletes counters by the real time, and one frozen on an earlier date lost its counters
+    whenever the monitor's pass fell inside the test."""
+    now = int(time.time())
+    clock.freeze(datetime.fromtimestamp(now - now % 300 + 300 + 1, UTC))
     yield
     clock.unfreeze()
 
