@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -130,17 +130,3 @@ def get_client(app: Flask | None = None) -> MongoClient[Any]:
 
 def collection(name: str) -> Collection[Any]:
     return get_db()[name]
-
-
-def union(
-    db: Database[Any], names: list[str], pipeline_of: Callable[[str], list[dict[str, Any]]]
-) -> Iterator[dict[str, Any]]:
-    """The documents PIPELINE_OF(name) gives in each collection of NAMES, in one command:
-    the first collection's pipeline, the others' joined by $unionWith."""
-    if not names:
-        return iter(())
-    first, *rest = names
-    pipeline = pipeline_of(first) + [
-        {"$unionWith": {"coll": name, "pipeline": pipeline_of(name)}} for name in rest
-    ]
-    return iter(db[first].aggregate(pipeline))
