@@ -159,14 +159,20 @@ def relay(batch: int, should_stop: Callable[[], bool] = lambda: False) -> dict[s
     """Apply up to BATCH documents' pending entries per outbox collection, each collection's
     batch in one transaction. One relay at a time holds the lease (workers take turns; a
     dead relay's lease runs out after LEASE): the relay is the only writer of the audit chains
-    and the counters, so nothing it writes can fork. Commands never wait for it."""
+    and the counters, so nothing it writes can fork. Commands never wait for it.
+
+    An idle pass only reads: it looks for queued entries before it takes the lease (two
+    durable writes), and under the lease reads again the collections it found busy."""
     report = RelayReport()
+    queued = list(repo.pending_in(COLLECTIONS, 1))
+    if not queued:
+        return report.as_dict()
     holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     if not repo.take_lease(holder, *_lease_window()):
         report.busy = 1
         return report.as_dict()
     try:
-        _relay_collections(batch, should_stop, report)
+        _relay_collections([n for n in COLLECTIONS if n in queued], batch, should_stop, report)
     finally:
         repo.release_lease(holder)
     if report.applied:
@@ -174,9 +180,11 @@ def relay(batch: int, should_stop: Callable[[], bool] = lambda: False) -> dict[s
     return report.as_dict()
 
 
-def _relay_collections(batch: int, should_stop: Callable[[], bool], report: RelayReport) -> None:
-    waiting = repo.pending_in(COLLECTIONS, batch)
-    for name in COLLECTIONS:
+def _relay_collections(
+    names: list[str], batch: int, should_stop: Callable[[], bool], report: RelayReport
+) -> None:
+    waiting = repo.pending_in(names, batch)
+    for name in names:
         if should_stop():
             break
         docs = waiting.get(name)
