@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,6 @@ VALIDATED = {
 
 
 def _doc(n: int) -> dict[str, Any]:
-    from datetime import UTC, datetime
-
     return {
         "tracking_no": f"ZJ{n:014d}",
         "status": "submitted",
@@ -98,6 +97,43 @@ def concurrent(label: str, call: Callable[[int], Any], threads: int = 8, n: int 
         f"{latencies[int(len(latencies) * 0.99)]:>9.2f}{len(latencies) / elapsed:>10.0f}",
         flush=True,
     )
+
+
+def union_against_finds(db: Any, names: int = 20) -> dict[str, dict[str, float]]:
+    """What the relay's idle pass costs (app/outbox_repository.py): one sparse-index range per
+    collection, or one aggregate joining the ranges by $unionWith, as one collection of NAMES
+    grows. The embedded server reads every document of a collection a $unionWith names."""
+    queued = {"outbox_since": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}}
+    colls = [db[f"outbox_{n:02d}"] for n in range(names)]
+    for coll in colls:
+        coll.create_index("outbox_since", sparse=True)
+        coll.insert_many([_doc(n) for n in range(5)])
+
+    def stages(name: str) -> list[dict[str, Any]]:
+        return [{"$match": queued}, {"$sort": {"outbox_since": 1}}, {"$limit": 100}]
+
+    pipeline = stages(colls[0].name) + [
+        {"$unionWith": {"coll": c.name, "pipeline": stages(c.name)}} for c in colls[1:]
+    ]
+    results: dict[str, dict[str, float]] = {}
+    grown = 0
+    for size in (0, 10_000, 50_000):
+        if size > grown:
+            colls[5].insert_many([_doc(300_000 + n) for n in range(grown, size)])
+        grown = size
+        results[f"finds {size}"] = measure(
+            f"{names} index ranges, one collection +{size:,}",
+            lambda i: [list(c.find(queued).sort("outbox_since", 1).limit(100)) for c in colls],
+            n=20,
+        )
+        results[f"union {size}"] = measure(
+            f"one $unionWith of {names}, one collection +{size:,}",
+            lambda i: list(colls[0].aggregate(pipeline)),
+            n=5 if size else 20,
+        )
+    for coll in colls:
+        coll.drop()
+    return results
 
 
 def run(uri: str) -> dict[str, dict[str, float]]:
@@ -170,6 +206,7 @@ def run(uri: str) -> dict[str, dict[str, float]]:
         lambda i: plain.count_documents({"tracking_no": f"ZJ{i:014d}"}),
         n=min(N, 300),
     )
+    results.update(union_against_finds(db))
     batch = [_doc(100_000 + i) for i in range(1000)]
     started = time.perf_counter()
     db.bulk.insert_many(batch, ordered=False)
