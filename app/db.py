@@ -1,5 +1,6 @@
 """The one MongoClient of a process (created unconnected, fork-safe), access to its database,
-and the count of the database commands a unit of work makes (a request, a bench probe)."""
+the count of the database commands a unit of work makes (a request, a bench probe), and the
+one range a time that has come is read with (`due_by`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,25 @@ from collections import Counter
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
 from pymongo import MongoClient, monitoring
 from pymongo.collection import Collection
 from pymongo.database import Database
+
+# Every stored time is later. A range on a time field that may hold null is bounded below by
+# it: the embedded server walks such an index from its first entry up to the range's upper
+# bound, every null (which sorts first) included, where MongoDB bounds it to dates by type.
+# With 70 k closed applications (overdue_at null) the SLA sweep's bare `$lte` took 29 s.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def due_by(at: datetime) -> dict[str, datetime]:
+    """The range of the times that have come by AT (EPOCH <= t <= AT; never a null)."""
+    return {"$gte": EPOCH, "$lte": at}
+
 
 # Commands a driver issues on its own (topology monitoring, session clean-up), not for the work.
 _HOUSEKEEPING_COMMANDS = frozenset({"isMaster", "ismaster", "hello", "ping", "endSessions"})

@@ -4,7 +4,7 @@ place that runs a multi-document transaction (the worker's, never a request's)."
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
@@ -13,12 +13,13 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from app.db import collection, get_client
+from app.db import EPOCH, collection, get_client
 
 PENDING_FIELDS = {"outbox": 1, "outbox_n": 1, "outbox_since": 1}
-# The epoch: a released lease ends then (free whatever the clock says: tests freeze it), and
-# every queued entry is later (a range from it reads the whole outbox_pending index).
-RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
+# The epoch (app.db.EPOCH): a released lease ends then (free whatever the clock says: tests
+# freeze it), and every queued entry is later (a range from it reads the whole outbox_pending
+# index).
+RELEASED = EPOCH
 
 
 QUEUED = {"outbox_since": {"$gte": RELEASED}}

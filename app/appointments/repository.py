@@ -16,7 +16,7 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from app import outbox, store
-from app.db import collection
+from app.db import collection, due_by
 from app.pagination import Page, paginate
 
 outbox.carried_by("opening_hours")
@@ -139,7 +139,7 @@ def page_for_day(
 
 def reminders_due(now: datetime, limit: int) -> list[dict[str, Any]]:
     """Booked appointments whose reminder time has come (index reminder_due)."""
-    return list(coll().find({"remind_at": {"$lte": now}}).sort("remind_at", 1).limit(limit))
+    return list(coll().find({"remind_at": due_by(now)}).sort("remind_at", 1).limit(limit))
 
 
 def mark_reminded(

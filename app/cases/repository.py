@@ -12,7 +12,7 @@ from bson import ObjectId
 from pymongo.collection import Collection
 
 from app import store
-from app.db import collection
+from app.db import collection, due_by
 
 CASE_COLLECTIONS = {
     "application": "applications",
@@ -74,7 +74,7 @@ def clocks_due(kind: str, clock_field: str, now: datetime, limit: int) -> list[d
     """Cases whose CLOCK_FIELD (warn_at / overdue_at) has come (index sla_*_due)."""
     return list(
         collection(CASE_COLLECTIONS[kind])
-        .find({clock_field: {"$lte": now}}, {f: 1 for f in SWEEP_FIELDS})
+        .find({clock_field: due_by(now)}, {f: 1 for f in SWEEP_FIELDS})
         .sort(clock_field, 1)
         .limit(limit)
     )
