@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
+from pymongo import monitoring
 
 from app import clock, i18n, outbox
 from app.oversight import event_notifications, sla_sweep
@@ -194,13 +195,56 @@ def test_sweeps_run_in_bounded_batches_from_the_worker(app, users, db):
     assert db.supervision_events.count_documents({}) == 3
 
 
-def test_sweep_queries_use_their_indexes(app, users, db):
+class _Finds(monitoring.CommandListener):
+    """The find commands sent while on (registered before any test's client exists)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.commands: list[dict] = []
+
+    def started(self, event):
+        if self.on and event.command_name == "find":
+            self.commands.append(dict(event.command))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+FINDS = _Finds()
+monitoring.register(FINDS)
+
+
+def test_the_worker_reads_times_that_have_come_as_bounded_index_ranges(app, users, db):
+    """Every `t <= now` a worker's pass reads (SLA clocks, deferred materials, reminders,
+    retries) is bounded below too: the embedded server walks an index from its first entry to
+    the upper bound, every null included, so a bare `$lte` read every closed case."""
     clock.freeze(NOW)
     case(app, overdue_at=PAST)
-    for coll in (db.applications, db.complaints):
-        for field in ("warn_at", "overdue_at"):
-            plan = str(coll.find({field: {"$lte": NOW}}).sort(field, 1).explain()["queryPlanner"])
-            assert "COLLSCAN" not in plan, (coll.name, field)
+    FINDS.commands.clear()
+    FINDS.on = True
+    try:
+        Worker(app).run_once()
+    finally:
+        FINDS.on = False
+    ranges = [
+        (command, field, bounds)
+        for command in FINDS.commands
+        for field, bounds in command["filter"].items()
+        if isinstance(bounds, dict) and ("$lte" in bounds or "$lt" in bounds)
+    ]
+    swept = {(command["find"], field) for command, field, _ in ranges}
+    assert {("applications", "overdue_at"), ("complaints", "warn_at")} <= swept
+    assert {("appointments", "remind_at"), ("work_digests", "not_before")} <= swept
+    for command, field, bounds in ranges:
+        assert "$gte" in bounds, (command["find"], field, bounds)
+        cursor = db[command["find"]].find(command["filter"])
+        if command.get("sort"):
+            cursor = cursor.sort(list(command["sort"].items()))
+        plan = str(cursor.explain()["queryPlanner"])
+        assert "COLLSCAN" not in plan, (command["find"], field)
     query = {"department": "AMR-330100", "role": "staff", "duties": "head"}
     assert "COLLSCAN" not in str(db.users.find(query).explain()["queryPlanner"])
     pending = db.supervision_events.find({"type": "bad_rating", "notified_at": None}).sort("_id", 1)

@@ -14,7 +14,7 @@ from pymongo.collection import Collection
 
 from app import store
 from app.cases import inbox_heads, inbox_items
-from app.db import collection
+from app.db import collection, due_by
 from app.page_cache import PageCache
 from app.pagination import Page, encode_cursor, page_span, paginate
 
@@ -229,9 +229,9 @@ def add_visit_once(
 
 
 def deferred_overdue(now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Cases in handling whose earliest deferred material is past due (partial index
-    `deferred_due`), earliest first."""
-    query = {"deferred_due_at": {"$type": "date", "$lte": now}}
+    """Cases in handling whose earliest deferred material is past due (index
+    `deferred_due_range`), earliest first."""
+    query = {"deferred_due_at": due_by(now)}
     return list(coll().find(query).sort("deferred_due_at", 1).limit(limit))
 
 

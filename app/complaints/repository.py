@@ -15,7 +15,7 @@ from pymongo.collection import Collection
 
 from app import store
 from app.cases import inbox_heads
-from app.db import collection
+from app.db import EPOCH, collection, due_by
 from app.pagination import Page, Windows, paginate
 
 EARTH_RADIUS_M = 6378100.0
@@ -143,7 +143,7 @@ def repeats_of(complaint_id: ObjectId, limit: int = 50) -> list[dict[str, Any]]:
 def due_for_auto_close(now: datetime, batch: int) -> list[dict[str, Any]]:
     return list(
         coll()
-        .find({"status": "resolved", "auto_close_at": {"$lte": now}})
+        .find({"status": "resolved", "auto_close_at": due_by(now)})
         .sort("auto_close_at", 1)
         .limit(batch)
     )
@@ -189,7 +189,11 @@ def anonymise_complainant(
 
 def _retention_query(cutoff: datetime) -> dict[str, Any]:
     # Index retention_due (contact_erased_at, status, closed_at) covers the whole filter.
-    return {"contact_erased_at": None, "status": "closed", "closed_at": {"$lt": cutoff}}
+    return {
+        "contact_erased_at": None,
+        "status": "closed",
+        "closed_at": {"$gte": EPOCH, "$lt": cutoff},
+    }
 
 
 def retention_due(cutoff: datetime, batch: int) -> list[dict[str, Any]]:

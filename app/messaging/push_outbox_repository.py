@@ -11,7 +11,7 @@ from typing import Any
 
 from pymongo.client_session import ClientSession
 
-from app.db import collection
+from app.db import collection, due_by
 
 
 def _coll():
@@ -28,7 +28,7 @@ def due(state: str, now: datetime, limit: int) -> list[dict[str, Any]]:
     sending rows whose lease ran out."""
     return list(
         _coll()
-        .find({"state": state, "next_attempt_at": {"$lte": now}})
+        .find({"state": state, "next_attempt_at": due_by(now)})
         .sort("next_attempt_at", 1)
         .limit(limit)
     )

@@ -11,7 +11,7 @@ from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
-from app.db import collection
+from app.db import collection, due_by
 
 
 def _coll() -> Collection[Any]:
@@ -49,7 +49,7 @@ def due(now: datetime, limit: int) -> list[dict[str, Any]]:
     """Digests with something pending whose interval has passed (index `due`)."""
     return list(
         _coll()
-        .find({"pending": True, "not_before": {"$lte": now}})
+        .find({"pending": True, "not_before": due_by(now)})
         .sort("not_before", 1)
         .limit(limit)
     )

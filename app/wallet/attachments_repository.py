@@ -13,7 +13,7 @@ from pymongo import UpdateMany
 from pymongo.client_session import ClientSession
 
 from app import outbox, store
-from app.db import collection, get_db
+from app.db import EPOCH, collection, get_db
 
 BUCKET = "attachment_files"
 
@@ -89,7 +89,7 @@ def cite(
 def orphans(created_before: datetime, limit: int) -> list[dict[str, Any]]:
     return list(
         collection("attachments")
-        .find({"cited": False, "created_at": {"$lt": created_before}})
+        .find({"cited": False, "created_at": {"$gte": EPOCH, "$lt": created_before}})
         .limit(limit)
     )
 
