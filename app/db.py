@@ -36,11 +36,13 @@ _HOUSEKEEPING_COMMANDS = frozenset({"isMaster", "ismaster", "hello", "ping", "en
 @dataclass
 class CommandTally:
     """The database commands (round trips) made while it is the current tally; by_command
-    ("find applications": n) only when asked for (the bench's probes), the total always."""
+    ("find applications": n) only when asked for (the bench's probes), the commands
+    themselves (`sent`, each with its `name`) only when asked for (tests), the total always."""
 
     total: int = 0
     by_command: Counter[str] | None = None
     writes: int = 0
+    sent: list[dict[str, Any]] | None = None
 
 
 WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify", "commitTransaction"})
@@ -62,6 +64,8 @@ class CommandCounter(monitoring.CommandListener):
         if tally.by_command is not None:
             target = event.command.get(event.command_name)
             tally.by_command[f"{event.command_name} {target}"] += 1
+        if tally.sent is not None:
+            tally.sent.append({"name": event.command_name, **event.command})
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -73,9 +77,11 @@ class CommandCounter(monitoring.CommandListener):
 COMMAND_COUNTER = CommandCounter()
 
 
-def start_tally(detailed: bool = False) -> CommandTally:
+def start_tally(detailed: bool = False, keep_commands: bool = False) -> CommandTally:
     """Make a fresh tally current for this thread (the request hook: app/platform/metrics.py)."""
-    tally = CommandTally(by_command=Counter() if detailed else None)
+    tally = CommandTally(
+        by_command=Counter() if detailed else None, sent=[] if keep_commands else None
+    )
     _CURRENT_TALLY.set(tally)
     return tally
 
@@ -89,10 +95,11 @@ def stop_tally() -> None:
 
 
 @contextlib.contextmanager
-def counting_commands(detailed: bool = True) -> Iterator[CommandTally]:
-    """The commands the block makes through the application's clients."""
+def counting_commands(detailed: bool = True, keep_commands: bool = False) -> Iterator[CommandTally]:
+    """The commands the block makes through the application's clients (with KEEP_COMMANDS,
+    each command as sent)."""
     previous = _CURRENT_TALLY.get()
-    tally = start_tally(detailed)
+    tally = start_tally(detailed, keep_commands)
     try:
         yield tally
     finally:

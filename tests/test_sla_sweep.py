@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
-from pymongo import monitoring
 
 from app import clock, i18n, outbox
+from app.db import counting_commands
 from app.oversight import event_notifications, sla_sweep
 from app.oversight.events import event_entry
 from app.platform.worker import Worker
@@ -195,43 +195,18 @@ def test_sweeps_run_in_bounded_batches_from_the_worker(app, users, db):
     assert db.supervision_events.count_documents({}) == 3
 
 
-class _Finds(monitoring.CommandListener):
-    """The find commands sent while on (registered before any test's client exists)."""
-
-    def __init__(self) -> None:
-        self.on = False
-        self.commands: list[dict] = []
-
-    def started(self, event):
-        if self.on and event.command_name == "find":
-            self.commands.append(dict(event.command))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
-FINDS = _Finds()
-monitoring.register(FINDS)
-
-
 def test_the_worker_reads_times_that_have_come_as_bounded_index_ranges(app, users, db):
     """Every `t <= now` a worker's pass reads (SLA clocks, deferred materials, reminders,
     retries) is bounded below too: the embedded server walks an index from its first entry to
     the upper bound, every null included, so a bare `$lte` read every closed case."""
     clock.freeze(NOW)
     case(app, overdue_at=PAST)
-    FINDS.commands.clear()
-    FINDS.on = True
-    try:
+    with counting_commands(keep_commands=True) as tally:
         Worker(app).run_once()
-    finally:
-        FINDS.on = False
     ranges = [
         (command, field, bounds)
-        for command in FINDS.commands
+        for command in tally.sent or []
+        if command["name"] == "find"
         for field, bounds in command["filter"].items()
         if isinstance(bounds, dict) and ("$lte" in bounds or "$lt" in bounds)
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from bson import ObjectId
-from pymongo import monitoring
 
 from app.oversight import repository as supervision_events
 from tests.conftest import assert_envelope
@@ -250,33 +249,15 @@ def test_public_reports_are_rate_limited_per_user(app, users, db):
     assert db.supervision_events.count_documents({}) == 3
 
 
-class _FeedReads(monitoring.CommandListener):
-    """Per request, the filters (without the _id range) of the feed's reads of events."""
-
-    def __init__(self) -> None:
-        self.reads: list[list[dict]] = [[]]
-
-    def started(self, event):
-        command = event.command
-        if event.command_name == "find" and command.get("find") == "supervision_events":
-            if "region_path" in command.get("filter", {}):
-                query = {k: v for k, v in command["filter"].items() if k != "_id"}
-                self.reads[-1].append(query)
-
-    def pop(self) -> list[dict]:
-        last = self.reads[-1]
-        self.reads.append([])
-        return last
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
-FEED_READS = _FeedReads()
-monitoring.register(FEED_READS)
+def _feed_reads(tally) -> list[dict]:
+    """The filters (without the _id range) of the feed's reads of events a tally kept."""
+    return [
+        {k: v for k, v in command["filter"].items() if k != "_id"}
+        for command in tally.sent or []
+        if command["name"] == "find"
+        and command.get("find") == "supervision_events"
+        and "region_path" in command.get("filter", {})
+    ]
 
 
 def test_a_feed_shorter_than_a_page_is_one_read_whatever_its_tail(app, users, db):
@@ -290,13 +271,12 @@ def test_a_feed_shorter_than_a_page_is_one_read_whatever_its_tail(app, users, db
     tails = {doc["_id"]: doc["at"] for doc in db.feed_tails.find()}
     assert set(tails) >= {"330000", "330100", "330122"}
     assert tails["330100"] == raised[0]["_id"].generation_time
-    FEED_READS.pop()
-    with app.app_context(), counting_commands() as tally:
+    with app.app_context(), counting_commands(keep_commands=True) as tally:
         assert _ids(sup.get(FEED)) == expected
     assert tally.by_command is not None
     # The tail and one read of the events (six reads with every window; the test app's
     # worker pass after the request reads events too, not by region).
-    assert FEED_READS.pop() == [{"region_path": "330100"}], tally.by_command
+    assert _feed_reads(tally) == [{"region_path": "330100"}], tally.by_command
     assert tally.by_command["find feed_tails"] == 1, tally.by_command
     # A tail is a hint only: too recent, too old or gone, the pages are the same.
     too_old = raised[0]["_id"].generation_time.replace(year=2001)
@@ -305,9 +285,9 @@ def test_a_feed_shorter_than_a_page_is_one_read_whatever_its_tail(app, users, db
             db.feed_tails.delete_many({})
         else:
             db.feed_tails.update_many({}, {"$set": {"at": at}})
-        FEED_READS.pop()
-        assert _ids(sup.get(FEED)) == expected
-        assert len(FEED_READS.pop()) == (6 if at == too_old else 1)
+        with app.app_context(), counting_commands(keep_commands=True) as tally:
+            assert _ids(sup.get(FEED)) == expected
+        assert len(_feed_reads(tally)) == (6 if at == too_old else 1)
         first = sup.get(f"{FEED}?limit=2").get_json()
         rest = sup.get(f"{FEED}?limit=2&cursor={first['next_cursor']}").get_json()
         assert [e["id"] for e in first["items"] + rest["items"]] == expected

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 from pymongo.errors import AutoReconnect
 
 from app import outbox, outbox_repository, store
+from app.db import counting_commands
 from app.oversight import kpi_rebuild
 from tests.applications.world import APPS
 from tests.complaint_helpers import body as complaint_body
@@ -295,28 +295,6 @@ def test_a_relay_that_dies_half_way_applies_nothing_and_its_rerun_applies_everyt
     rebuilt_equals_applied(app, db)
 
 
-class _Commands(monitoring.CommandListener):
-    """The commands a block of code sent (registered before any test's client exists)."""
-
-    def __init__(self) -> None:
-        self.on = False
-        self.commands: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.on:
-            self.commands.append({"name": event.command_name, **event.command})
-
-    def succeeded(self, event: Any) -> None:
-        pass
-
-    def failed(self, event: Any) -> None:
-        pass
-
-
-COMMANDS = _Commands()
-monitoring.register(COMMANDS)
-
-
 def test_the_relay_finds_what_every_collection_has_queued_oldest_first(quiet, app, db):
     world = quiet
     cases = [world.submit() for _ in range(3)]
@@ -338,18 +316,14 @@ def test_an_idle_relay_pass_reads_one_index_range_per_collection_and_writes_noth
     (an idle pass took seconds at 100 k applications). And no lease taken for nothing."""
     quiet.submit()
     drain(app)
-    COMMANDS.commands.clear()
-    COMMANDS.on = True
-    try:
-        with app.app_context():
-            report = outbox.relay(100)
-            outbox.backlog()
-    finally:
-        COMMANDS.on = False
+    with app.app_context(), counting_commands(keep_commands=True) as tally:
+        report = outbox.relay(100)
+        outbox.backlog()
+    sent = tally.sent or []
     assert report == {"applied": 0, "documents": 0, "full": 0, "busy": 0}
-    assert {c["name"] for c in COMMANDS.commands} == {"find"}
-    queued = [c for c in COMMANDS.commands if c.get("filter") == outbox_repository.QUEUED]
-    assert len(queued) == len(COMMANDS.commands) == 2 * len(outbox.COLLECTIONS)
+    assert {c["name"] for c in sent} == {"find"}
+    queued = [c for c in sent if c.get("filter") == outbox_repository.QUEUED]
+    assert len(queued) == len(sent) == 2 * len(outbox.COLLECTIONS)
     assert {c["find"] for c in queued} == set(outbox.COLLECTIONS)
     for command in queued:
         cursor = db[command["find"]].find(command["filter"]).sort("outbox_since", 1).limit(1)
