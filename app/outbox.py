@@ -164,7 +164,7 @@ def relay(batch: int, should_stop: Callable[[], bool] = lambda: False) -> dict[s
     An idle pass only reads: it looks for queued entries before it takes the lease (two
     durable writes), and under the lease reads again the collections it found busy."""
     report = RelayReport()
-    queued = list(repo.pending_in(COLLECTIONS, 1))
+    queued = list(repo.pending_in(COLLECTIONS, 1))  # in COLLECTIONS' order
     if not queued:
         return report.as_dict()
     holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -172,7 +172,7 @@ def relay(batch: int, should_stop: Callable[[], bool] = lambda: False) -> dict[s
         report.busy = 1
         return report.as_dict()
     try:
-        _relay_collections([n for n in COLLECTIONS if n in queued], batch, should_stop, report)
+        _relay_collections(queued, batch, should_stop, report)
     finally:
         repo.release_lease(holder)
     if report.applied:

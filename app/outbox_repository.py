@@ -26,7 +26,8 @@ QUEUED = {"outbox_since": {"$gte": RELEASED}}
 
 
 def pending_in(names: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
-    """Per collection of NAMES with entries queued, up to LIMIT of its documents, oldest first:
+    """Per collection of NAMES with entries queued (in NAMES' order), up to LIMIT of its
+    documents, oldest first:
     one range of each collection's outbox_pending index (a relay's idle pass asks every
     outbox-carrying collection).
 
