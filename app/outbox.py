@@ -155,16 +155,24 @@ class RelayReport:
         }
 
 
-def relay(batch: int, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
+def relay(
+    batch: int,
+    should_stop: Callable[[], bool] = lambda: False,
+    among: Iterable[str] | None = None,
+) -> dict[str, int]:
     """Apply up to BATCH documents' pending entries per outbox collection, each collection's
     batch in one transaction. One relay at a time holds the lease (workers take turns; a
     dead relay's lease runs out after LEASE): the relay is the only writer of the audit chains
     and the counters, so nothing it writes can fork. Commands never wait for it.
 
     An idle pass only reads: it looks for queued entries before it takes the lease (two
-    durable writes), and under the lease reads again the collections it found busy."""
+    durable writes), and under the lease reads again the collections it found busy. AMONG
+    narrows the look to those collections (a caller that already knows where entries wait:
+    the test suite's drain, after each request); the worker looks in all of them."""
     report = RelayReport()
-    queued = list(repo.pending_in(COLLECTIONS, 1))  # in COLLECTIONS' order
+    wanted = set(COLLECTIONS if among is None else among)
+    names = [name for name in COLLECTIONS if name in wanted]
+    queued = list(repo.pending_in(names, 1))  # in COLLECTIONS' order
     if not queued:
         return report.as_dict()
     holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"

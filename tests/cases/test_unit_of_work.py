@@ -331,6 +331,20 @@ def test_an_idle_relay_pass_reads_one_index_range_per_collection_and_writes_noth
         assert "outbox_pending" in plan and "COLLSCAN" not in plan, (command["find"], plan)
 
 
+def test_a_relay_told_where_entries_wait_looks_only_there(quiet, app, db):
+    """The suite's drain probes once where entries wait and passes them on (`among`)."""
+    quiet.submit()
+    with app.app_context(), counting_commands(keep_commands=True) as tally:
+        elsewhere = outbox.relay(100, among=["complaints"])
+    assert elsewhere["applied"] == 0
+    assert [c["find"] for c in tally.sent or [] if c["name"] == "find"] == ["complaints"]
+    with app.app_context():
+        assert "applications" in outbox.backlog()["collections"]
+        there = outbox.relay(100, among=["applications", "complaints"])
+        assert there["applied"] > 0
+        assert outbox.backlog()["collections"] == {}
+
+
 def test_entries_queued_while_the_relay_works_are_kept_for_its_next_pass(quiet, app, db):
     world = quiet
     case = world.submit()
