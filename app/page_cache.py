@@ -4,9 +4,10 @@ the same stamp and arguments instead of reading the listing again. Every write t
 shows renews its stamp, so a kept page is never older than the last write; a write that
 renews no stamp (an operator's shell) is shown after at most the page's max age.
 
-Used by the catalogue list (app.catalogue.list_cache) and the staff inbox
-(app.applications.repository.inbox_page). Items are kept as read and rendered per request
-(the language, the masking, the overdue flag), so a kept page holds no request's view."""
+Used by the catalogue list (app.catalogue.list_cache), the staff inbox
+(app.applications.repository.inbox_page) and the oversight feed (app.oversight.repository.feed).
+Items are kept as read and rendered per request (the language, the masking, the overdue flag),
+so a kept page holds no request's view."""
 
 from __future__ import annotations
 

@@ -264,6 +264,7 @@ def windows_ab(app: Any) -> dict[str, tuple[float, float, bool]]:
     """The same first page read as one plain range and in windows (app.pagination),
     in-process and side by side: (plain ms, windowed ms, same rows)."""
     from app.applications import repository as apps_repo
+    from app.oversight import feed_tails
     from app.oversight import repository as events_repo
     from app.pagination import paginate
 
@@ -282,14 +283,9 @@ def windows_ab(app: Any) -> dict[str, tuple[float, float, bool]]:
         ),
         "feed page 330000": (
             lambda: paginate(events_repo.coll(), {"region_path": "330000"}),
-            lambda: events_repo.feed(
-                "330000",
-                event_type=None,
-                state=None,
-                department=None,
-                limit=20,
-                cursor=None,
-                now=now,
+            # From the events, never from the pages kept.
+            lambda: events_repo.read_feed_page(
+                "330000", None, None, None, 20, None, now=now, end=feed_tails.tail("330000")[0]
             ),
         ),
     }

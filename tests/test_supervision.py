@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from bson import ObjectId
 
+from app import page_cache
 from app.oversight import repository as supervision_events
 from tests.conftest import assert_envelope
 from tests.oversight_helpers import case, event
@@ -285,6 +286,7 @@ def test_a_feed_shorter_than_a_page_is_one_read_whatever_its_tail(app, users, db
             db.feed_tails.delete_many({})
         else:
             db.feed_tails.update_many({}, {"$set": {"at": at}})
+        page_cache.forget_all()  # (a shell's write renews no stamp)
         with app.app_context(), counting_commands(keep_commands=True) as tally:
             assert _ids(sup.get(FEED)) == expected
         assert len(_feed_reads(tally)) == (6 if at == too_old else 1)
@@ -300,5 +302,59 @@ def test_a_public_report_records_its_regions_tail(app, users, db):
     with app.app_context():
         doc = {"_id": ObjectId(), "region_path": ["330000", "330100"]}
         outbox.apply_now([feed_tails.entry(doc)])
-        assert feed_tails.tail("330100") == doc["_id"].generation_time
-        assert feed_tails.tail("330200") is None
+        at, stamp = feed_tails.tail("330100")
+        assert at == doc["_id"].generation_time and stamp is not None
+        assert feed_tails.tail("330200") == (None, None)
+
+
+def _reads_of_events(app, api, path: str = FEED) -> tuple[list[str], int]:
+    from app.db import counting_commands
+
+    with app.app_context(), counting_commands(keep_commands=True) as tally:
+        ids = _ids(api.get(path))
+    return ids, len(_feed_reads(tally))
+
+
+def test_feed_pages_are_kept_until_their_regions_feed_changes(app, users, db):
+    sup = users.supervisor("330100")
+    first = event(app, region="330122", department="AMR-330122")
+    assert _reads_of_events(app, sup) == ([str(first["_id"])], 1)
+    # Read again: the page kept under the region's stamp, no read of the events.
+    assert _reads_of_events(app, sup) == ([str(first["_id"])], 0)
+    # A filter, a page size or a cursor of its own is a page of its own.
+    assert _reads_of_events(app, sup, f"{FEED}?state=open")[1] == 1
+
+    # An event elsewhere leaves this region's pages; one below it renews them.
+    event(app, region="330200", department="AMR-330200")
+    assert _reads_of_events(app, sup)[1] == 0
+    second = event(app, region="330100")
+    assert _reads_of_events(app, sup) == ([str(second["_id"]), str(first["_id"])], 1)
+
+    # A follow-up renews them once the relay applied its entry (the Api client drains).
+    sup.post(f"{EVENTS}/{first['_id']}/ack")
+    listed = sup.get(FEED).get_json()["items"]
+    assert [e["state"] for e in listed] == ["open", "acknowledged"]
+    assert [e["state"] for e in sup.get(f"{FEED}?state=open").get_json()["items"]] == ["open"]
+    # A public report too.
+    users.resident().post(
+        "/api/v1/supervision/reports",
+        json={"region": "330100", "description": "The office ignores my calls."},
+    )
+    assert len(_reads_of_events(app, sup)[0]) == 3
+
+
+def test_the_migration_stamps_the_tails_written_before_it(app, users, db):
+    from app.platform import migrate
+
+    event(app, region="330122", department="AMR-330122")
+    migrate.downgrade(db, 100)
+    assert db.feed_tails.count_documents({"stamp": {"$exists": True}}) == 0
+    page_cache.forget_all()
+    sup = users.supervisor("330100")
+    # Without a stamp nothing is kept: every read reads the events.
+    assert _reads_of_events(app, sup)[1] == 1
+    assert _reads_of_events(app, sup)[1] == 1
+    migrate.upgrade(db)
+    assert db.feed_tails.count_documents({"stamp": {"$exists": False}}) == 0
+    assert _reads_of_events(app, sup)[1] == 1
+    assert _reads_of_events(app, sup)[1] == 0

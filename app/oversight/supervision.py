@@ -16,6 +16,7 @@ from app.catalogue import regions_repository as regions_repo
 from app.catalogue.regions import ancestors
 from app.http import ratelimit
 from app.http.errors import Forbidden, NotFound, ValidationFailed
+from app.oversight import feed_tails
 from app.oversight import repository as repo
 from app.oversight.event_rules import EVENT_MACHINE
 from app.oversight.events import new_event
@@ -96,6 +97,8 @@ def _fire(
     change: engine.Change,
 ) -> dict[str, Any]:
     event = get_event(user, raw_id)
+    # The feed shows the follow-up: its regions' feed stamps renew (app.oversight.feed_tails).
+    change.effects = lambda after: [feed_tails.entry(after)]
     return engine.fire(
         CASE_KIND,
         event["_id"],
