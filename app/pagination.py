@@ -327,6 +327,50 @@ def page_span(items: list[dict[str, Any]], sort_field: str) -> timedelta | None:
     return max(_min_window(sort_field), abs(last - first))
 
 
+class FirstPages:
+    """Per listing (a key: its queue, its region and filters), where its first page began and
+    the span of sort-key time per item that page covered, when this process last read it:
+    hints for the next first page's window (its start and its width for a page), kept in
+    memory since a read writes nothing. Without them a listing that grew dense since its
+    stored hints (a queue filled within seconds, a feed raising hundreds of events an hour)
+    has its whole first window fetched and sorted for every page."""
+
+    def __init__(self, max_keys: int = 10_000) -> None:
+        self.max_keys = max_keys
+        self._seen: dict[Any, tuple[datetime, float]] = {}
+        _FIRST_PAGES.append(self)
+
+    def get(self, key: Any) -> tuple[datetime, float] | None:
+        """(Where the first page began, seconds per item), or None before a full page."""
+        return self._seen.get(key)
+
+    def width(self, key: Any, limit: int, default: timedelta) -> timedelta:
+        """The first window for a page of LIMIT: what LIMIT + 1 items spanned last time."""
+        seen = self._seen.get(key)
+        return default if seen is None else timedelta(seconds=seen[1] * (limit + 1))
+
+    def saw(self, key: Any, page: Page, sort_field: str) -> None:
+        """Remember a full first PAGE of KEY's listing (one with a next page)."""
+        if page.next_cursor is None:
+            return
+        span = page_span(page.items, sort_field)
+        first = as_time(_get(page.items[0], sort_field))
+        if span is None or first is None:
+            return
+        if len(self._seen) >= self.max_keys:
+            self._seen.clear()
+        self._seen[key] = (first, span.total_seconds() / (len(page.items) - 1))
+
+
+_FIRST_PAGES: list[FirstPages] = []
+
+
+def forget_first_pages() -> None:
+    """Drop every hint learned (tests put a database back to an earlier state)."""
+    for learned in _FIRST_PAGES:
+        learned._seen.clear()
+
+
 def paginate(
     collection: Collection[Any],
     query: dict[str, Any],

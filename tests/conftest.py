@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from pymongo import MongoClient
 from werkzeug.datastructures import Headers
 
-from app import clock, create_app, outbox, outbox_repository, page_cache
+from app import clock, create_app, outbox, outbox_repository, page_cache, pagination
 from app.accounts import passwords
 from app.accounts import service as accounts
 from app.cases import tracking
@@ -142,6 +142,7 @@ class MigratedDatabase:
                 db[name].insert_many(self.snapshot[name])
         # What this process keeps per database, read from what was just put back.
         page_cache.forget_all()
+        pagination.forget_first_pages()
         tracking.forget()
 
 

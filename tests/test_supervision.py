@@ -358,3 +358,36 @@ def test_the_migration_stamps_the_tails_written_before_it(app, users, db):
     assert db.feed_tails.count_documents({"stamp": {"$exists": False}}) == 0
     assert _reads_of_events(app, sup)[1] == 1
     assert _reads_of_events(app, sup)[1] == 0
+
+
+def test_a_dense_feeds_first_window_holds_about_a_page_once_seen(app, users, db):
+    """A region raising an event every 4 minutes: the first page's window starts an hour
+    back (15 events fetched and sorted for 5); the next first page's holds about a page."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.db import counting_commands
+    from app.oversight import feed_tails
+
+    raised = [event(app) for _ in range(30)]
+    db.supervision_events.delete_many({})
+    now = datetime.now(UTC)
+    for k, doc in enumerate(raised):
+        at = ObjectId.from_datetime(now - timedelta(seconds=240 * k + 5))
+        doc["_id"] = ObjectId(at.binary[:4] + ObjectId().binary[4:])
+    db.supervision_events.insert_many(raised)
+    expected = [doc["_id"] for doc in raised[:5]]
+
+    def first_window() -> datetime:
+        with app.app_context(), counting_commands(keep_commands=True) as tally:
+            end = feed_tails.tail("330100")[0]
+            page = supervision_events.read_feed_page(
+                "330100", None, None, None, 5, None, now=now, end=end
+            )
+        assert [doc["_id"] for doc in page.items] == expected
+        (read, *_) = [c for c in tally.sent or [] if c.get("find") == "supervision_events"]
+        return read["filter"]["_id"]["$gt"].generation_time
+
+    with app.app_context():
+        feed_tails.record(raised)
+    assert now - first_window() >= timedelta(minutes=59)
+    assert now - first_window() <= timedelta(minutes=25)  # 6 items of 4 minutes

@@ -28,17 +28,15 @@ from pymongo.collection import Collection
 
 from app import clock, outbox
 from app.db import collection
-from app.pagination import Page, Windows, as_time, page_span, paginate
+from app.pagination import FirstPages, Page, Windows, as_time, page_span, paginate
 
 DEFAULT_WIDTH_SECONDS = 3600.0
 
-# Per queue, where its first entry was and the span per entry of its first page when this
-# process last read it (unfiltered): hints like the head's `at` and `width`, which the
-# worker refreshes only every minute, kept in memory since a read writes nothing. Without
-# them, a queue that filled fast since the worker's last pass is read nearly whole for every
-# page (hundreds of cases within the head's hour, or past a head its accepted cases left).
-_LEARNED: dict[str, tuple[datetime, float]] = {}
-_LEARNED_MAX = 10_000
+# Per queue, its first page when this process last read it (unfiltered): hints like the
+# head's `at` and `width`, which the worker refreshes only every minute. Without them, a
+# queue that filled fast since the worker's last pass is read nearly whole for every page
+# (hundreds of cases within the head's hour, or past a head its accepted cases left).
+_LEARNED = FirstPages()
 
 
 @dataclass(frozen=True)
@@ -161,13 +159,8 @@ def queue_page(
         cursor=cursor,
         windows=windows,
     )
-    if windows and cursor is None and page.next_cursor and sort_field not in query:
-        span = page_span(page.items, sort_field)
-        first = as_time(page.items[0][sort_field])
-        if span is not None and first is not None:
-            if len(_LEARNED) >= _LEARNED_MAX:
-                _LEARNED.clear()
-            _LEARNED[key] = (first, span.total_seconds() / (len(page.items) - 1))
+    if windows and cursor is None and sort_field not in query:
+        _LEARNED.saw(key, page, sort_field)
     return page
 
 

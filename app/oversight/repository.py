@@ -17,12 +17,15 @@ from app import store
 from app.db import collection
 from app.oversight import feed_tails
 from app.page_cache import PageCache
-from app.pagination import Page, Windows, paginate
+from app.pagination import FirstPages, Page, Windows, paginate
 
 # Feed pages kept per process under their region's stamp (app.page_cache, feed_tails): a
 # write that renews no stamp (an operator's shell) shows after at most this long.
 FEED_PAGE_MAX_AGE = 30.0
 _feed_pages = PageCache()
+# What each listing's first page spanned: its next first window holds about a page (a
+# region raising hundreds of events an hour had all of its last hour fetched and sorted).
+_first_pages = FirstPages()
 
 
 def coll() -> Collection[Any]:
@@ -122,8 +125,13 @@ def read_feed_page(
         query["state"] = state
     if department:
         query["department"] = department
-    windows = Windows(now, end=end or now)
-    return paginate(coll(), query, limit=limit, cursor=cursor, windows=windows)
+    key = (region, event_type, state, department)
+    width = _first_pages.width(key, limit, Windows.width)
+    windows = Windows(now, width, end=end or now)
+    page = paginate(coll(), query, limit=limit, cursor=cursor, windows=windows)
+    if cursor is None:
+        _first_pages.saw(key, page, "_id")
+    return page
 
 
 def after(
