@@ -51,7 +51,11 @@ class Feed(MethodView):
     @blp.response(200, page_of(EventSchema))
     def get(self, args):
         """Events in my region and below, newest first (cursor pages stay correct while new
-        events arrive)"""
+        events arrive)
+
+        A new event or a follow-up (ack, note, close) shows here within the background
+        relay's delay (about a second); the follow-up's own answer and
+        `GET /supervision/events/{event_id}` show the event as it is now."""
         return service.feed(current_user(), args).to_dict()
 
 
