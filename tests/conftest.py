@@ -251,8 +251,8 @@ class Api:
 def drain(app: Flask) -> int:
     """Apply every queued side effect (the worker's relay, run to empty); returns how many.
     Each pass first asks in one command where entries wait (`holding`), and the relay looks
-    only there: its own look is one find per outbox collection, ~20 commands, which after
-    every request of the suite cost more than half its time."""
+    only there: its own look is one find per outbox collection, ~20 commands after every
+    request of the suite (`make test` 504 → 420 s on 3 Dec)."""
     applied = 0
     with app.app_context():
         db = get_db()
