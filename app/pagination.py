@@ -361,6 +361,9 @@ class FirstPages:
             self._seen.clear()
         self._seen[key] = (first, span.total_seconds() / (len(page.items) - 1))
 
+    def forget(self) -> None:
+        self._seen.clear()
+
 
 _FIRST_PAGES: list[FirstPages] = []
 
@@ -368,7 +371,7 @@ _FIRST_PAGES: list[FirstPages] = []
 def forget_first_pages() -> None:
     """Drop every hint learned (tests put a database back to an earlier state)."""
     for learned in _FIRST_PAGES:
-        learned._seen.clear()
+        learned.forget()
 
 
 def paginate(

@@ -145,11 +145,11 @@ def queue_page(
     """A page of one queue, oldest first on SORT_FIELD, read in windows from its head."""
     start = as_time(head.get("at")) if head else None
     end = as_time(head.get("last")) if head else None
-    width = head["width"] if head else DEFAULT_WIDTH_SECONDS
+    width = timedelta(seconds=head["width"] if head else DEFAULT_WIDTH_SECONDS)
     learned = _LEARNED.get(key)
     if learned is not None and start is not None:
-        start, width = max(start, learned[0]), learned[1] * (limit + 1)
-    windows = Windows(start, timedelta(seconds=width), end) if head and start else None
+        start, width = max(start, learned[0]), _LEARNED.width(key, limit, width)
+    windows = Windows(start, width, end) if head and start else None
     page = paginate(
         coll,
         query,
